@@ -1,0 +1,65 @@
+// The app factory: registers every plugin and route; never listens and never touches process.*.
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import { randomUUID } from 'node:crypto'
+import type { Config } from './config.js'
+import errorHandler from './plugins/error-handler.js'
+import requestLog from './plugins/request-log.js'
+import docs from './plugins/docs.js'
+import redis from './plugins/redis.js'
+import sessionStore from './plugins/session-store.js'
+import sessionCookie from './plugins/session-cookie.js'
+import crossSite from './plugins/cross-site.js'
+import rateLimit from './plugins/rate-limit.js'
+import sessions from './session/sessions.js'
+import healthRoutes from './routes/health.js'
+import sessionRoutes from './routes/session.js'
+import type { RedisClient } from './store/redis-session-store.js'
+
+export interface ExchangerOptions {
+  config: Config
+  /** An ioredis client owned by the caller (not closed by the app); else one is made from the config. */
+  redis?: RedisClient
+}
+
+/** Everything the service is, as one plugin: also what an app builder registers in their own Fastify app. */
+export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionExchanger (fastify, { config, redis: client }) {
+  await fastify.register(errorHandler)
+  await fastify.register(requestLog)
+  await fastify.register(docs)
+  await fastify.register(redis, { config, ...(client !== undefined && { client }) })
+  await fastify.register(sessionStore, { config })
+  await fastify.register(sessionCookie, { config })
+  await fastify.register(crossSite, { config })
+  await fastify.register(rateLimit, { config })
+  await fastify.register(sessions, { config })
+  await fastify.register(healthRoutes)
+  await fastify.register(sessionRoutes, { config })
+}, { name: 'bc-session-exchanger', fastify: '5.x' })
+
+/** Secrets that must never reach a log line, whatever logs them. */
+export const REDACTED_PATHS = [
+  'req.headers.cookie', 'req.headers.authorization', 'req.headers["x-webhook-secret"]',
+  'res.headers["set-cookie"]', 'token', '*.token', 'cookie', '*.cookie', 'sid', '*.sid'
+]
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger']
+  redis?: RedisClient
+}
+
+export function buildApp (config: Config, opts: BuildOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    // Only the listed proxies' X-Forwarded-* count: never `true`, never a hop count.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    // No type coercion: {"token": 123} is a 400, not the string "123".
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true
+  })
+  app.register(bcSessionExchanger, { config, ...(opts.redis !== undefined && { redis: opts.redis }) })
+  return app
+}

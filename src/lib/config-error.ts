@@ -1,0 +1,4 @@
+/** A refusal at start-up; its message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}

@@ -1,0 +1,24 @@
+// OpenAPI generated from the route schemas, at /docs (UI) and /docs/json.
+// @see https://github.com/fastify/fastify-swagger
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { ErrorSchema, SessionBodySchema } from '../routes/schemas.js'
+
+export default fp(async function docs (fastify) {
+  fastify.addSchema(ErrorSchema)
+  fastify.addSchema(SessionBodySchema)
+  await fastify.register(swagger, {
+    openapi: {
+      info: { title: 'bc-session-exchanger', version: '0.1.0', description: 'Exchange a BigCommerce Current Customer JWT once for a server-side session.' },
+      components: {
+        securitySchemes: {
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: '__Host-bc_session' },
+          bearer: { type: 'http', scheme: 'bearer' }
+        }
+      }
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
+  })
+  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+}, { name: 'docs' })

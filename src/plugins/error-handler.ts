@@ -1,0 +1,47 @@
+// One error handler: every error leaves as {statusCode, code, error, message}; bad input is a 4xx,
+// Redis trouble a 503 with our code, and no 5xx text reaches the client.
+import fp from 'fastify-plugin'
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError } from 'fastify'
+import { BCX_BAD_REQUEST, BCX_STORE_UNAVAILABLE } from '../errors.js'
+import { isRedisError } from '../lib/redis-errors.js'
+
+export interface ErrorBody { statusCode: number, code: string, error: string, message: string }
+
+export function errorBody (statusCode: number, code: string, message: string): ErrorBody {
+  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
+}
+
+/** Maps anything thrown to the error we answer with. */
+export function toHttpError (err: FastifyError): FastifyError {
+  if (err.code?.startsWith('BCX_') === true) return err
+  if (err.validation !== undefined) return new BCX_BAD_REQUEST(err.message)
+  // The body parser's 400s (broken JSON, empty body) are bad requests in our table; 413, 415 and 431
+  // keep Fastify's codes.
+  if (err.statusCode === 400) return new BCX_BAD_REQUEST(err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'empty body' : 'malformed body')
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return err
+  if (isRedisError(err)) return new BCX_STORE_UNAVAILABLE({ cause: err })
+  return err
+}
+
+export default fp(async function errorHandler (fastify) {
+  fastify.setErrorHandler(function (error: FastifyError, request, reply) {
+    const err = toHttpError(error)
+    const statusCode = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
+    const code = err.code ?? 'BCX_INTERNAL'
+    if (statusCode >= 500) {
+      // The cause (a Redis message, a stack) goes to the log; the client gets the code alone.
+      request.log.error({ err: error, cause: (err.cause as Error | undefined)?.message, code }, 'request failed')
+    } else {
+      request.log.info({ code, statusCode }, 'request refused')
+    }
+    const retryAfter = (err as { retryAfter?: number }).retryAfter
+    if (retryAfter !== undefined && !reply.hasHeader('retry-after')) reply.header('Retry-After', String(retryAfter))
+    const message = statusCode >= 500 && !code.startsWith('BCX_') ? 'Internal Server Error' : err.message
+    reply.code(statusCode).send(errorBody(statusCode, code, message))
+  })
+
+  fastify.setNotFoundHandler(function (request, reply) {
+    reply.code(404).send(errorBody(404, 'FST_ERR_NOT_FOUND', `Route ${request.method}:${request.url.split('?', 1)[0]} not found`))
+  })
+}, { name: 'error-handler' })

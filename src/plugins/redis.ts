@@ -1,0 +1,75 @@
+// The Redis connection (single, Sentinel or Cluster): bounded waits, endless reconnects, no secrets logged.
+// @see https://github.com/redis/ioredis
+import fp from 'fastify-plugin'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import type { Config, RedisSettings } from '../config.js'
+import type { RedisClient } from '../store/redis-session-store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** null when the service runs on the in-process store. */
+    redis: RedisClient | null
+  }
+}
+
+/** Credentials, TLS and database from a redis:// or rediss:// URL. */
+function urlOptions (url: string | undefined): RedisOptions {
+  if (url === undefined) return {}
+  const u = new URL(url)
+  const db = Number(u.pathname.replace(/^\//, '') || 0)
+  return {
+    ...(u.username !== '' && { username: decodeURIComponent(u.username) }),
+    ...(u.password !== '' && { password: decodeURIComponent(u.password) }),
+    ...(u.protocol === 'rediss:' && { tls: {} }),
+    ...(Number.isInteger(db) && db > 0 && { db })
+  }
+}
+
+export function createRedisClient (settings: Exclude<RedisSettings, { kind: 'memory' }>, commandTimeoutMs: number): RedisClient {
+  const common: RedisOptions = {
+    // No command waits for a connection: without Redis, a request fails at once with our 503.
+    enableOfflineQueue: false,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: Math.max(commandTimeoutMs, 2000),
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(50 * times, 1000),
+    // After a failover the old master answers READONLY: reconnect to the new one and resend.
+    reconnectOnError: (err) => err.message.startsWith('READONLY') ? 2 : false
+  }
+  switch (settings.kind) {
+    case 'single':
+      return new Redis(settings.url, common)
+    case 'sentinel':
+      return new Redis({ ...common, ...urlOptions(settings.url), sentinels: settings.sentinels, name: settings.name, sentinelRetryStrategy: (times) => Math.min(100 * times, 1000) })
+    case 'cluster': {
+      const { retryStrategy, enableOfflineQueue, ...redisOptions } = common
+      return new Cluster(settings.nodes, {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: retryStrategy as (times: number) => number,
+        redisOptions: { ...redisOptions, ...urlOptions(settings.url) },
+        slotsRefreshTimeout: Math.max(commandTimeoutMs, 1000),
+        ...(settings.url?.startsWith('rediss:') === true && { dnsLookup: (address, cb) => cb(null, address) })
+      })
+    }
+  }
+}
+
+export default fp<{ config: Config, client?: RedisClient }>(async function redis (fastify, { config, client }) {
+  if (config.redis.kind === 'memory') {
+    fastify.decorate<RedisClient | null>('redis', null)
+    return
+  }
+  const redis = client ?? createRedisClient(config.redis, config.redisCommandTimeoutMs)
+  // ioredis reports every failed reconnect; log changes of state, not each attempt.
+  let up = false
+  redis.on('ready', () => { up = true; fastify.log.info({ redis: config.redis.kind }, 'redis ready') })
+  redis.on('error', (err: Error) => {
+    if (up) fastify.log.warn({ err: { message: err.message } }, 'redis connection lost')
+    up = false
+  })
+  fastify.decorate<RedisClient | null>('redis', redis)
+  fastify.addHook('onClose', async () => {
+    if (client !== undefined) return
+    await redis.quit().catch(() => redis.disconnect())
+  })
+}, { name: 'redis' })

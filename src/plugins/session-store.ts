@@ -1,0 +1,23 @@
+// The session store: Redis when configured, else the in-process one (development only).
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import { MAX_TOKEN_AGE_SECONDS } from '../token/verify-token.js'
+import { createMemorySessionStore } from '../store/memory-session-store.js'
+import { createRedisSessionStore } from '../store/redis-session-store.js'
+import type { SessionStore } from '../store/session-store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessionStore: SessionStore
+  }
+}
+
+export default fp<{ config: Config }>(async function sessionStore (fastify, { config }) {
+  // A cutoff matters while a token issued before it could still verify.
+  const tokenLifetimeSeconds = MAX_TOKEN_AGE_SECONDS + 2 * config.clockTolerance
+  const store = fastify.redis === null
+    ? createMemorySessionStore({ tokenLifetimeSeconds })
+    : createRedisSessionStore(fastify.redis, { tokenLifetimeSeconds, secondPassDelayMs: config.redisCommandTimeoutMs })
+  fastify.decorate('sessionStore', store)
+  fastify.addHook('onClose', async () => { await store.close() })
+}, { name: 'session-store', dependencies: ['redis'] })

@@ -1,0 +1,34 @@
+// The server entry: reads the configuration, builds the app, listens, and closes gracefully.
+import closeWithGrace from 'close-with-grace'
+import { buildApp, REDACTED_PATHS } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+
+function start (): void {
+  let config
+  try {
+    config = loadConfig(process.env, { dotenv: true })
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(`bc-session-exchanger: configuration refused: ${err.message}`)
+    process.exit(1)
+  }
+  const pretty = process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}
+  const app = buildApp(config, {
+    logger: { level: config.logLevel, ...pretty, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
+  })
+  for (const warning of config.warnings) app.log.warn(warning)
+
+  // SIGTERM: stop accepting, finish requests in flight (bounded), close Redis, exit 0.
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'closing after an error')
+    else app.log.info({ signal }, 'closing')
+    await app.close()
+  })
+
+  app.listen({ port: config.port, host: config.host }).catch((err: Error) => {
+    app.log.error({ err }, 'could not listen')
+    process.exit(1)
+  })
+}
+
+start()

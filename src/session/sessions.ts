@@ -1,0 +1,93 @@
+// The session rules between the routes and the store: exchange, read with origin binding, end.
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../config.js'
+import { BCX_ORIGIN_REFUSED, BCX_TOKEN_REPLAYED, BCX_TOKEN_REVOKED } from '../errors.js'
+import { createTokenVerifier, MAX_TOKEN_AGE_SECONDS } from '../token/verify-token.js'
+import { newSessionId } from '../store/keys.js'
+import type { SessionRecord } from '../store/session-store.js'
+
+export interface SessionBody {
+  customer: { id: number, email: string, group_id: string | null }
+  store_hash: string
+  expires_at: string
+}
+
+export interface LiveSession { sid: string, record: SessionRecord, expiresAt: number }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: {
+      exchange (request: FastifyRequest, reply: FastifyReply, token: string): Promise<LiveSession>
+      /** The session this request may see, or null (401); clears a dead cookie. */
+      load (request: FastifyRequest, reply: FastifyReply): Promise<LiveSession | null>
+      end (request: FastifyRequest, reply: FastifyReply): Promise<void>
+      body (session: LiveSession): SessionBody
+    }
+  }
+}
+
+export default fp<{ config: Config }>(async function sessions (fastify, { config }) {
+  const verify = createTokenVerifier(config)
+  const idleMs = config.idleTimeout * 1000
+  const store = fastify.sessionStore
+
+  async function exchange (request: FastifyRequest, reply: FastifyReply, token: string): Promise<LiveSession> {
+    const verified = await verify(token)
+    const { customer, storeHash, iat, exp } = verified
+    await fastify.exchangeLimits.byCustomer(request, storeHash, customer.id)
+    const now = Date.now()
+    // Whole seconds: the session id carries the absolute deadline in seconds.
+    const absoluteAt = Math.floor(now / 1000 + config.absoluteTimeout) * 1000
+    const record: SessionRecord = { customer, storeHash, origin: request.headers.origin as string, iat, absoluteAt }
+    const sid = newSessionId({ storeHash, customerId: customer.id, absoluteAt })
+    // The guard outlives every moment at which the token could still verify.
+    const guardTtlMs = (Math.min(exp, iat + MAX_TOKEN_AGE_SECONDS) + config.clockTolerance + 1) * 1000 - now
+    const previous = request.sessionCookie()
+    const [outcome] = await Promise.all([
+      store.exchange({ sid, record, fingerprint: verified.fingerprint, guardTtlMs, idleMs, maxPerCustomer: config.maxSessionsPerCustomer }),
+      // A new exchange ends this browser's previous session: it is never reused (no fixation).
+      previous.state === 'valid' ? store.destroy(previous.sid) : undefined
+    ])
+    if (outcome === 'revoked') throw new BCX_TOKEN_REVOKED()
+    if (outcome === 'replayed') throw new BCX_TOKEN_REPLAYED()
+    reply.setSessionCookie(sid, absoluteAt)
+    return { sid, record, expiresAt: now + Math.min(idleMs, absoluteAt - now) }
+  }
+
+  async function load (request: FastifyRequest, reply: FastifyReply): Promise<LiveSession | null> {
+    const cookie = request.sessionCookie()
+    if (cookie.state === 'none') return null
+    const found = cookie.state === 'valid' ? await store.read(cookie.sid, idleMs) : null
+    if (cookie.state !== 'valid' || found === null) {
+      reply.clearSessionCookie()
+      return null
+    }
+    const origin = request.headers.origin
+    // A session belongs to the origin that exchanged it; a request without Origin is judged by the cookie.
+    if (origin !== undefined && origin !== found.record.origin) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') throw new BCX_ORIGIN_REFUSED('not the session\'s origin')
+      return null
+    }
+    if (cookie.renew) reply.setSessionCookie(cookie.sid, found.record.absoluteAt)
+    return { sid: cookie.sid, ...found }
+  }
+
+  async function end (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const cookie = request.sessionCookie()
+    if (cookie.state === 'none') return
+    if (cookie.state === 'valid') {
+      const outcome = await store.destroy(cookie.sid, request.headers.origin)
+      if (outcome === 'foreign') throw new BCX_ORIGIN_REFUSED('not the session\'s origin')
+    }
+    reply.clearSessionCookie()
+  }
+
+  const body = ({ record, expiresAt }: LiveSession): SessionBody => ({
+    customer: record.customer,
+    store_hash: record.storeHash,
+    expires_at: new Date(expiresAt).toISOString()
+  })
+
+  fastify.decorate('sessions', { exchange, load, end, body })
+}, { name: 'sessions', dependencies: ['session-store', 'session-cookie', 'rate-limit'] })

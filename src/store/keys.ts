@@ -1,0 +1,40 @@
+// Session ids and Redis key names. Everything of one customer shares the hash tag {store:customer},
+// so an exchange touches one Cluster slot and runs as one script.
+import { createHash, randomBytes } from 'node:crypto'
+
+export interface SessionIdParts { storeHash: string, customerId: number, absoluteAt: number }
+
+const SID = /^([A-Za-z0-9]{1,64})\.([1-9][0-9]{0,15})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/
+
+/** The id names its customer (for the hash tag) and its absolute deadline (to cap the idle TTL without a read). */
+export function newSessionId ({ storeHash, customerId, absoluteAt }: SessionIdParts): string {
+  return `${storeHash}.${customerId}.${Math.floor(absoluteAt / 1000).toString(36)}.${randomBytes(32).toString('base64url')}`
+}
+
+export function parseSessionId (sid: string): SessionIdParts | null {
+  const m = SID.exec(sid)
+  if (m === null) return null
+  const customerId = Number(m[2])
+  if (!Number.isSafeInteger(customerId)) return null
+  return { storeHash: m[1] as string, customerId, absoluteAt: parseInt(m[3] as string, 36) * 1000 }
+}
+
+const tag = (storeHash: string, customerId: number): string => `bcx:{${storeHash}:${customerId}}`
+
+/** Redis holds only a hash of the id: a dump of Redis yields no cookie. */
+export const sessionMember = (sid: string): string => createHash('sha256').update(sid).digest('base64url')
+
+export const keys = {
+  sessionPrefix: (storeHash: string, customerId: number) => `${tag(storeHash, customerId)}:s:`,
+  session: (p: SessionIdParts, sid: string) => `${tag(p.storeHash, p.customerId)}:s:${sessionMember(sid)}`,
+  index: (storeHash: string, customerId: number) => `${tag(storeHash, customerId)}:i`,
+  guard: (storeHash: string, customerId: number, fingerprint: string) => `${tag(storeHash, customerId)}:g:${fingerprint}`,
+  customerCutoff: (storeHash: string, customerId: number) => `${tag(storeHash, customerId)}:c`,
+  storeCutoff: (storeHash: string) => `bcx:{${storeHash}}:c`,
+  /** SCAN pattern for the per-customer indexes of one store (store hashes hold no glob characters). */
+  storeIndexPattern: (storeHash: string) => `bcx:{${storeHash}:*}:i`,
+  parseIndexKey: (key: string): { storeHash: string, customerId: number } | null => {
+    const m = /^bcx:\{([A-Za-z0-9]+):([0-9]+)\}:i$/.exec(key)
+    return m === null ? null : { storeHash: m[1] as string, customerId: Number(m[2]) }
+  }
+}

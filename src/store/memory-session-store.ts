@@ -1,0 +1,112 @@
+// The in-process store for development without Redis: same rules, one process, nothing kept.
+import { keys, parseSessionId, sessionMember } from './keys.js'
+import type { SessionRecord, SessionStore } from './session-store.js'
+
+interface Entry<T> { value: T, expiresAt: number }
+
+class TtlMap<T> {
+  private readonly map = new Map<string, Entry<T>>()
+  get (key: string): T | undefined {
+    const e = this.map.get(key)
+    if (e === undefined) return undefined
+    if (e.expiresAt <= Date.now()) { this.map.delete(key); return undefined }
+    return e.value
+  }
+
+  set (key: string, value: T, ttlMs: number): void { this.map.set(key, { value, expiresAt: Date.now() + ttlMs }) }
+  touch (key: string, ttlMs: number): void { const e = this.map.get(key); if (e !== undefined) e.expiresAt = Date.now() + ttlMs }
+  delete (key: string): boolean { return this.map.delete(key) }
+  keys (): IterableIterator<string> { return this.map.keys() }
+}
+
+export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifetimeSeconds: number }): SessionStore {
+  const sessions = new TtlMap<SessionRecord>()
+  const guards = new TtlMap<true>()
+  const cutoffs = new TtlMap<number>()
+  /** index key -> member -> iat */
+  const indexes = new Map<string, Map<string, number>>()
+  const cutoffTtl = (cutoff: number): number => (cutoff + tokenLifetimeSeconds) * 1000 - Date.now()
+
+  function raiseCutoff (key: string, cutoff: number): void {
+    if (cutoffTtl(cutoff) > 0 && (cutoffs.get(key) ?? -Infinity) < cutoff) cutoffs.set(key, cutoff, cutoffTtl(cutoff))
+  }
+
+  function revokeIndex (storeHash: string, customerId: number, cutoff: number): number {
+    const index = indexes.get(keys.index(storeHash, customerId))
+    let n = 0
+    for (const [member, iat] of index ?? []) {
+      if (iat > cutoff) continue
+      if (sessions.delete(keys.sessionPrefix(storeHash, customerId) + member)) n++
+      index?.delete(member)
+    }
+    return n
+  }
+
+  return {
+    kind: 'memory',
+
+    async exchange ({ sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer }) {
+      const { storeHash, customer: { id } } = record
+      const cut = Math.max(cutoffs.get(keys.storeCutoff(storeHash)) ?? -Infinity, cutoffs.get(keys.customerCutoff(storeHash, id)) ?? -Infinity)
+      if (record.iat <= cut) return 'revoked'
+      const guard = keys.guard(storeHash, id, fingerprint)
+      if (guards.get(guard) !== undefined) return 'replayed'
+      guards.set(guard, true, guardTtlMs)
+      const prefix = keys.sessionPrefix(storeHash, id)
+      const indexKey = keys.index(storeHash, id)
+      const index = indexes.get(indexKey) ?? new Map<string, number>()
+      indexes.set(indexKey, index)
+      for (const member of index.keys()) if (sessions.get(prefix + member) === undefined) index.delete(member)
+      const oldestFirst = [...index].sort((a, b) => a[1] - b[1]).map(([m]) => m)
+      while (index.size >= maxPerCustomer) {
+        const oldest = oldestFirst.shift() as string
+        index.delete(oldest)
+        sessions.delete(prefix + oldest)
+      }
+      sessions.set(keys.session({ storeHash, customerId: id, absoluteAt: record.absoluteAt }, sid), record, Math.min(idleMs, record.absoluteAt - Date.now()))
+      index.set(sessionMember(sid), record.iat)
+      return 'created'
+    },
+
+    async read (sid, idleMs) {
+      const parts = parseSessionId(sid)
+      if (parts === null) return null
+      const ttl = Math.min(idleMs, parts.absoluteAt - Date.now())
+      const key = keys.session(parts, sid)
+      const record = ttl > 0 ? sessions.get(key) : undefined
+      if (record === undefined || record.absoluteAt !== parts.absoluteAt) return null
+      sessions.touch(key, ttl)
+      return { record, expiresAt: Date.now() + ttl }
+    },
+
+    async destroy (sid, origin) {
+      const parts = parseSessionId(sid)
+      if (parts === null) return 'missing'
+      const key = keys.session(parts, sid)
+      const record = sessions.get(key)
+      if (record === undefined) return 'missing'
+      if (origin !== undefined && record.origin !== origin) return 'foreign'
+      sessions.delete(key)
+      indexes.get(keys.index(parts.storeHash, parts.customerId))?.delete(sessionMember(sid))
+      return 'destroyed'
+    },
+
+    async revokeCustomer (storeHash, customerId, cutoff) {
+      raiseCutoff(keys.customerCutoff(storeHash, customerId), cutoff)
+      return revokeIndex(storeHash, customerId, cutoff)
+    },
+
+    async revokeStore (storeHash, cutoff) {
+      raiseCutoff(keys.storeCutoff(storeHash), cutoff)
+      let n = 0
+      for (const indexKey of indexes.keys()) {
+        const owner = keys.parseIndexKey(indexKey)
+        if (owner?.storeHash === storeHash) n += revokeIndex(owner.storeHash, owner.customerId, cutoff)
+      }
+      return n
+    },
+
+    async ping () {},
+    async close () {}
+  }
+}

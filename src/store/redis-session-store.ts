@@ -1,0 +1,119 @@
+// Sessions in Redis (single, Sentinel or Cluster) through ioredis.
+import { Cluster, type Redis } from 'ioredis'
+import { BCX_STORE_UNAVAILABLE } from '../errors.js'
+import { keys, parseSessionId, sessionMember } from './keys.js'
+import { DESTROY, EXCHANGE, RAISE_CUTOFF, REVOKE } from './lua.js'
+import { decodeRecord, encodeRecord } from './record-codec.js'
+import type { DestroyOutcome, ExchangeInput, ExchangeOutcome, SessionStore } from './session-store.js'
+
+export type RedisClient = Redis | Cluster
+
+interface Scripts {
+  bcxExchange (...args: Array<string | number>): Promise<ExchangeOutcome>
+  bcxDestroy (...args: Array<string | number>): Promise<number>
+  bcxRevoke (...args: Array<string | number>): Promise<number>
+  bcxRaiseCutoff (...args: Array<string | number>): Promise<number>
+}
+
+export interface RedisSessionStoreOptions {
+  /** How long a revocation cutoff must be kept: the longest a token can still verify after its iat. */
+  tokenLifetimeSeconds: number
+  /** Delay before the second pass of a store-wide revocation (exchanges in flight during the first). */
+  secondPassDelayMs?: number
+}
+
+/** Every failure of Redis answers 503 with our code; its text stays in the cause (logged, never sent). */
+async function guarded<T> (work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (err) {
+    throw new BCX_STORE_UNAVAILABLE({ cause: err })
+  }
+}
+
+export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionStoreOptions): SessionStore {
+  const defined = redis as RedisClient & Scripts
+  if (typeof defined.bcxExchange !== 'function') {
+    redis.defineCommand('bcxExchange', { numberOfKeys: 4, lua: EXCHANGE })
+    redis.defineCommand('bcxDestroy', { numberOfKeys: 2, lua: DESTROY })
+    redis.defineCommand('bcxRevoke', { numberOfKeys: 2, lua: REVOKE })
+    redis.defineCommand('bcxRaiseCutoff', { numberOfKeys: 1, lua: RAISE_CUTOFF })
+  }
+  const cutoffTtlMs = (cutoff: number): number => Math.max(0, (cutoff + opts.tokenLifetimeSeconds) * 1000 - Date.now())
+
+  async function revokeIndex (storeHash: string, customerId: number, cutoff: number, keepCutoff: boolean): Promise<number> {
+    const index = keys.index(storeHash, customerId)
+    const ttl = keepCutoff ? cutoffTtlMs(cutoff) : 0
+    return await defined.bcxRevoke(index, keepCutoff ? keys.customerCutoff(storeHash, customerId) : index,
+      cutoff, ttl, keys.sessionPrefix(storeHash, customerId))
+  }
+
+  async function scanStoreIndexes (storeHash: string, cutoff: number): Promise<number> {
+    const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis]
+    let revoked = 0
+    for (const node of nodes) {
+      let cursor = '0'
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', keys.storeIndexPattern(storeHash), 'COUNT', 1000)
+        cursor = next
+        for (const key of found) {
+          const owner = keys.parseIndexKey(key)
+          if (owner !== null) revoked += await revokeIndex(owner.storeHash, owner.customerId, cutoff, false)
+        }
+      } while (cursor !== '0')
+    }
+    return revoked
+  }
+
+  return {
+    kind: 'redis',
+
+    exchange: async ({ sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer }) => guarded(async () => {
+      const { storeHash, customer: { id } } = record
+      const storeCut = await redis.get(keys.storeCutoff(storeHash))
+      if (storeCut !== null && record.iat <= Number(storeCut)) return 'revoked'
+      const parts = { storeHash, customerId: id, absoluteAt: record.absoluteAt }
+      const ttl = Math.min(idleMs, record.absoluteAt - Date.now())
+      return await defined.bcxExchange(
+        keys.guard(storeHash, id, fingerprint), keys.customerCutoff(storeHash, id), keys.index(storeHash, id), keys.session(parts, sid),
+        record.iat, guardTtlMs, encodeRecord(record), ttl, sessionMember(sid), maxPerCustomer,
+        record.absoluteAt - Date.now(), keys.sessionPrefix(storeHash, id))
+    }),
+
+    read: async (sid, idleMs) => {
+      const parts = parseSessionId(sid)
+      if (parts === null) return null
+      const ttl = Math.min(idleMs, parts.absoluteAt - Date.now())
+      if (ttl <= 0) return null
+      // GETEX reads and slides in one command, and never brings back a key that DELETE removed.
+      const text = await guarded(() => redis.getex(keys.session(parts, sid), 'PX', ttl))
+      const record = text === null ? null : decodeRecord(text)
+      if (record === null || record.absoluteAt !== parts.absoluteAt) return null
+      return { record, expiresAt: Date.now() + ttl }
+    },
+
+    destroy: async (sid, origin) => {
+      const parts = parseSessionId(sid)
+      if (parts === null) return 'missing'
+      const result = await guarded(() => defined.bcxDestroy(keys.session(parts, sid), keys.index(parts.storeHash, parts.customerId), origin ?? '', sessionMember(sid)))
+      const outcomes: Record<string, DestroyOutcome> = { 1: 'destroyed', 0: 'missing', '-1': 'foreign' }
+      return outcomes[String(result)] ?? 'missing'
+    },
+
+    revokeCustomer: async (storeHash, customerId, cutoff) => guarded(() => revokeIndex(storeHash, customerId, cutoff, true)),
+
+    revokeStore: async (storeHash, cutoff) => guarded(async () => {
+      const ttl = cutoffTtlMs(cutoff)
+      if (ttl > 0) await defined.bcxRaiseCutoff(keys.storeCutoff(storeHash), cutoff, ttl)
+      let revoked = await scanStoreIndexes(storeHash, cutoff)
+      // An exchange that read the store cutoff just before it was raised may write its session during
+      // the first pass; a second pass after that window catches it.
+      await new Promise((resolve) => setTimeout(resolve, opts.secondPassDelayMs ?? 1000))
+      revoked += await scanStoreIndexes(storeHash, cutoff)
+      return revoked
+    }),
+
+    ping: async () => { await guarded(() => redis.ping()) },
+    close: async () => { /* the redis plugin owns the connection */ }
+  }
+}

@@ -1,0 +1,44 @@
+// The contract between the routes and a session store (Redis, or in-process for development).
+
+export interface SessionCustomer { id: number, email: string, group_id: string | null }
+
+export interface SessionRecord {
+  customer: SessionCustomer
+  storeHash: string
+  /** The storefront origin that exchanged the token; the session is visible to it alone. */
+  origin: string
+  /** The token's iat (seconds, BigCommerce's clock): revocations compare against it. */
+  iat: number
+  /** Absolute deadline, ms since the epoch: never extended. */
+  absoluteAt: number
+}
+
+export interface ExchangeInput {
+  sid: string
+  record: SessionRecord
+  /** Token fingerprint for the single-use guard. */
+  fingerprint: string
+  /** How long the guard must live: until the token can no longer verify. */
+  guardTtlMs: number
+  idleMs: number
+  maxPerCustomer: number
+}
+
+export type ExchangeOutcome = 'created' | 'replayed' | 'revoked'
+export type DestroyOutcome = 'destroyed' | 'missing' | 'foreign'
+
+export interface SessionStore {
+  readonly kind: 'redis' | 'memory'
+  /** Revocation check, single-use guard, per-customer cap and the new session, atomically per customer. */
+  exchange (input: ExchangeInput): Promise<ExchangeOutcome>
+  /** Reads a live session and slides its idle deadline, in one step; null when there is none. */
+  read (sid: string, idleMs: number): Promise<{ record: SessionRecord, expiresAt: number } | null>
+  /** Ends a session; with `origin`, only when the session belongs to that origin. */
+  destroy (sid: string, origin?: string): Promise<DestroyOutcome>
+  /** Ends the customer's sessions from tokens issued at or before `cutoff` (s) and refuses such tokens from now on. */
+  revokeCustomer (storeHash: string, customerId: number, cutoff: number): Promise<number>
+  /** The same for a whole store. */
+  revokeStore (storeHash: string, cutoff: number): Promise<number>
+  ping (): Promise<void>
+  close (): Promise<void>
+}
