@@ -14,6 +14,7 @@ import rateLimit from './plugins/rate-limit.js'
 import sessions from './session/sessions.js'
 import healthRoutes from './routes/health.js'
 import sessionRoutes from './routes/session.js'
+import apiRoutes from './routes/api/index.js'
 import type { RedisClient } from './store/redis-session-store.js'
 
 export interface ExchangerOptions {
@@ -35,6 +36,7 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
   await fastify.register(sessions, { config })
   await fastify.register(healthRoutes)
   await fastify.register(sessionRoutes, { config })
+  await fastify.register(apiRoutes, { config, prefix: '/api' })
 }, { name: 'bc-session-exchanger', fastify: '5.x' })
 
 /** Secrets that must never reach a log line, whatever logs them. */

@@ -33,3 +33,17 @@ t.test('exchange, read, end: the whole flow against a real Redis', async (t) => 
   t.equal(after.statusCode, 401)
   t.equal(after.json().code, 'BCX_UNAUTHENTICATED')
 })
+
+t.test('GET /api/me answers like GET /session', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis })
+  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { origin: ORIGIN, cookie } })
+  const session = await getSession(app, cookie)
+  t.equal(me.statusCode, 200)
+  t.same(me.json().customer, session.json().customer)
+  t.equal(me.json().store_hash, 'abc123')
+  const none = await app.inject({ method: 'GET', url: '/api/me', headers: { origin: ORIGIN } })
+  t.equal(none.statusCode, 401)
+  t.equal(none.json().code, 'BCX_UNAUTHENTICATED')
+})

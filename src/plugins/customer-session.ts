@@ -1,0 +1,31 @@
+// The /api scope's guard: cross-site rules first, then the session; routes read `request.customer`,
+// never anything the browser claims.
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.js'
+import { BCX_UNAUTHENTICATED } from '../errors.js'
+import type { LiveSession } from '../session/sessions.js'
+import { applySessionScope } from './session-scope.js'
+
+export interface Customer { id: number, email: string, groupId: string | null, storeHash: string }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in customer, set before any /api handler runs. */
+    customer: Customer
+    bcxSession: LiveSession
+  }
+}
+
+/** Applies the guard to an encapsulated scope (the /api prefix, or an app builder's own). */
+export function requireCustomerSession (scope: FastifyInstance, config: Config): void {
+  applySessionScope(scope, config)
+  scope.decorateRequest('customer', null as unknown as Customer)
+  scope.decorateRequest('bcxSession', null as unknown as LiveSession)
+  scope.addHook('preHandler', async function loadCustomer (request, reply) {
+    const session = await scope.sessions.load(request, reply)
+    if (session === null) throw new BCX_UNAUTHENTICATED()
+    const { customer, storeHash } = session.record
+    request.bcxSession = session
+    request.customer = { id: customer.id, email: customer.email, groupId: customer.group_id, storeHash }
+  })
+}
