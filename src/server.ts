@@ -12,7 +12,8 @@ function start (): void {
     console.error(`bc-session-exchanger: configuration refused: ${err.message}`)
     process.exit(1)
   }
-  const pretty = process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}
+  // pino-pretty is a dev dependency: the production image (docker run -t) has no such module.
+  const pretty = process.stdout.isTTY && !config.production ? { transport: { target: 'pino-pretty' } } : {}
   const app = buildApp(config, {
     logger: { level: config.logLevel, ...pretty, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   })
