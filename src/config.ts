@@ -88,7 +88,7 @@ export interface Config {
   warnings: string[]
 }
 
-export { ConfigError }
+export { ConfigError } from './lib/config-error.js'
 
 /** Values of .env.example that must never reach a running service. */
 const PLACEHOLDER = /change-?me|replace-?me/i

@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import type { Config } from '../config.js'
 import { BCX_UNAUTHENTICATED } from '../errors.js'
 import { applySessionScope } from '../plugins/session-scope.js'
-import { errorResponses, SessionBodySchema } from './schemas.js'
+import { errorResponses } from './schemas.js'
 
 /** Largest exchange body accepted (SPEC.md); larger ones get Fastify's 413. */
 export const EXCHANGE_BODY_LIMIT = 8 * 1024

@@ -4,7 +4,7 @@ import { BCX_STORE_UNAVAILABLE } from '../errors.js'
 import { keys, parseSessionId, sessionMember } from './keys.js'
 import { DESTROY, EXCHANGE, RAISE_CUTOFF, REVOKE } from './lua.js'
 import { decodeRecord, encodeRecord } from './record-codec.js'
-import type { DestroyOutcome, ExchangeInput, ExchangeOutcome, SessionStore } from './session-store.js'
+import type { DestroyOutcome, ExchangeOutcome, SessionStore } from './session-store.js'
 
 export type RedisClient = Redis | Cluster
 
