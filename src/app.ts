@@ -11,10 +11,12 @@ import sessionStore from './plugins/session-store.js'
 import sessionCookie from './plugins/session-cookie.js'
 import crossSite from './plugins/cross-site.js'
 import rateLimit from './plugins/rate-limit.js'
+import forwardedHeadersWarning from './plugins/forwarded-headers-warning.js'
 import sessions from './session/sessions.js'
 import healthRoutes from './routes/health.js'
 import sessionRoutes from './routes/session.js'
 import apiRoutes from './routes/api/index.js'
+import storefrontRoutes from './routes/storefront.js'
 import type { RedisClient } from './store/redis-session-store.js'
 
 export interface ExchangerOptions {
@@ -27,6 +29,7 @@ export interface ExchangerOptions {
 export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionExchanger (fastify, { config, redis: client }) {
   await fastify.register(errorHandler)
   await fastify.register(requestLog)
+  await fastify.register(forwardedHeadersWarning, { config })
   await fastify.register(docs)
   await fastify.register(redis, { config, ...(client !== undefined && { client }) })
   await fastify.register(sessionStore, { config })
@@ -37,6 +40,7 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
   await fastify.register(healthRoutes)
   await fastify.register(sessionRoutes, { config })
   await fastify.register(apiRoutes, { config, prefix: '/api' })
+  await fastify.register(storefrontRoutes)
 }, { name: 'bc-session-exchanger', fastify: '5.x' })
 
 /** Secrets that must never reach a log line, whatever logs them. */
