@@ -16,7 +16,6 @@ import sessions from './session/sessions.js'
 import healthRoutes from './routes/health.js'
 import sessionRoutes from './routes/session.js'
 import apiRoutes from './routes/api/index.js'
-import storefrontRoutes from './routes/storefront.js'
 import type { RedisClient } from './store/redis-session-store.js'
 
 export interface ExchangerOptions {
@@ -40,7 +39,6 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
   await fastify.register(healthRoutes)
   await fastify.register(sessionRoutes, { config })
   await fastify.register(apiRoutes, { config, prefix: '/api' })
-  await fastify.register(storefrontRoutes)
 }, { name: 'bc-session-exchanger', fastify: '5.x' })
 
 /** Secrets that must never reach a log line, whatever logs them. */
