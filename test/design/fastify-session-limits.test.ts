@@ -6,16 +6,20 @@ import Fastify from 'fastify'
 import cookie from '@fastify/cookie'
 import session from '@fastify/session'
 
+declare module 'fastify' {
+  interface Session { customer?: number }
+}
+
 const SECRET = 'a-session-secret-of-at-least-32-characters'
 
 /** A store with @fastify/session's interface that records what the library asks of it. */
-function recordingStore () {
+function recordingStore (): session.SessionStore & { calls: string[], data: Map<string, unknown> } {
   const data = new Map<string, unknown>()
   const calls: string[] = []
   return {
     calls,
     data,
-    get (id: string, cb: (err: null, s?: unknown) => void) { calls.push('get'); cb(null, data.get(id)) },
+    get (id: string, cb: (err: null, s?: never) => void) { calls.push('get'); cb(null, data.get(id) as never) },
     set (id: string, s: unknown, cb: () => void) { calls.push('set'); data.set(id, JSON.parse(JSON.stringify(s))); cb() },
     destroy (id: string, cb: () => void) { calls.push('destroy'); data.delete(id); cb() }
   }
