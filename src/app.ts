@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import errorHandler from './plugins/error-handler.js'
 import requestLog from './plugins/request-log.js'
+import metrics from './plugins/metrics.js'
+import metricsRoute from './routes/metrics.js'
 import docs from './plugins/docs.js'
 import redis from './plugins/redis.js'
 import sessionStore from './plugins/session-store.js'
@@ -16,6 +18,9 @@ import sessions from './session/sessions.js'
 import healthRoutes from './routes/health.js'
 import sessionRoutes from './routes/session.js'
 import apiRoutes from './routes/api/index.js'
+import adminRoutes from './routes/admin.js'
+import webhookRoutes from './routes/webhooks.js'
+import storefrontRoutes from './routes/storefront.js'
 import type { RedisClient } from './store/redis-session-store.js'
 
 export interface ExchangerOptions {
@@ -26,6 +31,7 @@ export interface ExchangerOptions {
 
 /** Everything the service is, as one plugin: also what an app builder registers in their own Fastify app. */
 export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionExchanger (fastify, { config, redis: client }) {
+  await fastify.register(metrics)
   await fastify.register(errorHandler)
   await fastify.register(requestLog)
   await fastify.register(forwardedHeadersWarning, { config })
@@ -37,8 +43,12 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
   await fastify.register(rateLimit, { config })
   await fastify.register(sessions, { config })
   await fastify.register(healthRoutes)
+  await fastify.register(metricsRoute, { config })
   await fastify.register(sessionRoutes, { config })
   await fastify.register(apiRoutes, { config, prefix: '/api' })
+  await fastify.register(adminRoutes, { config })
+  await fastify.register(webhookRoutes, { config })
+  await fastify.register(storefrontRoutes)
 }, { name: 'bc-session-exchanger', fastify: '5.x' })
 
 /** Secrets that must never reach a log line, whatever logs them. */

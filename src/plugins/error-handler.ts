@@ -29,6 +29,7 @@ export default fp(async function errorHandler (fastify) {
     const err = toHttpError(error)
     const statusCode = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
     const code = err.code ?? 'BCX_INTERNAL'
+    request.errorCode = code
     if (statusCode >= 500) {
       // The cause (a Redis message, a stack) goes to the log; the client gets the code alone.
       request.log.error({ err: error, cause: (err.cause as Error | undefined)?.message, code }, 'request failed')
@@ -44,4 +45,4 @@ export default fp(async function errorHandler (fastify) {
   fastify.setNotFoundHandler(function (request, reply) {
     reply.code(404).send(errorBody(404, 'FST_ERR_NOT_FOUND', `Route ${request.method}:${request.url.split('?', 1)[0]} not found`))
   })
-}, { name: 'error-handler' })
+}, { name: 'error-handler', dependencies: ['metrics'] })

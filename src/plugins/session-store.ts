@@ -5,6 +5,7 @@ import { MAX_TOKEN_AGE_SECONDS } from '../token/verify-token.js'
 import { createMemorySessionStore } from '../store/memory-session-store.js'
 import { createRedisSessionStore } from '../store/redis-session-store.js'
 import type { SessionStore } from '../store/session-store.js'
+import { instrumentStore } from '../store/instrumented-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +19,6 @@ export default fp<{ config: Config }>(async function sessionStore (fastify, { co
   const store = fastify.redis === null
     ? createMemorySessionStore({ tokenLifetimeSeconds })
     : createRedisSessionStore(fastify.redis, { tokenLifetimeSeconds, secondPassDelayMs: config.redisCommandTimeoutMs })
-  fastify.decorate('sessionStore', store)
+  fastify.decorate('sessionStore', instrumentStore(store, fastify.metrics))
   fastify.addHook('onClose', async () => { await store.close() })
-}, { name: 'session-store', dependencies: ['redis'] })
+}, { name: 'session-store', dependencies: ['redis', 'metrics'] })

@@ -35,6 +35,7 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
   async function exchange (request: FastifyRequest, reply: FastifyReply, token: string): Promise<LiveSession> {
     const verified = await verify(token)
     const { customer, storeHash, iat, exp } = verified
+    fastify.metrics.tokenSkew.observe(Date.now() / 1000 - iat)
     await fastify.exchangeLimits.byCustomer(request, storeHash, customer.id)
     const now = Date.now()
     // Whole seconds: the session id carries the absolute deadline in seconds.
