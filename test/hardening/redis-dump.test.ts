@@ -1,0 +1,53 @@
+// A dump of Redis alone yields no usable session: keys hold only a hash of the session id, values
+// hold no secret, and not even the cookie-signing secret turns what is stored back into a cookie.
+import t from 'tap'
+import { createHmac } from 'node:crypto'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token, COOKIE_NAME, SESSION_SECRET } from '../helper.js'
+import { dumpRedis } from './support.js'
+
+t.test('after exchanges and reads, no key or value holds a session id, cookie or token', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis, env: { RATE_LIMIT_EXCHANGE: '100' } })
+  const secrets: string[] = []
+  for (const [customerId, storeHash] of [[4927, 'abc123'], [4927, 'abc123'], [12, 'abc123'], [4927, 'xyz789']] as const) {
+    const jwt = await token({ customerId, storeHash })
+    const res = await exchange(app, jwt, { origin: `https://store-${storeHash}.mybigcommerce.com` })
+    t.equal(res.statusCode, 201)
+    const pair = sessionCookieOf(res) as string
+    const value = decodeURIComponent(pair.slice(COOKIE_NAME.length + 1))
+    const sid = value.slice(0, value.lastIndexOf('.'))
+    const random = sid.split('.')[3] as string
+    t.equal(random.length, 43, 'the id carries 256 random bits')
+    secrets.push(pair, value, sid, random, value.slice(value.lastIndexOf('.') + 1), jwt, jwt.split('.')[2] as string)
+    t.equal((await getSession(app, pair, `https://store-${storeHash}.mybigcommerce.com`)).statusCode, 200)
+  }
+
+  const dump = await dumpRedis(redis.client)
+  t.ok(dump.length >= 10, `${dump.length} keys to look through`)
+  const text = JSON.stringify(dump)
+  for (const secret of secrets) t.notOk(text.includes(secret), `not in the dump: ${secret.slice(0, 12)}…`)
+  t.notOk(text.includes(SESSION_SECRET) || text.includes('test-client-secret'), 'no configured secret either')
+
+  const sessionValues = dump.filter((e) => /:s:/.test(e.key))
+  t.equal(sessionValues.length, 4)
+  for (const { values } of sessionValues) {
+    t.same(Object.keys(JSON.parse(values[0] as string)).sort(), ['a', 'c', 'e', 'g', 'i', 'o', 's'], 'a value holds the customer, store, origin and deadlines only')
+  }
+})
+
+t.test('a cookie rebuilt from the dump, even signed with the real secret, opens nothing', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis })
+  const real = sessionCookieOf(await exchange(app, await token())) as string
+  const [key] = await redis.client.keys('bcx:*:s:*')
+  const member = (key as string).split(':s:')[1] as string
+  const [, , abs] = decodeURIComponent(real.slice(COOKIE_NAME.length + 1)).split('.')
+
+  const sign = (value: string): string => `${value}.${createHmac('sha256', SESSION_SECRET).update(value).digest('base64').replace(/=+$/, '')}`
+  const forged = sign(`abc123.4927.${abs as string}.${member}`)
+  const res = await getSession(app, `${COOKIE_NAME}=${encodeURIComponent(forged)}`)
+  t.equal(res.statusCode, 401)
+  t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
+  t.equal((await getSession(app, real)).statusCode, 200, 'the real cookie still works (the forgery was well-formed)')
+  t.equal(sign(decodeURIComponent(real.slice(COOKIE_NAME.length + 1)).replace(/\.[^.]+$/, '')), decodeURIComponent(real.slice(COOKIE_NAME.length + 1)), 'the test signs like the service')
+})
