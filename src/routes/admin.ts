@@ -1,0 +1,55 @@
+// DELETE /admin/sessions (SPEC.md): revoke a customer's or a store's sessions with ADMIN_TOKEN. The token
+// alone authenticates: no cross-site rules here, and a session cookie is never read. Absent without ADMIN_TOKEN.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Config } from '../config.js'
+import { BCX_ADMIN_UNAUTHORIZED, BCX_BAD_REQUEST } from '../errors.js'
+import { secretEqual } from '../lib/secret-equal.js'
+import { errorResponses } from './schemas.js'
+
+const Query = Type.Object({
+  store_hash: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$', description: 'the store whose sessions end' }),
+  customer_id: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'only this customer\'s sessions' }))
+}, { additionalProperties: false })
+
+/** The credentials of `Authorization: Bearer <token>` (the scheme is case-insensitive, RFC 9110). */
+function bearer (header: string | undefined): string | undefined {
+  if (header === undefined || !/^bearer /i.test(header)) return undefined
+  return header.slice(7)
+}
+
+const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async function (fastify, { config }) {
+  const adminToken = config.adminToken
+  if (adminToken === undefined) return
+
+  // onRequest: the token is checked before anything else, so a caller without it learns nothing (not even 400s).
+  fastify.addHook('onRequest', async (request) => {
+    if (!secretEqual(bearer(request.headers.authorization), adminToken)) throw new BCX_ADMIN_UNAUTHORIZED()
+  })
+
+  fastify.delete('/admin/sessions', {
+    schema: {
+      summary: 'Revoke a customer\'s (store_hash and customer_id) or a whole store\'s (store_hash) sessions',
+      tags: ['admin'],
+      security: [{ bearer: [] }],
+      querystring: Query,
+      response: {
+        200: Type.Object({ revoked: Type.Integer({ minimum: 0, description: 'sessions ended' }) }),
+        ...errorResponses('BCX_BAD_REQUEST', 'BCX_ADMIN_UNAUTHORIZED', 'BCX_STORE_UNAVAILABLE')
+      }
+    }
+  }, async (request) => {
+    const { store_hash: storeHash, customer_id: customerIdText } = request.query
+    const customerId = customerIdText === undefined ? undefined : Number(customerIdText)
+    if (customerId !== undefined && !Number.isSafeInteger(customerId)) throw new BCX_BAD_REQUEST('customer_id is too large')
+    // The cutoff of an admin revocation is now: every token issued up to this second is refused.
+    const cutoff = Math.floor(Date.now() / 1000)
+    const revoked = customerId === undefined
+      ? await fastify.sessionStore.revokeStore(storeHash, cutoff)
+      : await fastify.sessionStore.revokeCustomer(storeHash, customerId, cutoff)
+    request.log.info({ storeHash, customerId, revoked }, 'sessions revoked by an admin')
+    return { revoked }
+  })
+}
+
+export default adminRoutes

@@ -1,0 +1,123 @@
+// DELETE /admin/sessions with ADMIN_TOKEN against a real Redis: revocation works, and every bad token or
+// query is refused with nothing revoked.
+import t from 'tap'
+import { build, exchange, getSession, sessionCookieOf, sessionKeyCount, startRedis, token, OTHER_ORIGIN } from '../helper.js'
+
+const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'
+const now = (): number => Math.floor(Date.now() / 1000)
+type Tap = Parameters<typeof startRedis>[0]
+
+async function setup (t: Tap) {
+  const redis = await startRedis(t)
+  const built = await build(t, { redis, env: { ADMIN_TOKEN } })
+  const { app } = built
+  const a1 = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
+  const a1b = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
+  const a2 = sessionCookieOf(await exchange(app, await token({ customerId: 2 }))) as string
+  const x1 = sessionCookieOf(await exchange(app, await token({ customerId: 1, storeHash: 'xyz789' }), { origin: OTHER_ORIGIN })) as string
+  const revoke = async (query: string, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }) =>
+    await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers })
+  const alive = async (): Promise<boolean[]> => [
+    (await getSession(app, a1)).statusCode === 200,
+    (await getSession(app, a1b)).statusCode === 200,
+    (await getSession(app, a2)).statusCode === 200,
+    (await getSession(app, x1, OTHER_ORIGIN)).statusCode === 200
+  ]
+  return { ...built, redis, revoke, alive, cookies: { a1, a1b, a2, x1 } }
+}
+
+t.test('revoking a customer ends their sessions and refuses their older tokens', async (t) => {
+  const { app, revoke, alive, redis } = await setup(t)
+  const oldToken = await token({ customerId: 1, iat: now() - 5 })
+  const res = await revoke('?store_hash=abc123&customer_id=1')
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { revoked: 2 })
+  t.same(await alive(), [false, false, true, true], 'only customer 1 of store abc123')
+  const refused = await exchange(app, oldToken)
+  t.equal(refused.statusCode, 401)
+  t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
+  const fresh = await exchange(app, await token({ customerId: 1, iat: now() + 2 }))
+  t.equal(fresh.statusCode, 201, 'a token issued after the revocation opens a session')
+  const again = await revoke('?store_hash=abc123&customer_id=1')
+  t.same(again.json(), { revoked: 0 }, 'a repeated revocation spares the session of a token issued after its cutoff')
+  t.equal(await sessionKeyCount(redis), 3)
+})
+
+t.test('revoking a store ends every session of that store only', async (t) => {
+  const { app, revoke, alive } = await setup(t)
+  const res = await revoke('?store_hash=abc123')
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { revoked: 3 })
+  t.same(await alive(), [false, false, false, true])
+  const refused = await exchange(app, await token({ customerId: 77, iat: now() - 1 }))
+  t.equal(refused.json().code, 'BCX_TOKEN_REVOKED', 'the store cutoff covers customers without a session')
+  t.same((await revoke('?store_hash=unknown1')).json(), { revoked: 0 })
+})
+
+t.test('wrong, missing, shorter, longer and almost-right tokens: 401, nothing revoked', async (t) => {
+  const { revoke, alive, cookies } = await setup(t)
+  const bad: Array<[string, Record<string, string>]> = [
+    ['missing', {}],
+    ['empty bearer', { authorization: 'Bearer ' }],
+    ['wrong', { authorization: 'Bearer not-the-admin-token' }],
+    ['shorter', { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }],
+    ['longer', { authorization: `Bearer ${ADMIN_TOKEN}x` }],
+    ['prefix only', { authorization: `Bearer ${ADMIN_TOKEN.slice(0, 8)}` }],
+    ['last character changed', { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}k` }],
+    ['first character changed', { authorization: `Bearer B${ADMIN_TOKEN.slice(1)}` }],
+    ['other case', { authorization: `Bearer ${ADMIN_TOKEN.toUpperCase()}` }],
+    ['trailing space', { authorization: `Bearer ${ADMIN_TOKEN} ` }],
+    ['two spaces', { authorization: `Bearer  ${ADMIN_TOKEN}` }],
+    ['no scheme', { authorization: ADMIN_TOKEN }],
+    ['basic scheme', { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` }],
+    ['in another header', { 'x-admin-token': ADMIN_TOKEN }],
+    ['a session cookie instead', { cookie: cookies.a1 }],
+    ['a session cookie and a wrong token', { cookie: cookies.a1, authorization: 'Bearer wrong' }]
+  ]
+  for (const [name, headers] of bad) {
+    for (const query of ['?store_hash=abc123&customer_id=1', '?store_hash=abc123', '?store_hash=bad!hash']) {
+      const res = await revoke(query, headers)
+      t.equal(res.statusCode, 401, `${name} ${query}`)
+      t.equal(res.json().code, 'BCX_ADMIN_UNAUTHORIZED', name)
+    }
+  }
+  t.same(await alive(), [true, true, true, true], 'every session is still live')
+})
+
+t.test('the admin route ignores the session cookie and the cross-site rules', async (t) => {
+  const { revoke, alive, cookies } = await setup(t)
+  const res = await revoke('?store_hash=xyz789&customer_id=1', { authorization: `Bearer ${ADMIN_TOKEN}`, cookie: cookies.a1, origin: 'https://evil.example' })
+  t.equal(res.statusCode, 200, 'no Origin or X-CSRF needed: the token authenticates')
+  t.same(res.json(), { revoked: 1 })
+  t.equal(res.headers['access-control-allow-origin'], undefined, 'no CORS for the admin route')
+  t.equal(res.headers['set-cookie'], undefined)
+  t.same(await alive(), [true, true, true, false], 'the cookie\'s own session is untouched')
+  t.equal((await revoke('?store_hash=abc123&customer_id=1', { authorization: `bearer ${ADMIN_TOKEN}` })).statusCode, 200, 'the scheme is case-insensitive')
+})
+
+t.test('a missing or malformed query: 400, nothing revoked', async (t) => {
+  const { revoke, alive } = await setup(t)
+  const queries = ['', '?', '?customer_id=1', '?store_hash=', '?store_hash=abc-123', '?store_hash=abc123%00', '?store_hash=' + 'a'.repeat(65),
+    '?store_hash=abc123&customer_id=', '?store_hash=abc123&customer_id=0', '?store_hash=abc123&customer_id=-1',
+    '?store_hash=abc123&customer_id=01', '?store_hash=abc123&customer_id=1.5', '?store_hash=abc123&customer_id=abc',
+    '?store_hash=abc123&customer_id=9007199254740993', '?store_hash=abc123&customer_id=1e3', '?store_hash=abc123&customer_id=1&customer_id=2',
+    '?store_hash=abc123&store_hash=xyz789', '?store_hash=abc123&extra=1', '?store_hash[]=abc123']
+  for (const query of queries) {
+    const res = await revoke(query)
+    t.equal(res.statusCode, 400, query)
+    t.equal(res.json().code, 'BCX_BAD_REQUEST', query)
+  }
+  t.same(await alive(), [true, true, true, true])
+})
+
+t.test('without ADMIN_TOKEN the admin routes do not exist', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis })
+  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  for (const authorization of ['Bearer ', 'Bearer anything', 'Bearer undefined']) {
+    const res = await app.inject({ method: 'DELETE', url: '/admin/sessions?store_hash=abc123', headers: { authorization } })
+    t.equal(res.statusCode, 404)
+    t.equal(res.json().code, 'FST_ERR_NOT_FOUND')
+  }
+  t.equal((await getSession(app, cookie)).statusCode, 200)
+})
