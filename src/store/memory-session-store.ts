@@ -16,6 +16,8 @@ class TtlMap<T> {
   set (key: string, value: T, ttlMs: number): void { this.map.set(key, { value, expiresAt: Date.now() + ttlMs }) }
   touch (key: string, ttlMs: number): void { const e = this.map.get(key); if (e !== undefined) e.expiresAt = Date.now() + ttlMs }
   delete (key: string): boolean { return this.map.delete(key) }
+  /** Drops expired entries nobody asked for again (guards, cutoffs), so a long dev run stays small. */
+  sweep (): void { for (const key of [...this.map.keys()]) this.get(key) }
   keys (): IterableIterator<string> { return this.map.keys() }
 }
 
@@ -25,6 +27,7 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
   const cutoffs = new TtlMap<number>()
   /** index key -> member -> iat */
   const indexes = new Map<string, Map<string, number>>()
+  let exchanges = 0
   const cutoffTtl = (cutoff: number): number => (cutoff + tokenLifetimeSeconds) * 1000 - Date.now()
 
   function raiseCutoff (key: string, cutoff: number): void {
@@ -46,6 +49,7 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
     kind: 'memory',
 
     async exchange ({ sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer }) {
+      if (++exchanges % 1000 === 0) for (const map of [sessions, guards, cutoffs]) map.sweep()
       const { storeHash, customer: { id } } = record
       const cut = Math.max(cutoffs.get(keys.storeCutoff(storeHash)) ?? -Infinity, cutoffs.get(keys.customerCutoff(storeHash, id)) ?? -Infinity)
       if (record.iat <= cut) return 'revoked'
