@@ -1,0 +1,36 @@
+// The storefront script as the service serves it: its bytes, a version hash for the URL, and the SRI digest.
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+export interface ScriptAsset {
+  source: Buffer
+  /** Content hash used in `/storefront.js?v=<version>` and the ETag. */
+  version: string
+  /** The Subresource Integrity value for `<script integrity="...">`. */
+  integrity: string
+}
+
+// The script is plain JavaScript that tsc does not copy: from src/storefront/ it sits beside this file;
+// from dist/src/storefront/ it is read from the source tree (the Dockerfile copies src/storefront/).
+const CANDIDATES = ['./bc-session.js', '../../../src/storefront/bc-session.js']
+
+export function scriptPath (): string {
+  for (const candidate of CANDIDATES) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url))
+    if (existsSync(path)) return path
+  }
+  throw new Error(`storefront script not found (looked for ${CANDIDATES.join(', ')} next to ${fileURLToPath(import.meta.url)})`)
+}
+
+export function assetOf (source: Buffer): ScriptAsset {
+  return {
+    source,
+    version: createHash('sha256').update(source).digest('hex').slice(0, 16),
+    integrity: `sha384-${createHash('sha384').update(source).digest('base64')}`
+  }
+}
+
+export function loadScriptAsset (path: string = scriptPath()): ScriptAsset {
+  return assetOf(readFileSync(path))
+}
