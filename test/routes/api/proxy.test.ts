@@ -2,6 +2,7 @@
 // verified on arrival, forged ones stripped, the cookie never forwarded, the /api rules first.
 import t from 'tap'
 import { createHash, createHmac } from 'node:crypto'
+import type { InjectOptions } from 'fastify'
 import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../helper.js'
 import { freePort } from '../../support/redis-server.js'
 import { startUpstream, type Received } from '../../support/upstream-server.js'
@@ -106,7 +107,7 @@ t.test('identity headers forged by the browser are stripped and replaced', async
 
 t.test('/api rules come first: nothing reaches the upstream', async (t) => {
   const { app, upstream, cookie } = await setup(t)
-  const cases: Array<[string, Parameters<typeof app.inject>[0], number, string]> = [
+  const cases: Array<[string, InjectOptions, number, string]> = [
     ['no session', { method: 'GET', url: '/api/things', headers: { origin: ORIGIN } }, 401, 'BCX_UNAUTHENTICATED'],
     ['a dead cookie', { method: 'GET', url: '/api/things', headers: { origin: ORIGIN, cookie: cookie.slice(0, -3) + 'abc' } }, 401, 'BCX_UNAUTHENTICATED'],
     ['GET from a foreign origin', { method: 'GET', url: '/api/things', headers: { origin: 'https://evil.example', cookie } }, 401, 'BCX_UNAUTHENTICATED'],
