@@ -105,3 +105,21 @@ export function tally (statuses: number[]): Record<number, number> {
   for (const s of statuses) out[s] = (out[s] ?? 0) + 1
   return out
 }
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * Textual variants of one token that decode to the same bytes: the spare low bits of the
+ * signature's last character (43 characters carry 256 bits, so 2 bits are spare).
+ */
+export function spareBitVariants (jwt: string): string[] {
+  const [h, p, s] = jwt.split('.') as [string, string, string]
+  const last = B64URL.indexOf(s.slice(-1))
+  const spare = (s.length * 6) % 8
+  const out: string[] = []
+  for (let bits = 0; bits < 1 << spare; bits++) {
+    const char = B64URL[(last & ~((1 << spare) - 1)) | bits] as string
+    if (char !== s.slice(-1)) out.push(`${h}.${p}.${s.slice(0, -1)}${char}`)
+  }
+  return out
+}
