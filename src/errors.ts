@@ -17,6 +17,7 @@ export const BCX_STORE_UNAVAILABLE = createError('BCX_STORE_UNAVAILABLE', 'The s
 export const BCX_BIGCOMMERCE_REFUSED = createError('BCX_BIGCOMMERCE_REFUSED', 'BigCommerce refused the request', 502)
 export const BCX_BIGCOMMERCE_THROTTLED = createError('BCX_BIGCOMMERCE_THROTTLED', 'BigCommerce is throttling requests', 503)
 export const BCX_BIGCOMMERCE_TIMEOUT = createError('BCX_BIGCOMMERCE_TIMEOUT', 'BigCommerce did not answer in time', 504)
+export const BCX_UPSTREAM_UNAVAILABLE = createError('BCX_UPSTREAM_UNAVAILABLE', 'The upstream service did not answer', 502)
 
 /** Every code with its status, for the README table and the OpenAPI document. */
 export const ERROR_CODES = {
@@ -35,7 +36,8 @@ export const ERROR_CODES = {
   BCX_STORE_UNAVAILABLE: 503,
   BCX_BIGCOMMERCE_REFUSED: 502,
   BCX_BIGCOMMERCE_THROTTLED: 503,
-  BCX_BIGCOMMERCE_TIMEOUT: 504
+  BCX_BIGCOMMERCE_TIMEOUT: 504,
+  BCX_UPSTREAM_UNAVAILABLE: 502
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -3,10 +3,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
 import { requireCustomerSession } from '../../plugins/customer-session.js'
 import me from './me.js'
+import ordersRecent from './orders-recent.js'
+import proxy from './proxy.js'
 
 const apiRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async function (fastify, { config }) {
   requireCustomerSession(fastify, config)
   await fastify.register(me)
+  await fastify.register(ordersRecent, { config })
+  // Last: the proxy takes every /api/... path that no route above handles.
+  await fastify.register(proxy, { config })
 }
 
 export default apiRoutes
