@@ -40,7 +40,18 @@ export function createRedisClient (settings: Exclude<RedisSettings, { kind: 'mem
     case 'single':
       return new Redis(settings.url, common)
     case 'sentinel':
-      return new Redis({ ...common, ...urlOptions(settings.url), sentinels: settings.sentinels, name: settings.name, sentinelRetryStrategy: (times) => Math.min(100 * times, 1000) })
+      return new Redis({
+        ...common,
+        ...urlOptions(settings.url),
+        sentinels: settings.sentinels,
+        name: settings.name,
+        sentinelRetryStrategy: (times) => Math.min(100 * times, 1000),
+        // Follow +switch-master at once: the demoted master keeps accepting writes (lost when it resyncs)
+        // until Sentinel reconfigures it, which takes many seconds after a forced failover.
+        failoverDetector: true,
+        // ioredis ignores `tls` for the master that Sentinel names unless told: rediss:// means TLS to both.
+        ...(settings.url?.startsWith('rediss:') === true && { enableTLSForSentinelMode: true, sentinelTLS: {} })
+      })
     case 'cluster': {
       const { retryStrategy, enableOfflineQueue, ...redisOptions } = common
       return new Cluster(settings.nodes, {
@@ -70,6 +81,8 @@ export default fp<{ config: Config, client?: RedisClient }>(async function redis
   fastify.decorate<RedisClient | null>('redis', redis)
   fastify.addHook('onClose', async () => {
     if (client !== undefined) return
-    await redis.quit().catch(() => redis.disconnect())
+    await redis.quit().catch(() => {})
+    // quit() leaves the Sentinel failover subscriptions open (they would keep the process alive).
+    redis.disconnect()
   })
 }, { name: 'redis' })

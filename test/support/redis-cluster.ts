@@ -1,0 +1,80 @@
+// Starts a real 3-master Redis Cluster from redis-server processes on free ports (no replicas).
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+import { Redis } from 'ioredis'
+import { freePort } from './redis-server.js'
+
+const run = promisify(execFile)
+
+export interface RedisCluster {
+  ports: number[]
+  /** `host:port,...` for REDIS_CLUSTER_NODES. */
+  seeds: string
+  /** One plain client per node (closed at close()). */
+  clients: Redis[]
+  close (): Promise<void>
+}
+
+async function until (what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return
+    await sleep(50)
+  }
+  throw new Error(`redis cluster: ${what} did not happen within ${timeoutMs} ms`)
+}
+
+export async function startRedisCluster (masters = 3): Promise<RedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'bcx-cluster-'))
+  const processes: ChildProcess[] = []
+  const clients: Redis[] = []
+  // A test that dies without its teardown must not leave redis-server processes behind.
+  const killAll = (): void => { for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL') }
+  process.once('exit', killAll)
+
+  const close = async (): Promise<void> => {
+    for (const c of clients) c.disconnect()
+    await Promise.all(processes.map(async (p) => {
+      if (p.exitCode !== null || p.signalCode !== null) return
+      const exited = new Promise((resolve) => p.once('exit', resolve))
+      p.kill('SIGKILL')
+      await exited
+    }))
+    process.removeListener('exit', killAll)
+    rmSync(dir, { recursive: true, force: true })
+  }
+
+  try {
+    const ports: number[] = []
+    for (let i = 0; i < masters; i++) {
+      const port = await freePort()
+      const busPort = await freePort()
+      ports.push(port)
+      processes.push(spawn('redis-server', [
+        '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1',
+        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
+        '--save', '', '--appendonly', 'no', '--dir', dir
+      ], { stdio: 'ignore' }))
+    }
+    for (const port of ports) {
+      const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 100 })
+      client.on('error', () => {})
+      clients.push(client)
+      await until(`node ${port} answering`, async () => await client.ping() === 'PONG')
+    }
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
+    // Every node must agree that all slots are served before a client can rely on the slot map.
+    await until('cluster_state:ok on every node', async () => {
+      const infos = await Promise.all(clients.map((c) => c.cluster('INFO')))
+      return infos.every((info) => /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${masters}\\b`).test(info))
+    })
+    return { ports, seeds: ports.map((p) => `127.0.0.1:${p}`).join(','), clients, close }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}

@@ -1,0 +1,132 @@
+// The session behaviour on a real 3-master Redis Cluster: every script stays in one slot, keys spread
+// over the masters, and a store-wide revocation reaches every master.
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { keys } from '../../src/store/keys.js'
+import { exchange, getSession, sessionCookieOf, testConfig, token, waitReady, ORIGIN, STORE } from '../helper.js'
+import { startRedisCluster } from '../support/redis-cluster.js'
+
+const cluster = await startRedisCluster()
+t.teardown(() => cluster.close())
+
+const OTHER_STORE = 'xyz789'
+const OTHER_ORIGIN = 'https://store-xyz789.mybigcommerce.com'
+
+async function clusterApp (t: { teardown: (fn: () => unknown) => void }): Promise<FastifyInstance> {
+  const app = buildApp(testConfig({ REDIS_CLUSTER_NODES: cluster.seeds }), { logger: false })
+  t.teardown(() => app.close())
+  await app.ready()
+  await waitReady(app)
+  return app
+}
+
+/** Session keys on each master, in port order. */
+async function sessionKeysPerNode (): Promise<string[][]> {
+  return await Promise.all(cluster.clients.map(async (c) => await c.keys('bcx:*:s:*')))
+}
+const total = (perNode: string[][]): number => perNode.reduce((n, k) => n + k.length, 0)
+
+async function flushAll (): Promise<void> {
+  await Promise.all(cluster.clients.map(async (c) => await c.flushall()))
+}
+
+t.beforeEach(flushAll)
+
+t.test('exchange, read, replay, end: the whole flow on the Cluster', async (t) => {
+  const app = await clusterApp(t)
+  const jwt = await token({ customerId: 31 })
+  const created = await exchange(app, jwt)
+  t.equal(created.statusCode, 201)
+  t.same(created.json().customer.id, 31)
+  const cookie = sessionCookieOf(created) as string
+  t.equal(total(await sessionKeysPerNode()), 1)
+
+  const read = await getSession(app, cookie)
+  t.equal(read.statusCode, 200)
+  t.equal(read.json().store_hash, STORE)
+
+  const replay = await exchange(app, jwt)
+  t.equal(replay.statusCode, 409)
+  t.equal(replay.json().code, 'BCX_TOKEN_REPLAYED')
+  t.equal(replay.headers['set-cookie'], undefined)
+  t.equal(total(await sessionKeysPerNode()), 1, 'the replay wrote no session')
+
+  const ended = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  t.equal(ended.statusCode, 204)
+  t.equal(total(await sessionKeysPerNode()), 0)
+  const after = await getSession(app, cookie)
+  t.equal(after.statusCode, 401)
+  t.equal(after.json().code, 'BCX_UNAUTHENTICATED')
+})
+
+t.test('keys spread over the masters; each customer\'s keys share one slot', async (t) => {
+  const app = await clusterApp(t)
+  const customers = Array.from({ length: 40 }, (_, i) => 1000 + i)
+  for (const id of customers) {
+    const res = await exchange(app, await token({ customerId: id }))
+    t.equal(res.statusCode, 201, `customer ${id}`)
+  }
+  const perNode = await sessionKeysPerNode()
+  t.equal(total(perNode), customers.length)
+  t.ok(perNode.every((k) => k.length > 0), `every master holds sessions: ${perNode.map((k) => k.length).join('/')}`)
+
+  // Every key a script touches (declared or built from a declared one) hashes to the customer's slot.
+  const probe = cluster.clients[0]
+  if (probe === undefined) throw new Error('no node')
+  for (const id of customers.slice(0, 5)) {
+    const scriptKeys = [
+      keys.guard(STORE, id, 'fingerprint'), keys.customerCutoff(STORE, id), keys.index(STORE, id),
+      `${keys.sessionPrefix(STORE, id)}member`
+    ]
+    const slots = new Set(await Promise.all(scriptKeys.map(async (k) => await probe.cluster('KEYSLOT', k))))
+    t.equal(slots.size, 1, `customer ${id}: one slot for all script keys`)
+  }
+  const allKeys = (await Promise.all(cluster.clients.map(async (c) => await c.keys('bcx:*')))).flat()
+  const slotsByTag = new Map<string, Set<number>>()
+  for (const key of allKeys) {
+    const tag = /\{[^}]+\}/.exec(key)?.[0] as string
+    const set = slotsByTag.get(tag) ?? new Set<number>()
+    set.add(await probe.cluster('KEYSLOT', key) as number)
+    slotsByTag.set(tag, set)
+  }
+  t.equal(slotsByTag.size, customers.length, 'one hash tag per customer')
+  t.ok([...slotsByTag.values()].every((s) => s.size === 1), 'no customer spans two slots')
+})
+
+t.test('revokeCustomer and revokeStore on the Cluster: the store-wide one reaches every master', async (t) => {
+  const app = await clusterApp(t)
+  const old = Math.floor(Date.now() / 1000) - 20
+  const cookies = new Map<number, string>()
+  for (let id = 1; id <= 24; id++) {
+    const res = await exchange(app, await token({ customerId: id, iat: old }))
+    t.equal(res.statusCode, 201)
+    cookies.set(id, sessionCookieOf(res) as string)
+  }
+  const otherStore = await exchange(app, await token({ customerId: 1, storeHash: OTHER_STORE, iat: old }), { origin: OTHER_ORIGIN })
+  t.equal(otherStore.statusCode, 201)
+  const otherCookie = sessionCookieOf(otherStore) as string
+  t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2, 'the store\'s sessions live on several masters')
+
+  // A stale token of customer 1 (issued before the cutoff) kept for after the revocation.
+  const staleToken = await token({ customerId: 1, iat: old })
+  const cutoff = old + 5
+  t.equal(await app.sessionStore.revokeCustomer(STORE, 1, cutoff), 1)
+  t.equal((await getSession(app, cookies.get(1))).statusCode, 401)
+  t.equal((await getSession(app, cookies.get(2))).statusCode, 200, 'other customers keep their sessions')
+  const refused = await exchange(app, staleToken)
+  t.equal(refused.statusCode, 401)
+  t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
+  const fresh = await exchange(app, await token({ customerId: 1 }))
+  t.equal(fresh.statusCode, 201, 'a token issued after the cutoff is accepted')
+
+  const revoked = await app.sessionStore.revokeStore(STORE, cutoff)
+  t.equal(revoked, 23, 'every remaining session of the store issued before the cutoff, across all masters')
+  for (let id = 2; id <= 24; id++) t.equal((await getSession(app, cookies.get(id))).statusCode, 401, `customer ${id}`)
+  t.equal((await getSession(app, sessionCookieOf(fresh))).statusCode, 200, 'the session from after the cutoff stays')
+  t.equal((await getSession(app, otherCookie, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
+  const staleOfStore = await exchange(app, await token({ customerId: 77, iat: old }))
+  t.equal(staleOfStore.statusCode, 401)
+  t.equal(staleOfStore.json().code, 'BCX_TOKEN_REVOKED')
+  t.equal(total(await sessionKeysPerNode()), 2, 'only the two live sessions remain')
+})
