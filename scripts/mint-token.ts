@@ -9,7 +9,9 @@ export const USAGE = `Usage: npm run token -- --customer-id <id> [--store-hash $
        [--group-id <id>|null] [--ttl 900] [--secret <client secret>] [--client-id <client id>]
 Prints a Current Customer JWT alone on standard output. Defaults match \`npm run demo\`.`
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
 
 function positiveInteger (name: string, value: string): number {
   if (!/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${name} must be a positive integer, got "${value}"`)

@@ -15,12 +15,13 @@ export interface ScriptAsset {
 // from dist/src/storefront/ it is read from the source tree (the Dockerfile copies src/storefront/).
 const CANDIDATES = ['./bc-session.js', '../../../src/storefront/bc-session.js']
 
-export function scriptPath (): string {
+/** `from`: this module's URL (tests pass where the compiled module would be). */
+export function scriptPath (from: string = import.meta.url): string {
   for (const candidate of CANDIDATES) {
-    const path = fileURLToPath(new URL(candidate, import.meta.url))
+    const path = fileURLToPath(new URL(candidate, from))
     if (existsSync(path)) return path
   }
-  throw new Error(`storefront script not found (looked for ${CANDIDATES.join(', ')} next to ${fileURLToPath(import.meta.url)})`)
+  throw new Error(`storefront script not found (looked for ${CANDIDATES.join(', ')} next to ${fileURLToPath(from)})`)
 }
 
 export function assetOf (source: Buffer): ScriptAsset {

@@ -1,0 +1,147 @@
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { createServer } from 'node:net'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { decodeJwt } from 'jose'
+import { banner, startDemo, type Demo } from '../../scripts/demo.js'
+import { DEMO } from '../../src/dev/stand-in-storefront.js'
+import { startRedis } from '../helper.js'
+
+const DEMO_SCRIPT = fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url))
+type Tap = { teardown: (fn: () => unknown) => void }
+
+async function demo (t: Tap, options: Parameters<typeof startDemo>[0] = {}): Promise<Demo> {
+  const d = await startDemo({ servicePort: 0, storefrontPort: 0, logLevel: 'silent', ...options })
+  t.teardown(() => d.close())
+  return d
+}
+
+/** Signs in on the stand-in storefront; answers its shopper cookie. */
+async function signIn (d: Demo, customerId: number): Promise<string> {
+  const res = await fetch(`${d.storefrontUrl}/login`, { method: 'POST', body: new URLSearchParams({ customer_id: String(customerId) }), redirect: 'manual' })
+  if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`)
+  return (res.headers.get('set-cookie') as string).split(';', 1)[0] as string
+}
+
+async function exchangeThroughService (d: Demo, shopperCookie: string): Promise<{ status: number, cookie: string | undefined, body: { customer?: { id: number } } }> {
+  const jwt = await (await fetch(`${d.storefrontUrl}/customer/current.jwt?app_client_id=${DEMO.clientId}`, { headers: { cookie: shopperCookie } })).text()
+  const res = await fetch(`${d.serviceUrl}/session`, {
+    method: 'POST',
+    headers: { origin: d.storefrontUrl, 'x-csrf': '1', 'content-type': 'text/plain' },
+    body: jwt
+  })
+  return { status: res.status, cookie: res.headers.get('set-cookie')?.split(';', 1)[0], body: await res.json() as { customer?: { id: number } } }
+}
+
+t.test('the demo: a storefront page that loads the pinned script as Script Manager would', async (t) => {
+  const d = await demo(t)
+  t.equal(d.store, 'memory')
+  t.match(d.serviceUrl, /^http:\/\/127\.0\.0\.1:\d+$/)
+  t.match(d.storefrontUrl, /^http:\/\/localhost:\d+$/, 'another site than the service')
+  const html = await (await fetch(`${d.storefrontUrl}/`)).text()
+  const tag = /<script src="([^"]+)" integrity="([^"]+)" crossorigin="anonymous" data-client-id="demo-client-id"><\/script>/.exec(html)
+  t.ok(tag, 'the Script Manager tag, without data-customer-id by default')
+  const [, src, integrity] = tag as RegExpExecArray
+  t.ok(src?.startsWith(`${d.serviceUrl}/storefront.js?v=`))
+  const script = await fetch(src as string)
+  t.equal(script.status, 200)
+  t.equal(script.headers.get('cache-control'), 'public, max-age=31536000, immutable')
+  const digest = `sha384-${createHash('sha384').update(Buffer.from(await script.arrayBuffer())).digest('base64')}`
+  t.equal(integrity, digest, 'the SRI value matches the bytes served')
+  t.match(html, /id="service-session"/, 'shows who the service thinks is signed in')
+  t.match(html, /BcSession\.fetch\('\/api\/me'\)/, 'calls a session-protected route')
+  t.match(html, /id="sign-out"/)
+  t.match(html, /<select name="customer_id">/, 'sign in as another shopper')
+
+  const hinted = await (await fetch(`${d.storefrontUrl}/?hint=1`, { headers: { cookie: await signIn(d, 5001) } })).text()
+  t.match(hinted, /data-client-id="demo-client-id" data-customer-id="5001"><\/script>/)
+  const guestHinted = await (await fetch(`${d.storefrontUrl}/?hint=1`)).text()
+  t.match(guestHinted, /data-customer-id=""><\/script>/, 'a guest renders an empty hint')
+  t.match(banner(d), new RegExp(`Open the stand-in storefront: +${d.storefrontUrl}/`))
+})
+
+t.test('the stand-in /customer/current.jwt: 404 for guests, a demo-signed token for shoppers', async (t) => {
+  const d = await demo(t)
+  const url = `${d.storefrontUrl}/customer/current.jwt?app_client_id=${DEMO.clientId}`
+  const guest = await fetch(url)
+  t.equal(guest.status, 404)
+  const wrongClient = await fetch(`${d.storefrontUrl}/customer/current.jwt?app_client_id=someone-else`, { headers: { cookie: await signIn(d, 4927) } })
+  t.equal(wrongClient.status, 400)
+  const res = await fetch(url, { headers: { cookie: await signIn(d, 4927) } })
+  t.equal(res.status, 200)
+  t.equal(res.headers.get('cache-control'), 'no-store')
+  t.match(decodeJwt(await res.text()), { customer: { id: 4927, email: 'john.doe@gmail.com', group_id: '6' }, store_hash: DEMO.storeHash, aud: DEMO.clientId })
+  const jane = decodeJwt(await (await fetch(url, { headers: { cookie: await signIn(d, 5001) } })).text())
+  t.match(jane, { customer: { id: 5001, group_id: null } })
+  const out = await fetch(`${d.storefrontUrl}/logout`, { method: 'POST', redirect: 'manual' })
+  t.equal(out.status, 303)
+  t.match(out.headers.get('set-cookie'), /Max-Age=0/)
+  t.equal((await fetch(`${d.storefrontUrl}/login`, { method: 'POST', body: 'customer_id=1', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status, 400, 'unknown shopper')
+})
+
+t.test('the demo service exchanges the stand-in\'s tokens for the stand-in\'s origin only', async (t) => {
+  const d = await demo(t)
+  const { status, cookie, body } = await exchangeThroughService(d, await signIn(d, 4927))
+  t.equal(status, 201)
+  t.equal(body.customer?.id, 4927)
+  const me = await fetch(`${d.serviceUrl}/api/me`, { headers: { origin: d.storefrontUrl, cookie: cookie as string } })
+  t.equal(me.status, 200)
+  t.equal((await me.json() as { customer: { id: number } }).customer.id, 4927)
+  const other = await fetch(`${d.serviceUrl}/session`, { method: 'POST', headers: { origin: 'http://localhost:1', 'x-csrf': '1', 'content-type': 'text/plain' }, body: 'x.y.z' })
+  t.equal(other.status, 403, 'no other origin is allowed')
+  t.equal((await other.json() as { code: string }).code, 'BCX_ORIGIN_REFUSED')
+})
+
+t.test('with REDIS_URL the demo keeps sessions in Redis', async (t) => {
+  const redis = await startRedis(t)
+  const d = await demo(t, { redisUrl: redis.url })
+  t.equal(d.store, 'redis')
+  t.match(banner(d), /Session store: +Redis/)
+  // ioredis connects in the background; /readyz would log its 503s while it does.
+  for (let i = 0; i < 250 && d.app.redis?.status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  const { status } = await exchangeThroughService(d, await signIn(d, 4927))
+  t.equal(status, 201)
+  t.equal((await redis.client.keys('bcx:*:s:*')).length, 1)
+})
+
+t.test('a busy preferred port is replaced by a free one', async (t) => {
+  const blocker = createServer()
+  blocker.listen(0, '127.0.0.1')
+  await once(blocker, 'listening')
+  t.teardown(() => blocker.close())
+  const taken = (blocker.address() as { port: number }).port
+  const d = await demo(t, { servicePort: taken, storefrontPort: taken })
+  t.not(d.serviceUrl, `http://127.0.0.1:${taken}`)
+  t.not(d.storefrontUrl, `http://localhost:${taken}`)
+  t.equal((await fetch(`${d.serviceUrl}/healthz`)).status, 200)
+  t.equal((await fetch(`${d.storefrontUrl}/`)).status, 200)
+})
+
+t.test('npm run demo: no configuration, prints the address, stops cleanly on SIGTERM', async (t) => {
+  // A hostile environment must not matter: the demo sets what it needs.
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', BC_CLIENT_ID: '', SESSION_SECRET: 'short', LOG_LEVEL: 'silent' }
+  delete env.REDIS_URL
+  const child = spawn(process.execPath, [...process.execArgv, DEMO_SCRIPT, '--port', '0', '--storefront-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  let stdout = ''
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => { stderr += String(d) })
+  const address = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += String(d)
+      const m = /Open the stand-in storefront: +(http:\/\/localhost:\d+\/)/.exec(stdout)
+      if (m !== null) resolve(m[1] as string)
+    })
+    child.on('exit', (code) => reject(new Error(`demo exited (${code}): ${stdout} ${stderr}`)))
+  })
+  t.match(stdout, /Session store: +in-process/)
+  t.match(stdout, /npm run --silent token -- --customer-id 4927 --store-hash abc123/)
+  const page = await fetch(address)
+  t.equal(page.status, 200)
+  t.match(await page.text(), /Stand-in storefront/)
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0)
+})
