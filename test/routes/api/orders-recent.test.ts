@@ -2,6 +2,7 @@
 import t from 'tap'
 import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../helper.js'
 import { startBigCommerceApi, type StandInBigCommerce } from '../../support/bigcommerce-api.js'
+import { freePort } from '../../support/redis-server.js'
 
 const product = (id: number, name: string, quantity = 1) => ({ product_id: id, variant_id: id * 10, name, sku: `SKU-${id}`, quantity })
 
@@ -107,6 +108,15 @@ t.test('BigCommerce failures map to our codes; the session survives', async (t) 
   api.mode = 'ok'
   t.equal((await getSession(app, cookie)).statusCode, 200)
   t.notOk(logs.join('').includes(api.accessToken), 'the access token never reaches the logs')
+})
+
+t.test('a BigCommerce API that cannot be reached: 502', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: 'token-x', BC_API_URL: `http://127.0.0.1:${await freePort()}` } })
+  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { origin: ORIGIN, cookie } })
+  t.equal(res.statusCode, 502)
+  t.equal(res.json().code, 'BCX_BIGCOMMERCE_REFUSED')
 })
 
 t.test('a BigCommerce that does not answer: 504 after the client timeout', async (t) => {
