@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
 import { BCX_ADMIN_UNAUTHORIZED, BCX_BAD_REQUEST } from '../errors.js'
-import { secretEqual } from '../lib/secret-equal.js'
+import { bearerMatches } from '../lib/bearer.js'
 import { errorResponses } from './schemas.js'
 
 const Query = Type.Object({
@@ -12,19 +12,13 @@ const Query = Type.Object({
   customer_id: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'only this customer\'s sessions' }))
 }, { additionalProperties: false })
 
-/** The credentials of `Authorization: Bearer <token>` (the scheme is case-insensitive, RFC 9110). */
-function bearer (header: string | undefined): string | undefined {
-  if (header === undefined || !/^bearer /i.test(header)) return undefined
-  return header.slice(7)
-}
-
 const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async function (fastify, { config }) {
   const adminToken = config.adminToken
   if (adminToken === undefined) return
 
   // onRequest: the token is checked before anything else, so a caller without it learns nothing (not even 400s).
   fastify.addHook('onRequest', async (request) => {
-    if (!secretEqual(bearer(request.headers.authorization), adminToken)) throw new BCX_ADMIN_UNAUTHORIZED()
+    if (!bearerMatches(request.headers.authorization, adminToken)) throw new BCX_ADMIN_UNAUTHORIZED()
   })
 
   fastify.delete('/admin/sessions', {
