@@ -44,14 +44,13 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
     const sid = newSessionId({ storeHash, customerId: customer.id, absoluteAt })
     // The guard outlives every moment at which the token could still verify.
     const guardTtlMs = (Math.min(exp, iat + MAX_TOKEN_AGE_SECONDS) + config.clockTolerance + 1) * 1000 - now
-    const previous = request.sessionCookie()
-    const [outcome] = await Promise.all([
-      store.exchange({ sid, record, fingerprint: verified.fingerprint, guardTtlMs, idleMs, maxPerCustomer: config.maxSessionsPerCustomer }),
-      // A new exchange ends this browser's previous session: it is never reused (no fixation).
-      previous.state === 'valid' ? store.destroy(previous.sid) : undefined
-    ])
+    const outcome = await store.exchange({ sid, record, fingerprint: verified.fingerprint, guardTtlMs, idleMs, maxPerCustomer: config.maxSessionsPerCustomer })
     if (outcome === 'revoked') throw new BCX_TOKEN_REVOKED()
     if (outcome === 'replayed') throw new BCX_TOKEN_REPLAYED()
+    // A new exchange ends this browser's previous session: it is never reused (no fixation). Only
+    // after success: a refused exchange (a replay, a revoked token) changes nothing.
+    const previous = request.sessionCookie()
+    if (previous.state === 'valid') await store.destroy(previous.sid)
     reply.setSessionCookie(sid, absoluteAt)
     return { sid, record, expiresAt: now + Math.min(idleMs, absoluteAt - now) }
   }

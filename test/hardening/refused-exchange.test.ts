@@ -1,0 +1,42 @@
+// A refused exchange changes nothing: the browser's current session survives a replayed, revoked,
+// rate-limited or invalid token; only a successful exchange ends it (found by the exchange fuzzer).
+import t from 'tap'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
+import { post, spareBitVariants } from './support.js'
+
+t.test('the previous session survives every refused exchange', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis, env: { RATE_LIMIT_EXCHANGE: '6' } })
+  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
+  const used = await token({ customerId: 2 })
+  t.equal((await exchange(app, used)).statusCode, 201)
+  const revokedToken = await token({ customerId: 3, iat: Math.floor(Date.now() / 1000) - 5 })
+  await app.sessionStore.revokeCustomer('abc123', 3, Math.floor(Date.now() / 1000))
+
+  const refusals: Array<[string, string, string]> = [
+    ['replayed', used, 'BCX_TOKEN_REPLAYED'],
+    ['a textual variant of a used token', spareBitVariants(used)[0] as string, 'BCX_TOKEN_REPLAYED'],
+    ['revoked', revokedToken, 'BCX_TOKEN_REVOKED'],
+    ['invalid', 'a.b.c', 'BCX_TOKEN_INVALID']
+  ]
+  for (const [what, jwt, code] of refusals) {
+    const keys = await redis.client.dbsize()
+    const res = await exchange(app, jwt, { cookie })
+    t.equal(res.json().code, code, what)
+    t.equal(res.headers['set-cookie'], undefined, `${what}: no cookie set or cleared`)
+    t.equal((await getSession(app, cookie)).statusCode, 200, `${what}: the browser's session survives`)
+    t.ok(await redis.client.dbsize() >= keys, `${what}: nothing removed`)
+  }
+  // Customer 2's allowance (6) is spent by its exchange, its two replays and three more exchanges
+  // from other addresses; the next one is refused with 429 before anything else happens.
+  for (let i = 0; i < 3; i++) {
+    t.equal((await post(app, { payload: JSON.stringify({ token: await token({ customerId: 2 }) }), remoteAddress: `192.0.2.${i}` })).statusCode, 201)
+  }
+  const limited = await post(app, { payload: JSON.stringify({ token: await token({ customerId: 2 }) }), remoteAddress: '192.0.2.9', headers: { cookie } })
+  t.equal(limited.json().code, 'BCX_RATE_LIMITED')
+  t.equal((await getSession(app, cookie)).statusCode, 200, 'rate limited: the session survives')
+
+  const replaced = await post(app, { payload: JSON.stringify({ token: await token({ customerId: 4 }) }), remoteAddress: '192.0.2.10', headers: { cookie } })
+  t.equal(replaced.statusCode, 201)
+  t.equal((await getSession(app, cookie)).statusCode, 401, 'a successful exchange ends it')
+})
