@@ -6,6 +6,8 @@
  * ARGV: iat, guard ttl ms, record, session ttl ms, member, max sessions, index ttl ms, session key prefix.
  */
 export const EXCHANGE = `
+-- This very call again (the client resends unanswered commands after a reconnect): it succeeded.
+if redis.call('EXISTS', KEYS[4]) == 1 then return 'created' end
 local cut = redis.call('GET', KEYS[2])
 if cut and tonumber(ARGV[1]) <= tonumber(cut) then return 'revoked' end
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 'replayed' end
