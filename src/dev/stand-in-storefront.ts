@@ -76,7 +76,7 @@ function page (o: { serviceUrl: string, clientId: string, storeHash: string, sho
 <html lang="en"><head><meta charset="utf-8"><title>Stand-in storefront · ${escape(o.storeHash)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
 code,pre{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px}pre{padding:.6rem;white-space:pre-wrap}
-section{border:1px solid #ddd;border-radius:6px;padding:.2rem 1rem;margin:1rem 0}</style></head>
+section{border:1px solid #ddd;border-radius:6px;padding:.2rem 1rem;margin:1rem 0}span{overflow-wrap:anywhere}</style></head>
 <body>
 <h1>Stand-in storefront <small>(store ${escape(o.storeHash)})</small></h1>
 <section><h2>The store says</h2>
