@@ -4,6 +4,7 @@ import t from 'tap'
 import { connect } from 'node:net'
 import type { LightMyRequestResponse } from 'fastify'
 import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
+import { startUpstream } from '../support/upstream-server.js'
 import { claimsJson, errorShapeProblem, HS256_HEADER, post, signRaw, type TestT } from './support.js'
 
 const MARK = 'injected'
@@ -76,6 +77,23 @@ t.test('claims with CR/LF or long values stay in the JSON body', async (t) => {
   const read = await getSession(app, sessionCookieOf(res))
   t.equal(read.statusCode, 200)
   assertClean(t, read, 'read')
+})
+
+t.test('claims with CR/LF reach the upstream percent-encoded, never as headers of their own', async (t) => {
+  const redis = await startRedis(t)
+  const upstream = await startUpstream()
+  t.teardown(() => upstream.close())
+  const { app } = await build(t, { redis, env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: 'upstream-signing-secret-0123456789' } })
+  const email = `a@b.c\r\nX-${MARK}: 1`
+  const payload = claimsJson().replace(/"email":"[^"]*"/, `"email":${JSON.stringify(email)}`).replace('"group_id":"6"', `"group_id":"6\\r\\nX-${MARK}-2: 1"`)
+  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS256_HEADER, payload) }) })
+  t.equal(res.statusCode, 201)
+  const proxied = await app.inject({ method: 'GET', url: '/api/anything', headers: { origin: ORIGIN, cookie: sessionCookieOf(res) } })
+  t.equal(proxied.statusCode, 200)
+  const [received] = upstream.received
+  t.equal(received?.headers['x-customer-email'], encodeURIComponent(email))
+  t.notOk(Object.keys(received?.headers ?? {}).some((name) => name.includes(MARK)), 'no header injected upstream')
+  assertClean(t, proxied, 'proxied answer')
 })
 
 /** Sends raw bytes to a real listener; resolves with the whole answer. */
