@@ -42,7 +42,7 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
   await fastify.register(crossSite, { config })
   await fastify.register(rateLimit, { config })
   await fastify.register(sessions, { config })
-  await fastify.register(healthRoutes)
+  await fastify.register(healthRoutes, { config })
   await fastify.register(metricsRoute, { config })
   await fastify.register(sessionRoutes, { config })
   await fastify.register(apiRoutes, { config, prefix: '/api' })
