@@ -19,6 +19,12 @@ function start (): void {
   })
   for (const warning of config.warnings) app.log.warn(warning)
 
+  // A response sent while closing ends its connection: an idle keep-alive socket would otherwise hold
+  // the exit back until keepAliveTimeout.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply) => { if (closing) reply.header('connection', 'close') })
+
   // SIGTERM: stop accepting, finish requests in flight (bounded), close Redis, exit 0.
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an error')

@@ -1,0 +1,95 @@
+// Runs the service as operators do: `node dist/src/server.js` in its own process, configured by its
+// environment alone. Builds dist/ first when a source is newer than the last build.
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+import { freePort } from '../support/redis-server.js'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const SERVER_ENTRY = join(ROOT, 'dist', 'src', 'server.js')
+const STAMP = join(ROOT, 'dist', '.bcx-build-stamp')
+const run = promisify(execFile)
+
+let built: Promise<void> | undefined
+
+/**
+ * `npx tsc -p tsconfig.build.json`, at most once per test file: under a lock (test files run in
+ * parallel), and only when a file under src/ or scripts/ is newer than the last build. Type errors
+ * are `npm test`'s to report (tsc --noEmit); tsc still emits, and the stamp stays old for a rebuild.
+ */
+export async function buildDist (): Promise<void> {
+  built ??= build()
+  await built
+}
+
+async function build (): Promise<void> {
+  const script = `
+    if [ -f "$1" ] && [ -z "$(find src scripts -newer "$1" -print -quit 2>/dev/null)" ]; then exit 0; fi
+    touch "$1.next"
+    npx tsc -p tsconfig.build.json && mv "$1.next" "$1"
+    exit 0`
+  await run('flock', [join(tmpdir(), 'bcx-dist-build.lock'), 'sh', '-c', script, 'sh', STAMP], { cwd: ROOT })
+  if (!existsSync(SERVER_ENTRY)) throw new Error(`npx tsc -p tsconfig.build.json did not produce ${SERVER_ENTRY}`)
+}
+
+export interface ServerProcess {
+  port: number
+  url: string
+  child: ChildProcess
+  /** Everything written to stdout and stderr so far. */
+  stdout (): string
+  stderr (): string
+  exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+  /** SIGKILL if still running (teardown). */
+  kill (): Promise<void>
+}
+
+/** The process environment: only what is given (plus PATH), never the test runner's variables. */
+export function spawnServer (env: Record<string, string>): ServerProcess & { cwd: string } {
+  // An empty working directory: the server reads `.env` from there, and a developer's must not leak in.
+  const cwd = mkdtempSync(join(tmpdir(), 'bcx-server-'))
+  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout?.on('data', (d: Buffer) => { out += String(d) })
+  child.stderr?.on('data', (d: Buffer) => { err += String(d) })
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      rmSync(cwd, { recursive: true, force: true })
+      resolve({ code, signal })
+    })
+  })
+  const port = Number(env.PORT ?? 3000)
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    cwd,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async kill () {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
+    }
+  }
+}
+
+/** Starts the server on a free port and waits until /healthz answers. */
+export async function startServer (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<ServerProcess> {
+  await buildDist()
+  const server = spawnServer({ HOST: '127.0.0.1', ...env, PORT: String(await freePort()) })
+  t.teardown(() => server.kill())
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) throw new Error(`server exited: ${server.stderr()}${server.stdout()}`)
+    const res = await fetch(`${server.url}/healthz`).catch(() => null)
+    if (res?.status === 200) return server
+    await sleep(50)
+  }
+  throw new Error(`server did not listen: ${server.stderr()}${server.stdout()}`)
+}
