@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
-import errorHandler from './plugins/error-handler.js'
+import errorHandler, { clientErrorHandler } from './plugins/error-handler.js'
 import requestLog from './plugins/request-log.js'
 import metrics from './plugins/metrics.js'
 import metricsRoute from './routes/metrics.js'
@@ -72,7 +72,8 @@ export function buildApp (config: Config, opts: BuildOptions = {}): FastifyInsta
     // No type coercion: {"token": 123} is a 400, not the string "123".
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     bodyLimit: 64 * 1024,
-    return503OnClosing: true
+    return503OnClosing: true,
+    clientErrorHandler
   })
   app.register(bcSessionExchanger, { config, ...(opts.redis !== undefined && { redis: opts.redis }) })
   return app

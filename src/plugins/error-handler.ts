@@ -2,6 +2,7 @@
 // Redis trouble a 503 with our code, and no 5xx text reaches the client.
 import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError } from 'fastify'
 import { BCX_BAD_REQUEST, BCX_STORE_UNAVAILABLE } from '../errors.js'
 import { isRedisError } from '../lib/redis-errors.js'
@@ -22,6 +23,20 @@ export function toHttpError (err: FastifyError): FastifyError {
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return err
   if (isRedisError(err)) return new BCX_STORE_UNAVAILABLE({ cause: err })
   return err
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (oversized headers: 431, malformed
+ * ones: 400, timeouts: 408); they too leave in our error shape, with Node's code.
+ */
+export function clientErrorHandler (err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+  const body = JSON.stringify(errorBody(status, err.code ?? 'FST_ERR_BAD_REQUEST', STATUS_CODES[status] ?? 'Bad Request'))
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
 }
 
 export default fp(async function errorHandler (fastify) {

@@ -35,7 +35,7 @@ export default fp<{ config: Config }>(async function exchangeRateLimit (fastify,
     errorResponseBuilder: (_request, context) => new BCX_RATE_LIMITED(String(Math.ceil(context.ttl / 1000)))
   })
   const timeWindow = 60_000
-  const byAddress = fastify.rateLimit({ max, timeWindow, ipv6Subnet: 64, groupId: 'ip' }) as onRequestAsyncHookHandler
+  const byAddress = fastify.rateLimit({ max, timeWindow, ipv6Subnet: 64 }) as onRequestAsyncHookHandler
   const customerLimit = fastify.createRateLimit({
     max,
     timeWindow,

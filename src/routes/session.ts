@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
-import { BCX_UNAUTHENTICATED } from '../errors.js'
+import { BCX_BAD_REQUEST, BCX_UNAUTHENTICATED } from '../errors.js'
 import { applySessionScope } from '../plugins/session-scope.js'
 import { errorResponses } from './schemas.js'
 
@@ -34,7 +34,12 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
       }
     }
   }, async (request, reply) => {
-    const token = typeof request.body === 'string' ? request.body : request.body.token
+    const { body } = request
+    // A string body is the text/plain form only: a JSON string is not {"token": ...}.
+    if (typeof body === 'string' && request.headers['content-type']?.startsWith('text/plain') !== true) {
+      throw new BCX_BAD_REQUEST('a JSON body must be {"token": "<jwt>"}')
+    }
+    const token = typeof body === 'string' ? body : body.token
     const session = await fastify.sessions.exchange(request, reply, token)
     return reply.code(201).send(fastify.sessions.body(session))
   })

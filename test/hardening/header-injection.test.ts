@@ -117,13 +117,14 @@ t.test('real HTTP: oversized headers get 431, CR inside a header value gets 400'
   for (const name of ['Origin', 'X-CSRF', 'X-Forwarded-For', 'Cookie']) {
     const answer = await raw(port, `POST /session HTTP/1.1\r\nHost: x\r\n${name}: ${'a'.repeat(20_000)}\r\nContent-Length: 0\r\n\r\n`)
     t.match(answer, /^HTTP\/1\.1 431 /, `${name}: 431`)
-    t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { statusCode: 431, error: 'Request Header Fields Too Large' })
+    t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { statusCode: 431, code: 'HPE_HEADER_OVERFLOW', error: 'Request Header Fields Too Large' })
   }
   const many = Array.from({ length: 3000 }, (_, i) => `X-H${i}: ${'v'.repeat(10)}`).join('\r\n')
   t.match(await raw(port, `GET /session HTTP/1.1\r\nHost: x\r\n${many}\r\n\r\n`), /^HTTP\/1\.1 431 /, 'too many headers: 431')
 
   const crInValue = await raw(port, `GET /session HTTP/1.1\r\nHost: x\r\nOrigin: ${ORIGIN}\rSet-Cookie: ${MARK}=1\r\n\r\n`)
   t.match(crInValue, /^HTTP\/1\.1 400 /)
+  t.match(JSON.parse(crInValue.slice(crInValue.indexOf('\r\n\r\n') + 4)), { statusCode: 400, code: /^HPE_/, error: 'Bad Request' })
   t.notMatch(crInValue, new RegExp(MARK))
   t.equal((await redis.client.keys('bcx:*:s:*')).length, 0)
 })

@@ -174,3 +174,12 @@ t.test('text/plain body, group_id absent or null, and setCookie of a fresh id ea
   t.not(sessionCookieOf(res), sessionCookieOf(absent))
   t.match(setCookieHeader(absent), /HttpOnly; Secure/)
 })
+
+t.test('a JSON string body is not the text/plain form', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis })
+  const res = await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'application/json' }, payload: JSON.stringify(await token()) })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'BCX_BAD_REQUEST')
+  t.equal((await redis.client.keys('*')).length, 0)
+})
