@@ -7,12 +7,25 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
+import { CLIENT_ID, CLIENT_SECRET, ORIGIN, SESSION_SECRET, STORE } from '../helper.js'
 import { freePort } from '../support/redis-server.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SERVER_ENTRY = join(ROOT, 'dist', 'src', 'server.js')
 const STAMP = join(ROOT, 'dist', '.bcx-build-stamp')
 const run = promisify(execFile)
+
+/** A complete production configuration, as an operator would give it. */
+export const productionEnv = (redisUrl: string): Record<string, string> => ({
+  NODE_ENV: 'production',
+  BC_CLIENT_ID: CLIENT_ID,
+  BC_CLIENT_SECRET: CLIENT_SECRET,
+  BC_STORE_HASHES: STORE,
+  ALLOWED_ORIGINS: ORIGIN,
+  SESSION_SECRET,
+  REDIS_URL: redisUrl,
+  LOG_LEVEL: 'info'
+})
 
 let built: Promise<void> | undefined
 

@@ -4,19 +4,8 @@ import t from 'tap'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CLIENT_ID, CLIENT_SECRET, ORIGIN, SESSION_SECRET, STORE, startRedis, token } from '../helper.js'
-import { startServer } from './server-process.js'
-
-export const productionEnv = (redisUrl: string): Record<string, string> => ({
-  NODE_ENV: 'production',
-  BC_CLIENT_ID: CLIENT_ID,
-  BC_CLIENT_SECRET: CLIENT_SECRET,
-  BC_STORE_HASHES: STORE,
-  ALLOWED_ORIGINS: ORIGIN,
-  SESSION_SECRET,
-  REDIS_URL: redisUrl,
-  LOG_LEVEL: 'info'
-})
+import { ORIGIN, startRedis, token } from '../helper.js'
+import { productionEnv, startServer } from './server-process.js'
 
 const refused = async (port: number): Promise<boolean> => await new Promise((resolve) => {
   const socket = connect(port, '127.0.0.1')
