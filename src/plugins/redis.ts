@@ -34,7 +34,10 @@ export function createRedisClient (settings: Exclude<RedisSettings, { kind: 'mem
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(50 * times, 1000),
     // After a failover the old master answers READONLY: reconnect to the new one and resend.
-    reconnectOnError: (err) => err.message.startsWith('READONLY') ? 2 : false
+    reconnectOnError: (err) => err.message.startsWith('READONLY') ? 2 : false,
+    // Commands issued in one turn of the event loop (concurrent requests' session reads) leave in one
+    // write and come back in one read: about one system call less per request (docs/benchmark.md).
+    enableAutoPipelining: true
   }
   switch (settings.kind) {
     case 'single':
@@ -53,7 +56,8 @@ export function createRedisClient (settings: Exclude<RedisSettings, { kind: 'mem
         ...(settings.url?.startsWith('rediss:') === true && { enableTLSForSentinelMode: true, sentinelTLS: {} })
       })
     case 'cluster': {
-      const { retryStrategy, enableOfflineQueue, ...redisOptions } = common
+      // Not auto-pipelined: ioredis does not follow a MOVED for a pipeline of writes as it does for one command.
+      const { retryStrategy, enableOfflineQueue, enableAutoPipelining, ...redisOptions } = common
       return new Cluster(settings.nodes, {
         enableOfflineQueue: false,
         clusterRetryStrategy: retryStrategy as (times: number) => number,

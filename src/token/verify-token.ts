@@ -80,7 +80,9 @@ function checkCustomerClaims (payload: JWTPayload, storeHashes: ReadonlySet<stri
 
 /** Builds the verifier once: keys are imported at start-up, not per request. */
 export function createTokenVerifier (opts: TokenVerifierOptions): TokenVerifier {
-  const keys = opts.clientSecrets.map((s) => new TextEncoder().encode(s))
+  // CryptoKeys, imported once: given raw bytes, jose imports a key again on every verification.
+  const keys = opts.clientSecrets.map(async (s) =>
+    await crypto.subtle.importKey('raw', new TextEncoder().encode(s), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']))
   const now = opts.now ?? (() => Date.now())
   const verifyOptions = {
     algorithms: ['HS256'],
@@ -95,7 +97,7 @@ export function createTokenVerifier (opts: TokenVerifierOptions): TokenVerifier 
     let last: unknown
     for (const key of keys) {
       try {
-        const { payload } = await jwtVerify(token, key, { ...verifyOptions, currentDate: new Date(now()) })
+        const { payload } = await jwtVerify(token, await key, { ...verifyOptions, currentDate: new Date(now()) })
         return payload
       } catch (err) {
         // Only a signature failure can depend on the key; every other failure is final.
