@@ -1,0 +1,324 @@
+// npm run bench [-- --quick] [-- --profile session]: the service's throughput, cost per request and
+// Redis footprint, measured against its own /healthz in the same run (docs/benchmark.md).
+import { mkdtempSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { Redis } from 'ioredis'
+import { fillSessions } from './bench/fill.js'
+import { getexLatency, sessionKeyOfCookie, type GetexLatency } from './bench/latency.js'
+import type { Load } from './bench/load.js'
+import { measureRun, type RunMetrics } from './bench/measure.js'
+import { measureMemoryPerSession, type MemoryPerSession } from './bench/memory.js'
+import { summarizeProfile, type Share } from './bench/profile.js'
+import { startBenchRedis, type BenchRedis } from './bench/redis-server.js'
+import { checkTable, fmt, median, medianRatio, perRequest, table, type Check } from './bench/report.js'
+import { startService, type BenchService } from './bench/service.js'
+import { BENCH, benchEnv, exchangeAll, exchangeHeaders, mintTokens } from './bench/sessions.js'
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
+    connections: { type: 'string' },
+    sessions: { type: 'string' },
+    profile: { type: 'string' },
+    against: { type: 'string' }
+  }
+})
+
+const quick = args.quick === true
+const settings = {
+  seconds: Number(args.seconds ?? (quick ? 2 : 10)),
+  rounds: Number(args.rounds ?? (quick ? 1 : 3)),
+  connections: Number(args.connections ?? 50),
+  warmupSeconds: quick ? 1 : 3,
+  pool: quick ? 200 : 1000,
+  memoryExchanges: quick ? 1000 : 5000,
+  bigSessions: Number(args.sessions ?? (quick ? 100_000 : 1_000_000)),
+  getexOps: quick ? 2000 : 10_000
+}
+
+const READ_HEADERS = { origin: BENCH.origin }
+let nextCustomer = 1
+const customers = (n: number): number => { const first = nextCustomer; nextCustomer += n; return first }
+
+interface Scenario {
+  key: string
+  label: string
+  service: () => BenchService
+  redis: () => Redis
+  load: (expectedRps: number) => Promise<Load>
+}
+
+const log = (line: string): void => { process.stderr.write(`${line}\n`) }
+
+/** Every service process started, closed at the end whatever happens. */
+const running: BenchService[] = []
+async function launch (opts: Parameters<typeof startService>[0]): Promise<BenchService> {
+  const service = await startService(opts)
+  running.push(service)
+  return service
+}
+
+/** POST bodies: fresh distinct tokens, enough for the run at the rate the warm-up saw, with room. */
+async function postLoad (expectedRps: number): Promise<Load> {
+  const count = Math.ceil(expectedRps * settings.seconds * 1.6) + 2000
+  const tokens = await mintTokens(count, customers(count))
+  return { method: 'POST', path: '/session', headers: exchangeHeaders, bodies: tokens.map((token) => JSON.stringify({ token })) }
+}
+
+async function profileRun (redis: BenchRedis, scenarioKey: string): Promise<void> {
+  const service = await launch({ env: benchEnv(redis.url(0)) })
+  try {
+    const pool = await exchangeAll(service.url, await mintTokens(settings.pool, customers(settings.pool)))
+    const loads: Record<string, (rps: number) => Promise<Load>> = {
+      healthz: async () => ({ path: '/healthz' }),
+      session: async () => ({ path: '/session', headers: READ_HEADERS, cookies: pool }),
+      me: async () => ({ path: '/api/me', headers: READ_HEADERS, cookies: pool }),
+      post: postLoad
+    }
+    const make = loads[scenarioKey]
+    if (make === undefined) throw new Error(`--profile takes one of ${Object.keys(loads).join(', ')}`)
+    const opts = { connections: settings.connections, seconds: settings.seconds }
+    const warm = await measureRun(service, redis.client(0), await make(3000), { ...opts, seconds: settings.warmupSeconds })
+    const load = await make(warm.rps)
+    const file = join(mkdtempSync(join(tmpdir(), 'bcx-bench-prof-')), `${scenarioKey}.cpuprofile`)
+    await service.startProfile()
+    const run = await measureRun(service, redis.client(0), load, opts)
+    await service.stopProfile(file)
+    printProfile(scenarioKey, run, file)
+  } finally {
+    await service.close()
+  }
+}
+
+/** Functions on the request paths worth a total (self + callees). */
+const WATCHED = ['handleCors', 'crossSiteWriteGuard', 'sessionCookie', 'parse', 'unsign', 'load', 'read', 'getex',
+  'sendCommand', 'decodeRecord', 'body', 'serialize', 'loadCustomer', 'routeHandler', 'onResponse', 'genReqId', 'sessionMember',
+  'setSessionCookie', 'exchange', 'verifyCustomerToken', 'jwtVerify', 'writeUtf8String', 'writev']
+
+function printProfile (scenarioKey: string, run: RunMetrics, file: string): void {
+  const summary = summarizeProfile(file, WATCHED)
+  const rows = (shares: Share[]): string[][] => shares.map((s) => [s.name, fmt.fixed(s.ms, 0), fmt.fixed(s.percent, 1)])
+  console.log(`## CPU profile of ${scenarioKey}: ${fmt.int(run.rps)} req/s over ${fmt.fixed(run.seconds, 1)} s, ` +
+    `${fmt.int(run.cpuUsPerRequest)} µs service CPU per request, load average ${loadavg()[0]?.toFixed(2) ?? '?'}\n`)
+  console.log(`Profile: ${file} (open in Chrome DevTools). Busy time: ${fmt.fixed(summary.totalMs, 0)} ms, idle left out.\n`)
+  console.log('Self time by place:\n')
+  console.log(table(['place', 'ms', '%'], rows(summary.byPlace.slice(0, 15))))
+  console.log('\nSelf time by function:\n')
+  console.log(table(['function', 'ms', '%'], rows(summary.byFunction.slice(0, 25))))
+  console.log('\nTotal time (with callees) of watched functions:\n')
+  console.log(table(['function', 'ms', '%'], rows(summary.watched)))
+}
+
+/** The read and exchange paths of this build and another (an older dist/), alternating in one run. */
+async function compareRun (redis: BenchRedis, otherDist: string): Promise<void> {
+  const builds = [
+    { name: 'this build', service: await launch({ env: benchEnv(redis.url(0)) }), db: 0 },
+    { name: `other build (${otherDist})`, service: await launch({ env: benchEnv(redis.url(3)), entry: resolve(otherDist, 'scripts/bench/service-process.js') }), db: 3 }
+  ]
+  try {
+    const scenarios: Scenario[] = []
+    for (const b of builds) {
+      const pool = await exchangeAll(b.service.url, await mintTokens(settings.pool, customers(settings.pool)))
+      const common = { service: () => b.service, redis: () => redis.client(b.db) }
+      scenarios.push(
+        { key: `${b.db}:healthz`, label: `${b.name}: GET /healthz`, ...common, load: async () => ({ path: '/healthz' }) },
+        { key: `${b.db}:session`, label: `${b.name}: GET /session`, ...common, load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: pool }) },
+        { key: `${b.db}:me`, label: `${b.name}: GET /api/me`, ...common, load: async () => ({ path: '/api/me', headers: READ_HEADERS, cookies: pool }) },
+        { key: `${b.db}:post`, label: `${b.name}: POST /session`, ...common, load: postLoad }
+      )
+    }
+    const runs = await runRounds(scenarios)
+    const of = (key: string): RunMetrics[] => runs[key] ?? []
+    const med = (key: string, pick: (m: RunMetrics) => number): number => median(of(key).map(pick))
+    console.log(`# This build against ${otherDist}: ${settings.rounds} alternating round(s) of ${settings.seconds} s, ${settings.connections} connections, load average ${loadavg()[0]?.toFixed(2) ?? '?'}\n`)
+    console.log(table(['path', 'req/s this / other', 'this vs other (median of rounds)', 'vs own /healthz this / other', 'p99 ms this / other', 'CPU µs/req this / other', 'syscalls/req this / other', 'Redis cmds sent/req this / other'],
+      ['healthz', 'session', 'me', 'post'].map((p) => [p,
+        `${fmt.int(med(`0:${p}`, (m) => m.rps))} / ${fmt.int(med(`3:${p}`, (m) => m.rps))}`,
+        `${fmt.fixed(medianRatio(of(`0:${p}`), of(`3:${p}`), (m) => m.rps))}×`,
+        `${fmt.fixed(medianRatio(of(`0:${p}`), of('0:healthz'), (m) => m.rps))} / ${fmt.fixed(medianRatio(of(`3:${p}`), of('3:healthz'), (m) => m.rps))}`,
+        `${fmt.fixed(med(`0:${p}`, (m) => m.p99), 0)} / ${fmt.fixed(med(`3:${p}`, (m) => m.p99), 0)}`,
+        `${fmt.int(med(`0:${p}`, (m) => m.cpuUsPerRequest))} / ${fmt.int(med(`3:${p}`, (m) => m.cpuUsPerRequest))}`,
+        `${fmt.fixed(med(`0:${p}`, (m) => m.syscallsPerRequest))} / ${fmt.fixed(med(`3:${p}`, (m) => m.syscallsPerRequest))}`,
+        `${fmt.fixed(med(`0:${p}`, (m) => m.sentPerRequest))} / ${fmt.fixed(med(`3:${p}`, (m) => m.sentPerRequest))}`
+      ])))
+  } finally {
+    await Promise.all(builds.map(async (b) => await b.service.close()))
+  }
+}
+
+/** A warm-up of each scenario, then the rounds: every scenario once per round, in order. */
+async function runRounds (scenarios: readonly Scenario[], afterWarmup?: () => Promise<void>): Promise<Record<string, RunMetrics[]>> {
+  const opts = { connections: settings.connections, seconds: settings.seconds }
+  log('warm-up')
+  const warm: Record<string, RunMetrics> = {}
+  for (const s of scenarios) {
+    warm[s.key] = await measureRun(s.service(), s.redis(), await s.load(3000), { ...opts, seconds: settings.warmupSeconds })
+  }
+  await afterWarmup?.()
+  const runs: Record<string, RunMetrics[]> = Object.fromEntries(scenarios.map((s) => [s.key, []]))
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const s of scenarios) {
+      log(`round ${round}/${settings.rounds}: ${s.label}`)
+      const load = await s.load(warm[s.key]?.rps ?? 3000)
+      runs[s.key]?.push(await measureRun(s.service(), s.redis(), load, opts))
+    }
+  }
+  return runs
+}
+
+async function main (): Promise<void> {
+  const started = new Date()
+  const load0 = loadavg()[0] as number
+  const redis = await startBenchRedis()
+  redis.onUnexpectedExit((how) => {
+    console.error(`redis-server stopped during the run (${how}): no figures from this run`)
+    for (const s of running) s.kill()
+    process.exit(1)
+  })
+  try {
+    if (args.profile !== undefined) return await profileRun(redis, args.profile)
+    if (args.against !== undefined) return await compareRun(redis, args.against)
+    // db 0: the service under test; db 1 and db 2: the same service over a thousand and a million sessions.
+    const [main, bare, small, big] = await Promise.all([
+      launch({ env: benchEnv(redis.url(0)) }),
+      launch({ mode: 'bare' }),
+      launch({ env: benchEnv(redis.url(1)) }),
+      launch({ env: benchEnv(redis.url(2)) })
+    ])
+
+    log(`memory: ${settings.memoryExchanges} exchanges`)
+    let mainCookies: string[] = []
+    const memoryTokens = await mintTokens(settings.memoryExchanges, customers(settings.memoryExchanges))
+    const memory = await measureMemoryPerSession(redis.client(0), settings.memoryExchanges, async () => {
+      mainCookies = await exchangeAll(main.url, memoryTokens)
+    })
+    const pool = mainCookies.slice(0, settings.pool)
+
+    log(`pools: ${settings.pool} sessions on db 1 and db 2, then ${fmt.int(settings.bigSessions - settings.pool)} more on db 2`)
+    const smallPool = await exchangeAll(small.url, await mintTokens(settings.pool, customers(settings.pool)))
+    const bigPool = await exchangeAll(big.url, await mintTokens(settings.pool, customers(settings.pool)))
+    await fillSessions(redis.client(2), { storeHash: BENCH.store, origin: BENCH.origin, firstCustomerId: 10_000_000, count: settings.bigSessions - settings.pool })
+    const [smallKeys, bigKeys] = await Promise.all([redis.client(1).dbsize(), redis.client(2).dbsize()])
+
+    const scenarios: Scenario[] = [
+      { key: 'bare', label: 'bare Fastify route (anchor)', service: () => bare, redis: () => redis.client(0), load: async () => ({ path: '/healthz' }) },
+      { key: 'healthz', label: 'GET /healthz (baseline)', service: () => main, redis: () => redis.client(0), load: async () => ({ path: '/healthz' }) },
+      { key: 'session', label: 'GET /session', service: () => main, redis: () => redis.client(0), load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: pool }) },
+      { key: 'me', label: 'GET /api/me', service: () => main, redis: () => redis.client(0), load: async () => ({ path: '/api/me', headers: READ_HEADERS, cookies: pool }) },
+      { key: 'post', label: 'POST /session (exchange)', service: () => main, redis: () => redis.client(0), load: postLoad },
+      { key: 'read1k', label: `GET /session, ${fmt.int(settings.pool)} sessions in Redis`, service: () => small, redis: () => redis.client(1), load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: smallPool }) },
+      { key: 'read1M', label: `GET /session, ${fmt.int(settings.bigSessions)} sessions in Redis`, service: () => big, redis: () => redis.client(2), load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: bigPool }) }
+    ]
+    let rssBefore = await main.stats({ gc: true })
+    const runs = await runRounds(scenarios, async () => { rssBefore = await main.stats({ gc: true }) })
+    const rssAfter = await main.stats({ gc: true })
+
+    log('GETEX latency, alternating databases')
+    const direct: { small: GetexLatency[], big: GetexLatency[] } = { small: [], big: [] }
+    const smallSessionKeys = smallPool.map(sessionKeyOfCookie)
+    const bigSessionKeys = bigPool.map(sessionKeyOfCookie)
+    for (let round = 0; round < Math.max(3, settings.rounds); round++) {
+      direct.small.push(await getexLatency(redis.client(1), smallSessionKeys, settings.getexOps))
+      direct.big.push(await getexLatency(redis.client(2), bigSessionKeys, settings.getexOps))
+    }
+
+    printReport({ started, load0, runs, scenarios, memory, rssBefore, rssAfter, direct, smallKeys, bigKeys })
+  } finally {
+    await Promise.all(running.map(async (s) => await s.close()))
+    await redis.close()
+  }
+}
+
+interface ReportInput {
+  started: Date
+  load0: number
+  runs: Record<string, RunMetrics[]>
+  scenarios: Scenario[]
+  memory: MemoryPerSession
+  rssBefore: { rss: number, heapUsed: number }
+  rssAfter: { rss: number, heapUsed: number }
+  direct: { small: GetexLatency[], big: GetexLatency[] }
+  smallKeys: number
+  bigKeys: number
+}
+
+function printReport ({ started, load0, runs, scenarios, memory, rssBefore, rssAfter, direct, smallKeys, bigKeys }: ReportInput): void {
+  const of = (key: string): RunMetrics[] => runs[key] ?? []
+  const med = (key: string, pick: (m: RunMetrics) => number): number => median(of(key).map(pick))
+  const ratio = (key: string, base: string): number => medianRatio(of(key), of(base), (m) => m.rps)
+  const cpu = cpus()[0]?.model ?? 'unknown CPU'
+
+  console.log(`# bc-session-exchanger benchmark, ${started.toISOString()}\n`)
+  console.log(`${quick ? 'QUICK run (short, indicative only). ' : ''}Node ${process.version}, ${cpus().length} × ${cpu}, ` +
+    `load average ${load0.toFixed(2)} at start. autocannon in this process, ${settings.connections} connections, ` +
+    `${settings.seconds} s per run, ${settings.rounds} alternating round(s), medians shown; the service and redis-server ` +
+    'run in their own processes on the same machine (loopback), request logging off (LOG_LEVEL=warn), rate limits off.\n')
+
+  const mainRows = scenarios.filter((s) => !s.key.startsWith('read')).map((s) => [
+    s.label,
+    fmt.int(med(s.key, (m) => m.rps)),
+    s.key === 'bare' ? '—' : fmt.fixed(ratio(s.key, 'healthz')),
+    fmt.fixed(ratio(s.key, 'bare')),
+    fmt.fixed(med(s.key, (m) => m.p50), 0),
+    fmt.fixed(med(s.key, (m) => m.p99), 0),
+    fmt.int(med(s.key, (m) => m.cpuUsPerRequest)),
+    fmt.fixed(med(s.key, (m) => m.syscallsPerRequest)),
+    fmt.fixed(med(s.key, (m) => m.sentPerRequest)),
+    fmt.fixed(med(s.key, (m) => m.executedPerRequest)),
+    fmt.fixed(med(s.key, (m) => m.redisCpuUsPerRequest), 0),
+    String(of(s.key).reduce((a, m) => a + m.failures, 0))
+  ])
+  console.log(table(['path', 'req/s', 'vs /healthz', 'vs bare Fastify', 'p50 ms', 'p99 ms', 'service CPU µs/req',
+    'service syscalls/req', 'Redis cmds sent/req', 'Redis cmds run/req', 'Redis CPU µs/req', 'failed'], mainRows))
+
+  console.log('\nRedis commands per answer, by name (last round; "sent": what the service sends, "run": what Redis runs, a script\'s own calls included):\n')
+  console.log(table(['path', 'sent', 'run'], scenarios.filter((s) => s.key !== 'bare').map((s) => {
+    const last = of(s.key).at(-1) as RunMetrics
+    return [s.label, perRequest(last.sent, last.served), perRequest(last.executed, last.served)]
+  })))
+
+  const bytes = memory.sessionBytes + memory.guardBytes
+  console.log(`\nRedis memory (INFO used_memory around ${fmt.int(memory.exchanges)} exchanges of distinct customers):\n`)
+  console.log(table(['what', 'bytes per session', 'MEMORY USAGE of one key', 'keys per exchange'], [
+    ['session record + index entry (lives as long as the session)', fmt.int(memory.sessionBytes),
+      `record ${memory.sampled.session}, index ${memory.sampled.index}`, `${memory.keysPerExchange.session} + ${memory.keysPerExchange.index}`],
+    ['replay guard (gone ≤ 17 min after the token\'s iat)', fmt.int(memory.guardBytes), String(memory.sampled.guard), String(memory.keysPerExchange.guard)],
+    ['all keys an exchange leaves', fmt.int(bytes), '', '']
+  ]))
+
+  const readKeys = ['read1k', 'read1M']
+  console.log(`\nRead latency by sessions in Redis (db 1 holds ${fmt.int(smallKeys)} keys, db 2 ${fmt.int(bigKeys)}; same service, alternating):\n`)
+  console.log(table(['', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'GETEX alone p50 µs', 'GETEX alone p99 µs'], readKeys.map((key, i) => {
+    const d = i === 0 ? direct.small : direct.big
+    return [scenarios.find((s) => s.key === key)?.label ?? key, fmt.int(med(key, (m) => m.rps)), fmt.fixed(med(key, (m) => m.mean)),
+      fmt.fixed(med(key, (m) => m.p50), 0), fmt.fixed(med(key, (m) => m.p99), 0),
+      fmt.int(median(d.map((x) => x.p50))), fmt.int(median(d.map((x) => x.p99)))]
+  })))
+
+  console.log(`\nService memory over the measured rounds (after a GC): RSS ${fmt.mb(rssBefore.rss)} → ${fmt.mb(rssAfter.rss)}, ` +
+    `heap used ${fmt.mb(rssBefore.heapUsed)} → ${fmt.mb(rssAfter.heapUsed)}.\n`)
+
+  const latencyRatio = medianRatio(of('read1M'), of('read1k'), (m) => m.mean)
+  const reads = ['session', 'me']
+  const checks: Check[] = [
+    ...reads.map((key) => ({ what: `${key === 'me' ? 'GET /api/me' : 'GET /session'} vs /healthz`, measured: `${fmt.fixed(ratio(key, 'healthz'))}×`, target: '≥ 0.50×', ok: ratio(key, 'healthz') >= 0.5 })),
+    ...reads.map((key) => ({ what: `${key === 'me' ? 'GET /api/me' : 'GET /session'} Redis commands per read`, measured: `${fmt.fixed(med(key, (m) => m.sentPerRequest))} sent, ${fmt.fixed(med(key, (m) => m.executedPerRequest))} run`, target: '1', ok: Math.abs(med(key, (m) => m.sentPerRequest) - 1) < 0.01 && Math.abs(med(key, (m) => m.executedPerRequest) - 1) < 0.01 })),
+    ...reads.map((key) => ({ what: `${key === 'me' ? 'GET /api/me' : 'GET /session'} p99 at ${settings.connections} connections`, measured: `${fmt.fixed(med(key, (m) => m.p99), 0)} ms`, target: '< 15 ms', ok: med(key, (m) => m.p99) < 15 })),
+    { what: 'POST /session vs /healthz', measured: `${fmt.fixed(ratio('post', 'healthz'))}×`, target: '≥ 0.20×', ok: ratio('post', 'healthz') >= 0.2 },
+    { what: 'Redis bytes per live session (record + index)', measured: fmt.int(memory.sessionBytes), target: '≤ 400', ok: memory.sessionBytes <= 400 },
+    { what: `read latency, ${fmt.int(settings.bigSessions)} vs ${fmt.int(settings.pool)} sessions`, measured: `${fmt.fixed(latencyRatio)}× (mean)`, target: '≤ 1.10×', ok: latencyRatio <= 1.1 },
+    { what: 'service heap after the rounds (after GC)', measured: `${fmt.mb(rssAfter.heapUsed - rssBefore.heapUsed)} more`, target: 'flat (< 10 MB more)', ok: rssAfter.heapUsed - rssBefore.heapUsed < 10 * 1048576 }
+  ]
+  console.log(checkTable(checks))
+  const failed = scenarios.filter((s) => of(s.key).some((m) => m.failures > 0 || m.exhausted))
+  if (failed.length > 0) console.log(`\nWARNING: runs with failed answers or too few tokens: ${failed.map((s) => s.label).join(', ')}`)
+}
+
+main().catch((err: Error) => {
+  console.error(err)
+  process.exitCode = 1
+})
