@@ -67,3 +67,23 @@ export async function settledMemory (client: Redis): Promise<number> {
   }
   return last
 }
+
+/**
+ * Bytes the keys themselves take: keys, values and Redis's per-key structures (the main and expires
+ * hash tables), without client buffers or the script cache, which INFO used_memory also counts.
+ */
+export async function keyspaceBytes (client: Redis): Promise<number> {
+  const stats = await client.call('MEMORY', 'STATS') as unknown[]
+  let bytes = 0
+  for (let i = 0; i < stats.length; i += 2) {
+    const name = String(stats[i])
+    const value = stats[i + 1]
+    if (name === 'dataset.bytes') bytes += Number(value)
+    if (/^db\.\d+$/.test(name) && Array.isArray(value)) {
+      for (let j = 0; j < value.length; j += 2) {
+        if (/^overhead\.hashtable\.(main|expires)$/.test(String(value[j]))) bytes += Number(value[j + 1])
+      }
+    }
+  }
+  return bytes
+}
