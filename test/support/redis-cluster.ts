@@ -28,7 +28,8 @@ async function until (what: string, check: () => Promise<boolean>, timeoutMs = 1
   throw new Error(`redis cluster: ${what} did not happen within ${timeoutMs} ms`)
 }
 
-export async function startRedisCluster (masters = 3): Promise<RedisCluster> {
+/** `password`: every node requires it (requirepass, masterauth). */
+export async function startRedisCluster ({ masters = 3, password }: { masters?: number, password?: string } = {}): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'bcx-cluster-'))
   const processes: ChildProcess[] = []
   const clients: Redis[] = []
@@ -57,16 +58,17 @@ export async function startRedisCluster (masters = 3): Promise<RedisCluster> {
       processes.push(spawn('redis-server', [
         '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1',
         '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
-        '--save', '', '--appendonly', 'no', '--dir', dir
+        '--save', '', '--appendonly', 'no', '--dir', dir,
+        ...(password !== undefined ? ['--requirepass', password, '--masterauth', password] : [])
       ], { stdio: 'ignore' }))
     }
     for (const port of ports) {
-      const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 100 })
+      const client = new Redis({ port, host: '127.0.0.1', password, maxRetriesPerRequest: 1, retryStrategy: () => 100 })
       client.on('error', () => {})
       clients.push(client)
       await until(`node ${port} answering`, async () => await client.ping() === 'PONG')
     }
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
+    await run('redis-cli', [...(password !== undefined ? ['--no-auth-warning', '-a', password] : []), '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
     // Every node must agree that all slots are served before a client can rely on the slot map.
     await until('cluster_state:ok on every node', async () => {
       const infos = await Promise.all(clients.map((c) => c.cluster('INFO')))

@@ -33,14 +33,15 @@ async function until (what: string, check: () => Promise<boolean>, timeoutMs = 1
   throw new Error(`redis sentinel: ${what} did not happen within ${timeoutMs} ms`)
 }
 
-const client = (port: number): Redis => {
+const client = (port: number, password?: string): Redis => {
   // Named, so that a test can tell the service's connections from the harness's (CLIENT LIST).
-  const c = new Redis({ port, host: '127.0.0.1', connectionName: 'bcx-test', maxRetriesPerRequest: 1, retryStrategy: () => 100 })
+  const c = new Redis({ port, host: '127.0.0.1', password, connectionName: 'bcx-test', maxRetriesPerRequest: 1, retryStrategy: () => 100 })
   c.on('error', () => {})
   return c
 }
 
-export async function startRedisSentinel (): Promise<RedisSentinel> {
+/** `password`: the data nodes require it (requirepass, masterauth); the Sentinel itself has none. */
+export async function startRedisSentinel ({ password }: { password?: string } = {}): Promise<RedisSentinel> {
   const dir = mkdtempSync(join(tmpdir(), 'bcx-sentinel-'))
   const processes: ChildProcess[] = []
   const clients: Redis[] = []
@@ -65,11 +66,11 @@ export async function startRedisSentinel (): Promise<RedisSentinel> {
 
   try {
     const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()]
-    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password !== undefined ? ['--requirepass', password, '--masterauth', password] : [])]
     redisServer(['--port', String(masterPort), '--dir', dir, '--dbfilename', `m-${masterPort}.rdb`, ...common])
     redisServer(['--port', String(replicaPort), '--dir', dir, '--dbfilename', `r-${replicaPort}.rdb`, ...common, '--replicaof', '127.0.0.1', String(masterPort)])
-    const master = client(masterPort)
-    const replica = client(replicaPort)
+    const master = client(masterPort, password)
+    const replica = client(replicaPort, password)
     clients.push(master, replica)
     await until('the replica in sync', async () => /master_link_status:up/.test(await replica.info('replication')))
 
@@ -83,6 +84,7 @@ export async function startRedisSentinel (): Promise<RedisSentinel> {
       `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 1000`,
       `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 5000`,
       `sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1`,
+      ...(password !== undefined ? [`sentinel auth-pass ${SENTINEL_MASTER_NAME} ${password}`] : []),
       ''
     ].join('\n'))
     redisServer([conf, '--sentinel'])
