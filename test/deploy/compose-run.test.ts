@@ -20,6 +20,7 @@ const redisPort = await freePort()
 let redisProcess: ChildProcess | undefined
 const clients: Redis[] = []
 t.teardown(() => { for (const c of clients) c.disconnect() })
+process.once('exit', () => redisProcess?.kill('SIGKILL'))
 t.teardown(async () => {
   await stopRedis()
   rmSync(dataDir, { recursive: true, force: true })

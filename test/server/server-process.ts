@@ -70,8 +70,12 @@ export function spawnServer (env: Record<string, string>): ServerProcess & { cwd
   let err = ''
   child.stdout?.on('data', (d: Buffer) => { out += String(d) })
   child.stderr?.on('data', (d: Buffer) => { err += String(d) })
+  // A test file that dies without its teardown (a timeout) must not leave a server behind.
+  const killOnExit = (): void => { child.kill('SIGKILL') }
+  process.once('exit', killOnExit)
   const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
+      process.removeListener('exit', killOnExit)
       rmSync(cwd, { recursive: true, force: true })
       resolve({ code, signal })
     })
