@@ -23,6 +23,8 @@ const cases: Array<{ name: string, env: Record<string, string>, variable: string
 ]
 
 t.before(buildDist)
+// Each case is a process start-up that mostly waits on loading modules: a few at a time.
+t.jobs = 3
 
 for (const c of cases) {
   t.test(`refused: ${c.name}`, async (t) => {
