@@ -62,7 +62,13 @@ export async function startRedisServer (args: string[] = [], port?: number): Pro
     client: undefined as unknown as Redis,
     async start () {
       this.process = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: 'ignore' })
-      await waitForPing(p)
+      try {
+        await waitForPing(p)
+      } catch (err) {
+        // A server that never answered (a bad argument, a password) must not outlive the test.
+        this.process.kill('SIGKILL')
+        throw err
+      }
     },
     async stop (signal = 'SIGTERM') {
       const proc = this.process
