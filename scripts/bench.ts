@@ -12,6 +12,7 @@ import { measureRun, type RunMetrics } from './bench/measure.js'
 import { measureMemoryPerSession, type MemoryPerSession } from './bench/memory.js'
 import { summarizeProfile, type Share } from './bench/profile.js'
 import { startBenchRedis, type BenchRedis } from './bench/redis-server.js'
+import { keyspaceBytes } from './bench/redis-stats.js'
 import { checkTable, fmt, median, medianRatio, perRequest, table, type Check } from './bench/report.js'
 import { startService, type BenchService } from './bench/service.js'
 import { BENCH, benchEnv, exchangeAll, exchangeHeaders, mintTokens } from './bench/sessions.js'
@@ -64,7 +65,8 @@ async function launch (opts: Parameters<typeof startService>[0]): Promise<BenchS
 
 /** POST bodies: fresh distinct tokens, enough for the run at the rate the warm-up saw, with room. */
 async function postLoad (expectedRps: number): Promise<Load> {
-  const count = Math.ceil(expectedRps * settings.seconds * 1.6) + 2000
+  // A run that uses them up is flagged (it ends in replays, 409): the warm-up rate is a low estimate.
+  const count = Math.ceil(Math.max(expectedRps * 3, 1000) * settings.seconds)
   const tokens = await mintTokens(count, customers(count))
   return { method: 'POST', path: '/session', headers: exchangeHeaders, bodies: tokens.map((token) => JSON.stringify({ token })) }
 }
@@ -163,7 +165,8 @@ async function runRounds (scenarios: readonly Scenario[], afterWarmup?: () => Pr
   for (let round = 1; round <= settings.rounds; round++) {
     for (const s of scenarios) {
       log(`round ${round}/${settings.rounds}: ${s.label}`)
-      const load = await s.load(warm[s.key]?.rps ?? 3000)
+      const seen = [warm[s.key], ...(runs[s.key] ?? [])].map((m) => m?.rps ?? 0)
+      const load = await s.load(Math.max(...seen))
       runs[s.key]?.push(await measureRun(s.service(), s.redis(), load, opts))
     }
   }
@@ -203,7 +206,9 @@ async function main (): Promise<void> {
     log(`pools: ${settings.pool} sessions on db 1 and db 2, then ${fmt.int(settings.bigSessions - settings.pool)} more on db 2`)
     const smallPool = await exchangeAll(small.url, await mintTokens(settings.pool, customers(settings.pool)))
     const bigPool = await exchangeAll(big.url, await mintTokens(settings.pool, customers(settings.pool)))
+    const beforeFill = await keyspaceBytes(redis.client(2))
     await fillSessions(redis.client(2), { storeHash: BENCH.store, origin: BENCH.origin, firstCustomerId: 10_000_000, count: settings.bigSessions - settings.pool })
+    const filledBytes = (await keyspaceBytes(redis.client(2)) - beforeFill) / (settings.bigSessions - settings.pool)
     const [smallKeys, bigKeys] = await Promise.all([redis.client(1).dbsize(), redis.client(2).dbsize()])
 
     const scenarios: Scenario[] = [
@@ -228,7 +233,7 @@ async function main (): Promise<void> {
       direct.big.push(await getexLatency(redis.client(2), bigSessionKeys, settings.getexOps))
     }
 
-    printReport({ started, load0, runs, scenarios, memory, rssBefore, rssAfter, direct, smallKeys, bigKeys })
+    printReport({ started, load0, runs, scenarios, memory, filledBytes, rssBefore, rssAfter, direct, smallKeys, bigKeys })
   } finally {
     await Promise.all(running.map(async (s) => await s.close()))
     await redis.close()
@@ -241,6 +246,8 @@ interface ReportInput {
   runs: Record<string, RunMetrics[]>
   scenarios: Scenario[]
   memory: MemoryPerSession
+  /** Bytes per session of the filled million (record + index, no guard). */
+  filledBytes: number
   rssBefore: { rss: number, heapUsed: number }
   rssAfter: { rss: number, heapUsed: number }
   direct: { small: GetexLatency[], big: GetexLatency[] }
@@ -248,7 +255,7 @@ interface ReportInput {
   bigKeys: number
 }
 
-function printReport ({ started, load0, runs, scenarios, memory, rssBefore, rssAfter, direct, smallKeys, bigKeys }: ReportInput): void {
+function printReport ({ started, load0, runs, scenarios, memory, filledBytes, rssBefore, rssAfter, direct, smallKeys, bigKeys }: ReportInput): void {
   const of = (key: string): RunMetrics[] => runs[key] ?? []
   const med = (key: string, pick: (m: RunMetrics) => number): number => median(of(key).map(pick))
   const ratio = (key: string, base: string): number => medianRatio(of(key), of(base), (m) => m.rps)
@@ -290,7 +297,8 @@ function printReport ({ started, load0, runs, scenarios, memory, rssBefore, rssA
     ['session record + index entry (lives as long as the session)', fmt.int(memory.sessionBytes), fmt.int(memory.usedMemory.sessionBytes),
       `record ${memory.sampled.session}, index ${memory.sampled.index}`, `${memory.keysPerExchange.session} + ${memory.keysPerExchange.index}`],
     ['replay guard (gone ≤ 17 min after the token\'s iat)', fmt.int(memory.guardBytes), fmt.int(memory.usedMemory.guardBytes), String(memory.sampled.guard), String(memory.keysPerExchange.guard)],
-    ['all keys an exchange leaves', fmt.int(bytes), fmt.int(memory.usedMemory.sessionBytes + memory.usedMemory.guardBytes), '', '']
+    ['all keys an exchange leaves', fmt.int(bytes), fmt.int(memory.usedMemory.sessionBytes + memory.usedMemory.guardBytes), '', ''],
+    [`session record + index entry, ${fmt.int(settings.bigSessions - settings.pool)} filled sessions`, fmt.int(filledBytes), '', '', '']
   ]))
 
   const readKeys = ['read1k', 'read1M']
