@@ -35,7 +35,7 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
   await fastify.register(errorHandler)
   await fastify.register(requestLog)
   await fastify.register(forwardedHeadersWarning, { config })
-  await fastify.register(docs)
+  await fastify.register(docs, { config })
   await fastify.register(redis, { config, ...(client !== undefined && { client }) })
   await fastify.register(sessionStore, { config })
   await fastify.register(sessionCookie, { config })

@@ -43,7 +43,8 @@ export default fp<{ config: Config }>(async function crossSite (fastify, { confi
         methods,
         allowedHeaders: ['Content-Type', 'X-CSRF'],
         maxAge: 600,
-        strictPreflight: true
+        // strictPreflight would answer a bare OPTIONS with a text/plain 400, outside our error shape.
+        strictPreflight: false
       })
     }
   })

@@ -3,9 +3,10 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import type { Config } from '../config.js'
 import { ErrorSchema, SessionBodySchema } from '../routes/schemas.js'
 
-export default fp(async function docs (fastify) {
+export default fp<{ config: Config }>(async function docs (fastify, { config }) {
   fastify.addSchema(ErrorSchema)
   fastify.addSchema(SessionBodySchema)
   await fastify.register(swagger, {
@@ -13,7 +14,7 @@ export default fp(async function docs (fastify) {
       info: { title: 'bc-session-exchanger', version: '0.1.0', description: 'Exchange a BigCommerce Current Customer JWT once for a server-side session.' },
       components: {
         securitySchemes: {
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: '__Host-bc_session' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: config.cookie.name },
           bearer: { type: 'http', scheme: 'bearer' }
         }
       }

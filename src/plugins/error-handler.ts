@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { FastifyError } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { BCX_BAD_REQUEST, BCX_STORE_UNAVAILABLE } from '../errors.js'
 import { isRedisError } from '../lib/redis-errors.js'
 
@@ -39,6 +39,11 @@ export function clientErrorHandler (err: NodeJS.ErrnoException, socket: Duplex):
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
 }
 
+/** 404 in our shape; also set inside scopes (/api) so that their hooks guard unknown paths too. */
+export function notFound (request: FastifyRequest, reply: FastifyReply): void {
+  reply.code(404).send(errorBody(404, 'FST_ERR_NOT_FOUND', `Route ${request.method}:${request.url.split('?', 1)[0]} not found`))
+}
+
 export default fp(async function errorHandler (fastify) {
   fastify.setErrorHandler(function (error: FastifyError, request, reply) {
     const err = toHttpError(error)
@@ -57,7 +62,5 @@ export default fp(async function errorHandler (fastify) {
     reply.code(statusCode).send(errorBody(statusCode, code, message))
   })
 
-  fastify.setNotFoundHandler(function (request, reply) {
-    reply.code(404).send(errorBody(404, 'FST_ERR_NOT_FOUND', `Route ${request.method}:${request.url.split('?', 1)[0]} not found`))
-  })
+  fastify.setNotFoundHandler(notFound)
 }, { name: 'error-handler', dependencies: ['metrics'] })

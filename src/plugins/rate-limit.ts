@@ -11,8 +11,10 @@ declare module 'fastify' {
     exchangeLimits: {
       /** onRequest hook, before any token work; null when RATE_LIMIT_EXCHANGE=0. */
       byAddress: onRequestAsyncHookHandler | null
-      /** Counts one exchange of a verified customer; throws BCX_RATE_LIMITED past the limit. */
-      byCustomer (request: FastifyRequest, storeHash: string, customerId: number): Promise<void>
+      /** Throws BCX_RATE_LIMITED when the verified customer has used up the allowance (counts nothing). */
+      checkCustomer (request: FastifyRequest, storeHash: string, customerId: number): Promise<void>
+      /** Counts one created session: refused exchanges (replays, revoked tokens) never use up a customer's allowance. */
+      countCustomer (request: FastifyRequest, storeHash: string, customerId: number): Promise<void>
     }
   }
 }
@@ -23,7 +25,7 @@ type Keyed = FastifyRequest & { [kCustomerKey]?: string }
 export default fp<{ config: Config }>(async function exchangeRateLimit (fastify, { config }) {
   const max = config.rateLimitExchange
   if (max === 0) {
-    fastify.decorate('exchangeLimits', { byAddress: null, byCustomer: async () => {} })
+    fastify.decorate('exchangeLimits', { byAddress: null, checkCustomer: async () => {}, countCustomer: async () => {} })
     return
   }
   await fastify.register(rateLimit, {
@@ -41,14 +43,21 @@ export default fp<{ config: Config }>(async function exchangeRateLimit (fastify,
     timeWindow,
     keyGenerator: (request) => (request as Keyed)[kCustomerKey] as string
   })
+  const keyed = (request: FastifyRequest, storeHash: string, customerId: number): FastifyRequest => {
+    (request as Keyed)[kCustomerKey] = `customer:${storeHash}:${customerId}`
+    return request
+  }
   fastify.decorate('exchangeLimits', {
     byAddress,
-    async byCustomer (request: FastifyRequest, storeHash: string, customerId: number) {
-      (request as Keyed)[kCustomerKey] = `customer:${storeHash}:${customerId}`
-      const result = await customerLimit(request)
-      if (!result.isAllowed && result.isExceeded) {
-        throw Object.assign(new BCX_RATE_LIMITED(String(result.ttlInSeconds)), { retryAfter: result.ttlInSeconds })
+    async checkCustomer (request: FastifyRequest, storeHash: string, customerId: number) {
+      const result = await customerLimit(keyed(request, storeHash, customerId), { increment: false })
+      if (!result.isAllowed && result.remaining === 0) {
+        const retryAfter = Math.max(1, result.ttlInSeconds)
+        throw Object.assign(new BCX_RATE_LIMITED(String(retryAfter)), { retryAfter })
       }
+    },
+    async countCustomer (request: FastifyRequest, storeHash: string, customerId: number) {
+      await customerLimit(keyed(request, storeHash, customerId))
     }
   })
 }, { name: 'rate-limit', dependencies: ['redis'] })

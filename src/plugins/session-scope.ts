@@ -5,6 +5,7 @@ import type { Config } from '../config.js'
 import { crossSiteWriteGuard } from './cross-site.js'
 
 export function applySessionScope (scope: FastifyInstance, config: Config): void {
-  scope.addHook('onRequest', async (_request, reply) => { reply.header('Cache-Control', 'no-store') })
+  // onSend: the last word, also over headers an upstream answered with.
+  scope.addHook('onSend', async (_request, reply) => { reply.header('Cache-Control', 'no-store') })
   scope.addHook('onRequest', crossSiteWriteGuard(config.allowedOrigins))
 }

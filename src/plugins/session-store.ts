@@ -18,7 +18,7 @@ export default fp<{ config: Config }>(async function sessionStore (fastify, { co
   const tokenLifetimeSeconds = MAX_TOKEN_AGE_SECONDS + 2 * config.clockTolerance
   const store = fastify.redis === null
     ? createMemorySessionStore({ tokenLifetimeSeconds })
-    : createRedisSessionStore(fastify.redis, { tokenLifetimeSeconds, secondPassDelayMs: config.redisCommandTimeoutMs })
+    : createRedisSessionStore(fastify.redis, { tokenLifetimeSeconds })
   fastify.decorate('sessionStore', instrumentStore(store, fastify.metrics))
   fastify.addHook('onClose', async () => { await store.close() })
 }, { name: 'session-store', dependencies: ['redis', 'metrics'] })

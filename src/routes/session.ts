@@ -36,7 +36,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
   }, async (request, reply) => {
     const { body } = request
     // A string body is the text/plain form only: a JSON string is not {"token": ...}.
-    if (typeof body === 'string' && request.headers['content-type']?.startsWith('text/plain') !== true) {
+    if (typeof body === 'string' && request.headers['content-type']?.toLowerCase().startsWith('text/plain') !== true) {
       throw new BCX_BAD_REQUEST('a JSON body must be {"token": "<jwt>"}')
     }
     const token = typeof body === 'string' ? body : body.token

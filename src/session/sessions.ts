@@ -36,7 +36,7 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
     const verified = await verify(token)
     const { customer, storeHash, iat, exp } = verified
     fastify.metrics.tokenSkew.observe(Date.now() / 1000 - iat)
-    await fastify.exchangeLimits.byCustomer(request, storeHash, customer.id)
+    await fastify.exchangeLimits.checkCustomer(request, storeHash, customer.id)
     const now = Date.now()
     // Whole seconds: the session id carries the absolute deadline in seconds.
     const absoluteAt = Math.floor(now / 1000 + config.absoluteTimeout) * 1000
@@ -47,12 +47,26 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
     const outcome = await store.exchange({ sid, record, fingerprint: verified.fingerprint, guardTtlMs, idleMs, maxPerCustomer: config.maxSessionsPerCustomer })
     if (outcome === 'revoked') throw new BCX_TOKEN_REVOKED()
     if (outcome === 'replayed') throw new BCX_TOKEN_REPLAYED()
-    // A new exchange ends this browser's previous session: it is never reused (no fixation). Only
-    // after success: a refused exchange (a replay, a revoked token) changes nothing.
-    const previous = request.sessionCookie()
-    if (previous.state === 'valid') await store.destroy(previous.sid)
+    // The token is spent and the session made: what follows must not turn that into an error.
+    await afterCreated(request, storeHash, customer.id)
     reply.setSessionCookie(sid, absoluteAt)
     return { sid, record, expiresAt: now + Math.min(idleMs, absoluteAt - now) }
+  }
+
+  /**
+   * Counts the exchange against the customer's allowance and ends this browser's previous session (it
+   * is never reused: no fixation). Only after success, so a refused exchange changes nothing; best
+   * effort, since the new session already exists and the cookie must reach the browser.
+   */
+  async function afterCreated (request: FastifyRequest, storeHash: string, customerId: number): Promise<void> {
+    const previous = request.sessionCookie()
+    const results = await Promise.allSettled([
+      fastify.exchangeLimits.countCustomer(request, storeHash, customerId),
+      previous.state === 'valid' ? store.destroy(previous.sid) : undefined
+    ])
+    for (const r of results) {
+      if (r.status === 'rejected') request.log.warn({ cause: (r.reason as Error).message }, 'after-exchange step failed')
+    }
   }
 
   async function load (request: FastifyRequest, reply: FastifyReply): Promise<LiveSession | null> {

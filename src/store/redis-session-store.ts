@@ -18,8 +18,6 @@ interface Scripts {
 export interface RedisSessionStoreOptions {
   /** How long a revocation cutoff must be kept: the longest a token can still verify after its iat. */
   tokenLifetimeSeconds: number
-  /** Delay before the second pass of a store-wide revocation (exchanges in flight during the first). */
-  secondPassDelayMs?: number
 }
 
 /** Every failure of Redis answers 503 with our code; its text stays in the cause (logged, never sent). */
@@ -70,14 +68,21 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
 
     exchange: async ({ sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer }) => guarded(async () => {
       const { storeHash, customer: { id } } = record
-      const storeCut = await redis.get(keys.storeCutoff(storeHash))
-      if (storeCut !== null && record.iat <= Number(storeCut)) return 'revoked'
       const parts = { storeHash, customerId: id, absoluteAt: record.absoluteAt }
+      const sessionKey = keys.session(parts, sid)
       const ttl = Math.min(idleMs, record.absoluteAt - Date.now())
-      return await defined.bcxExchange(
-        keys.guard(storeHash, id, fingerprint), keys.customerCutoff(storeHash, id), keys.index(storeHash, id), keys.session(parts, sid),
+      const outcome = await defined.bcxExchange(
+        keys.guard(storeHash, id, fingerprint), keys.customerCutoff(storeHash, id), keys.index(storeHash, id), sessionKey,
         record.iat, guardTtlMs, encodeRecord(record), ttl, sessionMember(sid), maxPerCustomer,
         record.absoluteAt - Date.now(), keys.sessionPrefix(storeHash, id))
+      if (outcome !== 'created') return outcome
+      // The store cutoff lives in another slot, so the script cannot read it. Read after the write: a
+      // revocation raises the cutoff before it scans, so either this read sees the cutoff, or the
+      // session existed before the scan began and the scan ends it. No window, whatever the timing.
+      const storeCut = await redis.get(keys.storeCutoff(storeHash))
+      if (storeCut === null || record.iat > Number(storeCut)) return 'created'
+      await defined.bcxDestroy(sessionKey, keys.index(storeHash, id), '', sessionMember(sid))
+      return 'revoked'
     }),
 
     read: async (sid, idleMs) => {
@@ -105,12 +110,7 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
     revokeStore: async (storeHash, cutoff) => guarded(async () => {
       const ttl = cutoffTtlMs(cutoff)
       if (ttl > 0) await defined.bcxRaiseCutoff(keys.storeCutoff(storeHash), cutoff, ttl)
-      let revoked = await scanStoreIndexes(storeHash, cutoff)
-      // An exchange that read the store cutoff just before it was raised may write its session during
-      // the first pass; a second pass after that window catches it.
-      await new Promise((resolve) => setTimeout(resolve, opts.secondPassDelayMs ?? 1000))
-      revoked += await scanStoreIndexes(storeHash, cutoff)
-      return revoked
+      return await scanStoreIndexes(storeHash, cutoff)
     }),
 
     ping: async () => { await guarded(() => redis.ping()) },

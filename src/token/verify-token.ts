@@ -56,7 +56,9 @@ function mapJoseError (err: unknown): Error {
   return new BCX_TOKEN_INVALID('malformed token')
 }
 
-function checkCustomerClaims (payload: JWTPayload, storeHashes: ReadonlySet<string> | null): Omit<VerifiedCustomerToken, 'fingerprint'> {
+function checkCustomerClaims (payload: JWTPayload, clientId: string, storeHashes: ReadonlySet<string> | null): Omit<VerifiedCustomerToken, 'fingerprint'> {
+  // jose accepts an array that contains the audience; BigCommerce's aud is the client id alone.
+  if (payload.aud !== clientId) throw new BCX_TOKEN_CLAIMS('aud must be the client id')
   if (payload.operation !== 'current_customer') throw new BCX_TOKEN_CLAIMS('operation must be current_customer')
   const storeHash = payload.store_hash
   if (typeof storeHash !== 'string' || !STORE_HASH.test(storeHash)) throw new BCX_TOKEN_CLAIMS('store_hash')
@@ -117,6 +119,6 @@ export function createTokenVerifier (opts: TokenVerifierOptions): TokenVerifier 
     if (typeof payload.iat !== 'number' || payload.iat > now() / 1000 + opts.clockTolerance) {
       throw new BCX_TOKEN_CLAIMS('iat is in the future')
     }
-    return { ...checkCustomerClaims(payload, opts.storeHashes), fingerprint: fingerprint(token) }
+    return { ...checkCustomerClaims(payload, opts.clientId, opts.storeHashes), fingerprint: fingerprint(token) }
   }
 }

@@ -36,7 +36,7 @@ async function redisStore (t: Tap): Promise<{ store: SessionStore, client: Redis
   const server = await startRedis(t)
   const client = new Redis(server.url)
   t.teardown(() => client.disconnect())
-  return { store: createRedisSessionStore(client, { tokenLifetimeSeconds: LIFETIME, secondPassDelayMs: 20 }), client }
+  return { store: createRedisSessionStore(client, { tokenLifetimeSeconds: LIFETIME }), client }
 }
 
 type Make = (t: Tap) => Promise<SessionStore>
