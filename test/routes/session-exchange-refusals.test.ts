@@ -1,6 +1,6 @@
 // Every bad input named in issue 2 for POST /session: status, our error code, and no session made.
 import t from 'tap'
-import { build, exchange, sessionCookieOf, sessionKeyCount, setCookieHeader, startRedis, token, ORIGIN } from '../helper.js'
+import { build, exchange, sessionCookieOf, sessionKeyCount, setCookieHeader, startRedis, token, ORIGIN, CLIENT_ID } from '../helper.js'
 import { rawJwt, spareBitVariant, validClaims } from '../support/raw-jwt.js'
 
 const now = (): number => Math.floor(Date.now() / 1000)
@@ -19,6 +19,7 @@ const tokenCases: Case[] = [
   { name: 'alg HS512', token: () => rawJwt(validClaims(), { header: { alg: 'HS512' }, alg: 'HS512' }), status: 401, code: 'BCX_TOKEN_INVALID' },
   { name: 'alg RS256', token: () => rawJwt(validClaims(), { header: { alg: 'RS256' }, alg: 'RS256' }), status: 401, code: 'BCX_TOKEN_INVALID' },
   { name: 'wrong aud', token: () => rawJwt(validClaims({ aud: 'another-app' })), status: 401, code: 'BCX_TOKEN_CLAIMS' },
+  { name: 'aud an array containing the client id', token: () => rawJwt(validClaims({ aud: [CLIENT_ID, 'another-app'] })), status: 401, code: 'BCX_TOKEN_CLAIMS' },
   { name: 'wrong iss', token: () => rawJwt(validClaims({ iss: 'bc/other' })), status: 401, code: 'BCX_TOKEN_CLAIMS' },
   { name: 'wrong operation (a customer login token)', token: () => rawJwt(validClaims({ operation: 'customer_login' })), status: 401, code: 'BCX_TOKEN_CLAIMS' },
   { name: 'no operation', token: () => rawJwt(validClaims({ operation: undefined })), status: 401, code: 'BCX_TOKEN_CLAIMS' },
@@ -182,4 +183,35 @@ t.test('a JSON string body is not the text/plain form', async (t) => {
   t.equal(res.statusCode, 400)
   t.equal(res.json().code, 'BCX_BAD_REQUEST')
   t.equal((await redis.client.keys('*')).length, 0)
+})
+
+t.test('the order of checks: cross-site, then rate limit, then body, then token', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis, env: { RATE_LIMIT_EXCHANGE: '2' } })
+  const post = (headers: Record<string, string>, payload: string) =>
+    app.inject({ method: 'POST', url: '/session', remoteAddress: '198.51.100.7', headers, payload })
+  const xml = { 'content-type': 'application/xml' }
+  const refusedFirst = await post({ ...xml, origin: 'https://evil.example', 'x-csrf': '1' }, '<x/>')
+  t.equal(refusedFirst.statusCode, 403, '403 beats 415')
+  t.equal(refusedFirst.json().code, 'BCX_ORIGIN_REFUSED')
+  const big = await post({ 'content-type': 'text/plain', origin: ORIGIN }, 'x'.repeat(9000))
+  t.equal(big.json().code, 'BCX_CSRF_HEADER_MISSING', '403 beats 413')
+  // Two tries are allowed from this address; both are spent on bad bodies...
+  t.equal((await post({ ...xml, origin: ORIGIN, 'x-csrf': '1' }, '<x/>')).statusCode, 415)
+  t.equal((await post({ 'content-type': 'application/json', origin: ORIGIN, 'x-csrf': '1' }, '{')).statusCode, 400)
+  // ...so the third answers 429 before its body is looked at.
+  for (const [type, payload] of [['application/xml', '<x/>'], ['text/plain', 'x'.repeat(9000)], ['application/json', '{']]) {
+    const res = await post({ 'content-type': type as string, origin: ORIGIN, 'x-csrf': '1' }, payload as string)
+    t.equal(res.statusCode, 429, `429 beats the body check (${type})`)
+    t.equal(res.json().code, 'BCX_RATE_LIMITED')
+    t.ok(Number(res.headers['retry-after']) > 0, 'with Retry-After')
+  }
+  t.equal(await sessionKeyCount(redis), 0)
+})
+
+t.test('media types compare case-insensitively', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis })
+  const res = await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'Text/Plain; charset=UTF-8' }, payload: await token() })
+  t.equal(res.statusCode, 201)
 })

@@ -19,7 +19,7 @@ export async function startUpstream (): Promise<StandInUpstream> {
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
-      res.writeHead(req.url?.startsWith('/teapot') === true ? 418 : 200, { 'content-type': 'application/json', 'x-upstream': 'yes' })
+      res.writeHead(req.url?.startsWith('/teapot') === true ? 418 : 200, { 'content-type': 'application/json', 'x-upstream': 'yes', 'cache-control': 'public, max-age=3600' })
       res.end(JSON.stringify({ upstream: true, method: req.method, url: req.url, customer: req.headers['x-customer-id'] ?? null }))
     })
   })
