@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { BCX_ORIGIN_REFUSED, BCX_TOKEN_REPLAYED, BCX_TOKEN_REVOKED } from '../errors.js'
 import { createTokenVerifier, MAX_TOKEN_AGE_SECONDS } from '../token/verify-token.js'
-import { newSessionId } from '../store/keys.js'
+import { newSessionId, originTag } from '../store/keys.js'
 import type { SessionRecord } from '../store/session-store.js'
 
 export interface SessionBody {
@@ -13,7 +13,8 @@ export interface SessionBody {
   expires_at: string
 }
 
-export interface LiveSession { sid: string, record: SessionRecord, expiresAt: number }
+/** A read gives back what the store keeps (session-store.ts, StoredSession); these fields every session has. */
+export interface LiveSession { sid: string, record: Pick<SessionRecord, 'customer' | 'storeHash' | 'absoluteAt'>, expiresAt: number }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -79,7 +80,7 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
     }
     const origin = request.headers.origin
     // A session belongs to the origin that exchanged it; a request without Origin is judged by the cookie.
-    if (origin !== undefined && origin !== found.record.origin) {
+    if (origin !== undefined && originTag(origin) !== found.record.originTag) {
       if (request.method !== 'GET' && request.method !== 'HEAD') throw new BCX_ORIGIN_REFUSED('not the session\'s origin')
       return null
     }

@@ -21,8 +21,32 @@ export function parseSessionId (sid: string): SessionIdParts | null {
 
 const tag = (storeHash: string, customerId: number): string => `bcx:{${storeHash}:${customerId}}`
 
-/** Redis holds only a hash of the id: a dump of Redis yields no cookie. */
-export const sessionMember = (sid: string): string => createHash('sha256').update(sid).digest('base64url')
+/**
+ * Redis holds only a hash of the id: a dump of Redis yields no cookie. 128 bits (22 characters) are
+ * plenty to tell one customer's few sessions apart and to resist preimages of a 256-bit random id,
+ * and they keep every key name and index member short (bytes per session: docs/benchmark.md).
+ */
+export const sessionMember = (sid: string): string => createHash('sha256').update(sid).digest().subarray(0, 16).toString('base64url')
+
+/** Length of an origin tag: 64 bits, base64url. */
+export const ORIGIN_TAG_LENGTH = 11
+
+const originTags = new Map<string, string>()
+
+/**
+ * What a session keeps of its origin: a 64-bit hash, compared with the request's (an origin that
+ * differs yet hashes alike would need a second preimage, and an allowed origin besides). Origins are
+ * few, so the hashes are remembered; the map is bounded, since the Origin header is the client's.
+ */
+export function originTag (origin: string): string {
+  let tag = originTags.get(origin)
+  if (tag === undefined) {
+    tag = createHash('sha256').update(origin).digest().subarray(0, 8).toString('base64url')
+    if (originTags.size >= 1000) originTags.clear()
+    originTags.set(origin, tag)
+  }
+  return tag
+}
 
 export const keys = {
   sessionPrefix: (storeHash: string, customerId: number) => `${tag(storeHash, customerId)}:s:`,

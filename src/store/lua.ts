@@ -27,11 +27,14 @@ if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[7]) then redis.call('PEXPIRE', KE
 return 'created'
 `
 
-/** KEYS: session, index. ARGV: origin ('' for any), member. Returns 1 destroyed, 0 missing, -1 foreign. */
+/**
+ * KEYS: session, index. ARGV: origin tag ('' for any), member. Returns 1 destroyed, 0 missing, -1 foreign.
+ * A stored value begins with its origin tag (record-codec.ts).
+ */
 export const DESTROY = `
 local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
-if ARGV[1] ~= '' and cjson.decode(v).o ~= ARGV[1] then return -1 end
+if ARGV[1] ~= '' and string.sub(v, 1, #ARGV[1]) ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
 return 1

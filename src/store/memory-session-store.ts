@@ -1,6 +1,6 @@
 // The in-process store for development without Redis: same rules, one process, nothing kept.
-import { keys, parseSessionId, sessionMember } from './keys.js'
-import type { SessionRecord, SessionStore } from './session-store.js'
+import { keys, originTag, parseSessionId, sessionMember } from './keys.js'
+import type { SessionStore, StoredSession } from './session-store.js'
 
 interface Entry<T> { value: T, expiresAt: number }
 
@@ -22,7 +22,7 @@ class TtlMap<T> {
 }
 
 export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifetimeSeconds: number }): SessionStore {
-  const sessions = new TtlMap<SessionRecord>()
+  const sessions = new TtlMap<StoredSession>()
   const guards = new TtlMap<true>()
   const cutoffs = new TtlMap<number>()
   /** index key -> member -> iat */
@@ -67,7 +67,9 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
         index.delete(oldest)
         sessions.delete(prefix + oldest)
       }
-      sessions.set(keys.session({ storeHash, customerId: id, absoluteAt: record.absoluteAt }, sid), record, Math.min(idleMs, record.absoluteAt - Date.now()))
+      // What Redis would keep: the origin as its tag, the iat in the index only.
+      const stored: StoredSession = { customer: record.customer, storeHash, originTag: originTag(record.origin), absoluteAt: record.absoluteAt }
+      sessions.set(keys.session({ storeHash, customerId: id, absoluteAt: record.absoluteAt }, sid), stored, Math.min(idleMs, record.absoluteAt - Date.now()))
       index.set(sessionMember(sid), record.iat)
       return 'created'
     },
@@ -89,7 +91,7 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
       const key = keys.session(parts, sid)
       const record = sessions.get(key)
       if (record === undefined) return 'missing'
-      if (origin !== undefined && record.origin !== origin) return 'foreign'
+      if (origin !== undefined && record.originTag !== originTag(origin)) return 'foreign'
       sessions.delete(key)
       indexes.get(keys.index(parts.storeHash, parts.customerId))?.delete(sessionMember(sid))
       return 'destroyed'

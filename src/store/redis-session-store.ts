@@ -1,7 +1,7 @@
 // Sessions in Redis (single, Sentinel or Cluster) through ioredis.
 import { Cluster, type Redis } from 'ioredis'
 import { BCX_STORE_UNAVAILABLE } from '../errors.js'
-import { keys, parseSessionId, sessionMember } from './keys.js'
+import { keys, originTag, parseSessionId, sessionMember } from './keys.js'
 import { DESTROY, EXCHANGE, RAISE_CUTOFF, REVOKE } from './lua.js'
 import { decodeRecord, encodeRecord } from './record-codec.js'
 import type { DestroyOutcome, ExchangeOutcome, SessionStore } from './session-store.js'
@@ -92,15 +92,16 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
       if (ttl <= 0) return null
       // GETEX reads and slides in one command, and never brings back a key that DELETE removed.
       const text = await guarded(() => redis.getex(keys.session(parts, sid), 'PX', ttl))
-      const record = text === null ? null : decodeRecord(text)
-      if (record === null || record.absoluteAt !== parts.absoluteAt) return null
+      // The store hash, customer and deadline come from the id: its hash names the key, so they are the record's.
+      const record = text === null ? null : decodeRecord(text, parts)
+      if (record === null) return null
       return { record, expiresAt: Date.now() + ttl }
     },
 
     destroy: async (sid, origin) => {
       const parts = parseSessionId(sid)
       if (parts === null) return 'missing'
-      const result = await guarded(() => defined.bcxDestroy(keys.session(parts, sid), keys.index(parts.storeHash, parts.customerId), origin ?? '', sessionMember(sid)))
+      const result = await guarded(() => defined.bcxDestroy(keys.session(parts, sid), keys.index(parts.storeHash, parts.customerId), origin === undefined ? '' : originTag(origin), sessionMember(sid)))
       const outcomes: Record<string, DestroyOutcome> = { 1: 'destroyed', 0: 'missing', '-1': 'foreign' }
       return outcomes[String(result)] ?? 'missing'
     },

@@ -13,6 +13,18 @@ export interface SessionRecord {
   absoluteAt: number
 }
 
+/**
+ * What a read gives back. Redis keeps only what the signed session id does not carry: the customer's
+ * email and group, and a hash of the origin (`originTag` in keys.ts); the iat stays in the index.
+ */
+export interface StoredSession {
+  customer: SessionCustomer
+  storeHash: string
+  /** `originTag(origin)` of the storefront origin that exchanged the token. */
+  originTag: string
+  absoluteAt: number
+}
+
 export interface ExchangeInput {
   sid: string
   record: SessionRecord
@@ -32,7 +44,7 @@ export interface SessionStore {
   /** Revocation check, single-use guard, per-customer cap and the new session, atomically per customer. */
   exchange (input: ExchangeInput): Promise<ExchangeOutcome>
   /** Reads a live session and slides its idle deadline, in one step; null when there is none. */
-  read (sid: string, idleMs: number): Promise<{ record: SessionRecord, expiresAt: number } | null>
+  read (sid: string, idleMs: number): Promise<{ record: StoredSession, expiresAt: number } | null>
   /** Ends a session; with `origin`, only when the session belongs to that origin. */
   destroy (sid: string, origin?: string): Promise<DestroyOutcome>
   /** Ends the customer's sessions from tokens issued at or before `cutoff` (s) and refuses such tokens from now on. */
