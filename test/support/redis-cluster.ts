@@ -1,10 +1,8 @@
 // Starts a real 3-master Redis Cluster from redis-server processes on free ports (no replicas).
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { execFile, spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
+import { processGroup } from './process-group.js'
 import { Redis } from 'ioredis'
 import { freePort } from './redis-server.js'
 
@@ -30,24 +28,7 @@ async function until (what: string, check: () => Promise<boolean>, timeoutMs = 1
 
 /** `password`: every node requires it (requirepass, masterauth). */
 export async function startRedisCluster ({ masters = 3, password }: { masters?: number, password?: string } = {}): Promise<RedisCluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'bcx-cluster-'))
-  const processes: ChildProcess[] = []
-  const clients: Redis[] = []
-  // A test that dies without its teardown must not leave redis-server processes behind.
-  const killAll = (): void => { for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL') }
-  process.once('exit', killAll)
-
-  const close = async (): Promise<void> => {
-    for (const c of clients) c.disconnect()
-    await Promise.all(processes.map(async (p) => {
-      if (p.exitCode !== null || p.signalCode !== null) return
-      const exited = new Promise((resolve) => p.once('exit', resolve))
-      p.kill('SIGKILL')
-      await exited
-    }))
-    process.removeListener('exit', killAll)
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const { dir, processes, clients, close } = processGroup('bcx-cluster-')
 
   try {
     const ports: number[] = []

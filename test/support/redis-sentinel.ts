@@ -1,9 +1,9 @@
 // Starts a real master + replica + one Sentinel (quorum 1) from redis-server processes on free ports.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { processGroup } from './process-group.js'
 import { Redis } from 'ioredis'
 import { freePort } from './redis-server.js'
 
@@ -42,23 +42,7 @@ const client = (port: number, password?: string): Redis => {
 
 /** `password`: the data nodes require it (requirepass, masterauth); the Sentinel itself has none. */
 export async function startRedisSentinel ({ password }: { password?: string } = {}): Promise<RedisSentinel> {
-  const dir = mkdtempSync(join(tmpdir(), 'bcx-sentinel-'))
-  const processes: ChildProcess[] = []
-  const clients: Redis[] = []
-  const killAll = (): void => { for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL') }
-  process.once('exit', killAll)
-
-  const close = async (): Promise<void> => {
-    for (const c of clients) c.disconnect()
-    await Promise.all(processes.map(async (p) => {
-      if (p.exitCode !== null || p.signalCode !== null) return
-      const exited = new Promise((resolve) => p.once('exit', resolve))
-      p.kill('SIGKILL')
-      await exited
-    }))
-    process.removeListener('exit', killAll)
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const { dir, processes, clients, close } = processGroup('bcx-sentinel-')
 
   const redisServer = (args: string[]): void => {
     processes.push(spawn('redis-server', args, { stdio: 'ignore' }))
