@@ -18,6 +18,12 @@ t.test('/docs/json lists every route with request and response schemas; /docs se
     t.ok(op?.responses !== undefined && Object.keys(op.responses).length > 0, `${method} ${url} has response schemas`)
   }
   t.ok(doc.paths['/session'].post.requestBody, 'POST /session has a request schema')
+  t.ok(Object.keys(doc.paths).some((p) => p.startsWith('/api/') && p !== '/api/me' && p !== '/api/orders/recent'), 'the upstream proxy routes are documented')
+  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses?: object }>>)) {
+    for (const [method, op] of Object.entries(ops)) {
+      t.ok(op.responses !== undefined && Object.keys(op.responses).length > 0, `${method.toUpperCase()} ${path} has responses`)
+    }
+  }
   const ui = await app.inject({ method: 'GET', url: '/docs' })
   t.ok(ui.statusCode === 200 || ui.statusCode === 302, `UI answers (${ui.statusCode})`)
 })

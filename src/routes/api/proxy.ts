@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders as Http2IncomingHttpHeaders } from 'node:http2
 import type { Config } from '../../config.js'
 import { BCX_UPSTREAM_UNAVAILABLE } from '../../errors.js'
 import { identityHeaders, isIdentityHeader } from '../../lib/upstream-signature.js'
+import { errorResponses } from '../schemas.js'
 
 // OPTIONS stays with CORS (preflights); everything else is forwarded.
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT']
@@ -46,6 +47,18 @@ const proxy: FastifyPluginAsync<{ config: Config }> = async function (fastify, {
     })
   }
 
+  // @fastify/http-proxy takes no schema: give its routes one, for the OpenAPI document and for our
+  // error bodies (the upstream's own answers are streams, relayed as they are).
+  fastify.addHook('onRoute', (route) => {
+    route.schema = {
+      summary: 'Forwarded to UPSTREAM_URL with signed identity headers',
+      tags: ['api'],
+      response: {
+        '2xx': { description: 'the upstream\'s answer, relayed' },
+        ...errorResponses('BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE', 'BCX_UPSTREAM_UNAVAILABLE')
+      }
+    }
+  })
   await fastify.register(httpProxy, {
     upstream: upstream.url,
     httpMethods: METHODS,
