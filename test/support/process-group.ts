@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 
 export interface ProcessGroup {
@@ -35,4 +36,14 @@ export function processGroup (prefix: string): ProcessGroup {
       rmSync(dir, { recursive: true, force: true })
     }
   }
+}
+
+/** Polls `check` until it holds; throws naming `what` after `timeoutMs`. */
+export async function until (what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return
+    await sleep(50)
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`)
 }

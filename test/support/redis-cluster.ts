@@ -1,8 +1,7 @@
 // Starts a real 3-master Redis Cluster from redis-server processes on free ports (no replicas).
 import { execFile, spawn } from 'node:child_process'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { processGroup } from './process-group.js'
+import { processGroup, until } from './process-group.js'
 import { Redis } from 'ioredis'
 import { freePort } from './redis-server.js'
 
@@ -15,15 +14,6 @@ export interface RedisCluster {
   /** One plain client per node (closed at close()). */
   clients: Redis[]
   close (): Promise<void>
-}
-
-async function until (what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return
-    await sleep(50)
-  }
-  throw new Error(`redis cluster: ${what} did not happen within ${timeoutMs} ms`)
 }
 
 /** `password`: every node requires it (requirepass, masterauth). */

@@ -2,8 +2,7 @@
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { processGroup } from './process-group.js'
+import { processGroup, until } from './process-group.js'
 import { Redis } from 'ioredis'
 import { freePort } from './redis-server.js'
 
@@ -22,15 +21,6 @@ export interface RedisSentinel {
   /** SENTINEL FAILOVER, then waits until Sentinel names the other node and it acts as master. */
   failover (): Promise<{ from: number, to: number }>
   close (): Promise<void>
-}
-
-async function until (what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return
-    await sleep(50)
-  }
-  throw new Error(`redis sentinel: ${what} did not happen within ${timeoutMs} ms`)
 }
 
 const client = (port: number, password?: string): Redis => {
