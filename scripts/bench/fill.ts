@@ -1,16 +1,17 @@
 // Fills Redis with sessions the way exchanges leave them (record + index entry, same key layout and
 // TTLs), without the cost of real exchanges: a million of them in seconds.
 import type { Redis } from 'ioredis'
+import { originTag } from '../../src/store/keys.js'
 
-// The member stands for the sha256 of a session id (43 base64url characters): a sha1 hex plus padding.
+// The member stands for the 128-bit hash of a session id (22 base64url characters): part of a sha1 hex.
+// The record is the store's compact value (record-codec.ts): origin tag, group "0", email.
 const FILL = `
-local store, origin, first, count = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local store, otag, first, count = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local idle, absolute, iat, absAt = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 for cid = first, first + count - 1 do
   local tag = 'bcx:{' .. store .. ':' .. cid .. '}'
-  local member = redis.sha1hex('bcx-bench-' .. cid) .. 'AbC'
-  local record = '{"c":' .. cid .. ',"e":"customer' .. cid .. '@example.com","g":"0","s":"' .. store ..
-    '","o":"' .. origin .. '","i":' .. iat .. ',"a":' .. absAt .. '}'
+  local member = string.sub(redis.sha1hex('bcx-bench-' .. cid), 1, 22)
+  local record = otag .. 's1:0customer' .. cid .. '@example.com'
   redis.call('SET', tag .. ':s:' .. member, record, 'PX', idle)
   redis.call('ZADD', tag .. ':i', iat, member)
   redis.call('PEXPIRE', tag .. ':i', absolute)
@@ -36,6 +37,6 @@ export async function fillSessions (client: Redis, o: FillOptions): Promise<void
   const batch = 5000
   for (let done = 0; done < o.count; done += batch) {
     const n = Math.min(batch, o.count - done)
-    await client.eval(FILL, 0, o.storeHash, o.origin, o.firstCustomerId + done, n, idleMs, absoluteMs, iat, absAt)
+    await client.eval(FILL, 0, o.storeHash, originTag(o.origin), o.firstCustomerId + done, n, idleMs, absoluteMs, iat, absAt)
   }
 }

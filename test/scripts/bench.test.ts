@@ -13,6 +13,8 @@ import { startBenchRedis } from '../../scripts/bench/redis-server.js'
 import { median, medianRatio } from '../../scripts/bench/report.js'
 import { startService } from '../../scripts/bench/service.js'
 import { BENCH, benchEnv, exchangeAll, exchangeHeaders, mintTokens } from '../../scripts/bench/sessions.js'
+import { originTag } from '../../src/store/keys.js'
+import { decodeRecord } from '../../src/store/record-codec.js'
 
 const brief = { connections: 4, seconds: 1 }
 
@@ -63,7 +65,9 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   await fillSessions(client, { storeHash: BENCH.store, origin: BENCH.origin, firstCustomerId: 10_000_000, count: 2000 })
   t.equal(await client.dbsize() - before, 4000, 'a filled session is a record and an index, like an exchange\'s')
   const filled = await client.get((await client.keys('bcx:{abc123:10000000}:s:*'))[0] as string)
-  t.match(JSON.parse(filled as string), { e: 'customer10000000@example.com', o: BENCH.origin })
+  // The service's own codec reads it: the fill lays out what an exchange leaves.
+  t.match(decodeRecord(filled as string, { storeHash: BENCH.store, customerId: 10_000_000, absoluteAt: 0 }),
+    { customer: { id: 10_000_000, email: 'customer10000000@example.com', group_id: '0' }, originTag: originTag(BENCH.origin) })
 
   const latency = await getexLatency(client, cookies.map(sessionKeyOfCookie), 200)
   t.ok(latency.p50 > 0 && latency.p99 >= latency.p50)

@@ -1,0 +1,43 @@
+import t from 'tap'
+import { newSessionId, originTag, parseSessionId, type SessionIdParts } from '../../src/store/keys.js'
+import { decodeRecord, encodeRecord } from '../../src/store/record-codec.js'
+import type { SessionCustomer } from '../../src/store/session-store.js'
+
+const parts = parseSessionId(newSessionId({ storeHash: 'abc123', customerId: 4927, absoluteAt: 1_800_000_000_000 })) as SessionIdParts
+const ORIGIN = 'https://store-abc123.mybigcommerce.com'
+const roundTrip = (customer: SessionCustomer, origin = ORIGIN): ReturnType<typeof decodeRecord> =>
+  decodeRecord(encodeRecord({ customer, storeHash: 'abc123', origin, iat: 1_700_000_000, absoluteAt: parts.absoluteAt }), parts)
+
+t.test('the store, customer id and deadline come from the id; the value keeps the rest', async (t) => {
+  const text = encodeRecord({ customer: { id: 4927, email: 'customer4927@example.com', group_id: '0' }, storeHash: 'abc123', origin: ORIGIN, iat: 1_700_000_000, absoluteAt: parts.absoluteAt })
+  t.equal(text, `${originTag(ORIGIN)}s1:0customer4927@example.com`)
+  t.ok(Buffer.byteLength(text) <= 44, 'a usual session fits an embedded Redis string')
+  t.notOk(text.includes('abc123') || text.includes('4927.') || text.includes('1700000000'), 'nothing the id or the index already carries')
+  t.same(decodeRecord(text, parts), { customer: { id: 4927, email: 'customer4927@example.com', group_id: '0' }, storeHash: 'abc123', originTag: originTag(ORIGIN), absoluteAt: parts.absoluteAt })
+})
+
+t.test('any email and group survive, delimiters and digits included', async (t) => {
+  const cases: Array<[string, string | null]> = [
+    ['', null], ['', ''], ['a@b', null], ['a@b', ''], ['12:34@x', '5:6'], ['n', 's'], ['"quoted"@x', '["x",1]'],
+    ['line\nbreak@x', 'tab\tgroup'], ['ünïcödé@例え.jp', '😀'], [':', ':'], ['0:', '10:'], ['x'.repeat(500), 'g'.repeat(300)],
+    ['lone\ud800@x', null], ['ok@x', 'lone\udc00'], ['\u0000nul@x', '\u0000']
+  ]
+  for (const [email, group] of cases) {
+    t.same(roundTrip({ id: parts.customerId, email, group_id: group })?.customer, { id: parts.customerId, email, group_id: group }, JSON.stringify([email, group]))
+  }
+})
+
+t.test('the origin is kept as its tag, the same for the same origin only', async (t) => {
+  t.equal(roundTrip({ id: 4927, email: 'a@b', group_id: null })?.originTag, originTag(ORIGIN))
+  t.not(originTag('https://store-abc124.mybigcommerce.com'), originTag(ORIGIN))
+  t.not(originTag('http://store-abc123.mybigcommerce.com'), originTag(ORIGIN))
+  t.match(originTag(ORIGIN), /^[A-Za-z0-9_-]{11}$/)
+})
+
+t.test('anything this service did not write decodes to null', async (t) => {
+  const tag = originTag(ORIGIN)
+  for (const text of ['', '{}', '{"c":4927,"e":"a@b"}', tag, `${tag}x`, `${tag}s`, `${tag}s5:ab`, `${tag}s01:ab`, `${tag}s-1:ab`, `${tag}sx:ab`,
+    `${tag}j`, `${tag}j{}`, `${tag}j["a"]`, `${tag}j[1,"a"]`, `${tag}j[null,2]`, 'short!!!!!!n', `${'*'.repeat(11)}na@b`]) {
+    t.equal(decodeRecord(text, parts), null, JSON.stringify(text))
+  }
+})
