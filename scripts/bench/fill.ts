@@ -3,14 +3,14 @@
 import type { Redis } from 'ioredis'
 import { originTag } from '../../src/store/keys.js'
 
-// The member stands for the 128-bit hash of a session id (22 base64url characters): part of a sha1 hex.
+// The member stands for the 96-bit hash of a session id (16 base64url characters): part of a sha1 hex.
 // The record is the store's compact value (record-codec.ts): origin tag, group "0", email.
 const FILL = `
 local store, otag, first, count = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local idle, absolute, iat, absAt = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 for cid = first, first + count - 1 do
   local tag = 'bcx:{' .. store .. ':' .. cid .. '}'
-  local member = string.sub(redis.sha1hex('bcx-bench-' .. cid), 1, 22)
+  local member = string.sub(redis.sha1hex('bcx-bench-' .. cid), 1, 16)
   local record = otag .. 's1:0customer' .. cid .. '@example.com'
   redis.call('SET', tag .. ':s:' .. member, record, 'PX', idle)
   redis.call('ZADD', tag .. ':i', iat, member)

@@ -22,11 +22,12 @@ export function parseSessionId (sid: string): SessionIdParts | null {
 const tag = (storeHash: string, customerId: number): string => `bcx:{${storeHash}:${customerId}}`
 
 /**
- * Redis holds only a hash of the id: a dump of Redis yields no cookie. 128 bits (22 characters) are
- * plenty to tell one customer's few sessions apart and to resist preimages of a 256-bit random id,
- * and they keep every key name and index member short (bytes per session: docs/benchmark.md).
+ * Redis holds only a hash of the id: a dump of Redis yields no cookie. 96 bits (16 characters) tell
+ * one customer's few sessions apart and resist a preimage search (2^96, and a cookie needs the
+ * signing secret besides); they keep the index's one-entry listpack in a 32-byte allocation, where
+ * 17 or more characters take 48 (bytes per session: docs/benchmark.md).
  */
-export const sessionMember = (sid: string): string => createHash('sha256').update(sid).digest().subarray(0, 16).toString('base64url')
+export const sessionMember = (sid: string): string => createHash('sha256').update(sid).digest().subarray(0, 12).toString('base64url')
 
 /** Length of an origin tag: 64 bits, base64url. */
 export const ORIGIN_TAG_LENGTH = 11
