@@ -6,9 +6,9 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { bcSessionExchanger, requireCustomerSession, REDACTED_PATHS, type Config } from '../src/index.js'
 
 /** The builder's feature, one file: every route here sees the signed-in customer or answers 401. */
-export const loyaltyRoutes: FastifyPluginAsync<{ config: Config }> = async function (scope, { config }) {
+export const loyaltyRoutes: FastifyPluginAsync = async function (scope) {
   // Cross-site rules (allowed Origin, X-CSRF: 1 on writes, the session's own origin), then the session.
-  requireCustomerSession(scope, config)
+  requireCustomerSession(scope)
   const balances = new Map<string, number>() // stands for the builder's database
   const keyOf = (c: { storeHash: string, id: number }): string => `${c.storeHash}:${c.id}`
 
@@ -32,7 +32,7 @@ export function buildOwnApp (config: Config): FastifyInstance {
   const app = Fastify({ logger: { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } } })
   app.register(bcSessionExchanger, { config })
   // Under /api/ so that the storefront's CORS covers it; the prefix is the builder's choice.
-  app.register(loyaltyRoutes, { config, prefix: '/api/loyalty' })
+  app.register(loyaltyRoutes, { prefix: '/api/loyalty' })
   // The builder's other routes: no session guard, and the cookie is never read there.
   app.get('/hello', async () => ({ hello: 'world' }))
   return app

@@ -1,51 +1,94 @@
 // CORS for the allow-list, and the write rules: allowed Origin plus X-CSRF: 1 (SPEC.md, "Cross-site rules").
-// @see https://github.com/fastify/fastify-cors
+// Our own hook, not @fastify/cors: with per-path options that library rebuilds and normalizes them on
+// every request, the largest JavaScript cost of an authenticated read (README, design notes). The
+// headers are the ones it sent, and test/plugins/cross-site.test.ts pins them.
 import fp from 'fastify-plugin'
-import cors from '@fastify/cors'
-import type { onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyReply, onRequestAsyncHookHandler } from 'fastify'
 import type { Config } from '../config.js'
 import { originAllowed, type OriginPattern } from '../lib/origin.js'
 import { BCX_CSRF_HEADER_MISSING, BCX_ORIGIN_REFUSED } from '../errors.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+const SESSION_METHODS = 'GET,HEAD,POST,DELETE'
+const API_METHODS = 'GET,HEAD,POST,PUT,PATCH,DELETE'
+const ALLOWED_HEADERS = 'Content-Type, X-CSRF'
+const MAX_AGE = '600'
 
 /** The methods a preflight may allow, by the scope the URL falls in; null: no CORS at all. */
-function scopeMethods (url: string): string | null {
-  const path = url.split('?', 1)[0] as string
-  if (path === '/session') return 'GET,HEAD,POST,DELETE'
-  if (path === '/api' || path.startsWith('/api/')) return 'GET,HEAD,POST,PUT,PATCH,DELETE'
+export function scopeMethods (url: string): string | null {
+  const end = url.indexOf('?')
+  const path = end === -1 ? url : url.slice(0, end)
+  if (path === '/session') return SESSION_METHODS
+  if (path === '/api' || path.startsWith('/api/')) return API_METHODS
   return null
 }
 
+/**
+ * originAllowed for one allow-list, remembered per origin: a storefront sends the same few origins
+ * all day. Bounded, since the Origin header is the client's to choose.
+ */
+export function originCheck (patterns: readonly OriginPattern[]): (origin: string | undefined) => boolean {
+  const seen = new Map<string, boolean>()
+  return (origin) => {
+    if (origin === undefined) return false
+    let allowed = seen.get(origin)
+    if (allowed === undefined) {
+      allowed = originAllowed(origin, patterns)
+      if (seen.size >= 1000) seen.clear()
+      seen.set(origin, allowed)
+    }
+    return allowed
+  }
+}
+
 /** onRequest hook for /session and /api: a state-changing request needs an allowed Origin and X-CSRF: 1. */
-export function crossSiteWriteGuard (patterns: readonly OriginPattern[]): onRequestAsyncHookHandler {
+export function crossSiteWriteGuard (allowed: (origin: string | undefined) => boolean): onRequestAsyncHookHandler {
   return async function crossSiteWriteGuard (request) {
     if (SAFE_METHODS.has(request.method)) return
     const origin = request.headers.origin
     if (origin === undefined) throw new BCX_ORIGIN_REFUSED('missing')
-    if (!originAllowed(origin, patterns)) throw new BCX_ORIGIN_REFUSED('not allowed')
+    if (!allowed(origin)) throw new BCX_ORIGIN_REFUSED('not allowed')
     if (request.headers['x-csrf'] !== '1') throw new BCX_CSRF_HEADER_MISSING()
   }
 }
 
-export default fp<{ config: Config }>(async function crossSite (fastify, { config }) {
-  const patterns = config.allowedOrigins
-  const allow = (origin: string | undefined, cb: (err: Error | null, allow: boolean) => void): void => {
-    cb(null, originAllowed(origin, patterns))
+/** Adds to Vary without repeating a name already there (an upstream's answer may carry one). */
+function varyOnOrigin (reply: FastifyReply): void {
+  const vary = reply.getHeader('vary')
+  if (vary === undefined) reply.header('Vary', 'Origin')
+  else if (!/(^|,)\s*(origin|\*)\s*(,|$)/i.test(String(vary))) reply.header('Vary', `${String(vary)}, Origin`)
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The allow-list check, shared by the CORS hook and every session scope's write guard. */
+    originAllowed: (origin: string | undefined) => boolean
   }
-  await fastify.register(cors, {
-    delegator: (request, cb) => {
-      const methods = scopeMethods(request.url)
-      if (methods === null) return cb(null, { origin: false })
-      cb(null, {
-        origin: allow,
-        credentials: true,
-        methods,
-        allowedHeaders: ['Content-Type', 'X-CSRF'],
-        maxAge: 600,
-        // strictPreflight would answer a bare OPTIONS with a text/plain 400, outside our error shape.
-        strictPreflight: false
-      })
-    }
+}
+
+export default fp<{ config: Config }>(async function crossSite (fastify, { config }) {
+  const allowed = originCheck(config.allowedOrigins)
+  fastify.decorate('originAllowed', allowed)
+
+  fastify.addHook('onRequest', function cors (request, reply, done) {
+    const methods = scopeMethods(request.url)
+    if (methods === null) return done()
+    // The answer depends on Origin whether or not it is allowed: caches must keep them apart.
+    varyOnOrigin(reply)
+    const origin = request.headers.origin
+    if (origin === undefined || !allowed(origin)) return done()
+    reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Allow-Credentials', 'true')
+    if (request.method !== 'OPTIONS') return done()
+    // Any OPTIONS from an allowed origin is a preflight: a bare one gets 204 too, never a text/plain 400.
+    reply
+      .header('Access-Control-Allow-Methods', methods)
+      .header('Access-Control-Allow-Headers', ALLOWED_HEADERS)
+      .header('Access-Control-Max-Age', MAX_AGE)
+      .code(204)
+      .header('Content-Length', '0')
+      .send()
   })
+
+  // Lets OPTIONS reach the hook above; anything it did not answer as a preflight is not found.
+  fastify.options('*', { schema: { hide: true } }, async (_request, reply) => reply.callNotFound())
 }, { name: 'cross-site' })

@@ -1,7 +1,6 @@
 // The /api scope's guard: cross-site rules first, then the session; routes read `request.customer`,
 // never anything the browser claims.
 import type { FastifyInstance } from 'fastify'
-import type { Config } from '../config.js'
 import { BCX_UNAUTHENTICATED } from '../errors.js'
 import type { LiveSession } from '../session/sessions.js'
 import { applySessionScope } from './session-scope.js'
@@ -17,8 +16,8 @@ declare module 'fastify' {
 }
 
 /** Applies the guard to an encapsulated scope (the /api prefix, or an app builder's own). */
-export function requireCustomerSession (scope: FastifyInstance, config: Config): void {
-  applySessionScope(scope, config)
+export function requireCustomerSession (scope: FastifyInstance): void {
+  applySessionScope(scope)
   scope.decorateRequest('customer', null as unknown as Customer)
   scope.decorateRequest('bcxSession', null as unknown as LiveSession)
   scope.addHook('preHandler', async function loadCustomer (request, reply) {

@@ -1,11 +1,10 @@
 // What every route that reads the session shares (/session and /api): the cross-site write rules
 // first, and no caching of anything that sets, clears or reveals a session.
 import type { FastifyInstance } from 'fastify'
-import type { Config } from '../config.js'
 import { crossSiteWriteGuard } from './cross-site.js'
 
-export function applySessionScope (scope: FastifyInstance, config: Config): void {
+export function applySessionScope (scope: FastifyInstance): void {
   // onSend: the last word, also over headers an upstream answered with.
   scope.addHook('onSend', async (_request, reply) => { reply.header('Cache-Control', 'no-store') })
-  scope.addHook('onRequest', crossSiteWriteGuard(config.allowedOrigins))
+  scope.addHook('onRequest', crossSiteWriteGuard(scope.originAllowed))
 }

@@ -15,7 +15,7 @@ const ExchangeBody = Type.Union([
 ])
 
 const sessionRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async function (fastify, { config }) {
-  applySessionScope(fastify, config)
+  applySessionScope(fastify)
   const sessionRef = Type.Ref('BcxSession')
 
   fastify.post('/session', {

@@ -36,8 +36,7 @@ const storefrontRoutes: FastifyPluginAsyncTypebox<{ asset?: ScriptAsset }> = asy
       }
     }
   }, async (request, reply) => {
-    // The same bytes for every origin: no Vary: Origin (the CORS plugin adds it everywhere) to split caches.
-    reply.removeHeader('vary')
+    // The same bytes for every origin, and no Vary: Origin to split caches.
     reply
       .header('Access-Control-Allow-Origin', '*')
       .header('Cross-Origin-Resource-Policy', 'cross-origin')

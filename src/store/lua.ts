@@ -2,7 +2,8 @@
 // Cluster slot. Undeclared keys are built from KEYS[...] with the same tag.
 
 /**
- * KEYS: guard, customer cutoff, index, new session.
+ * KEYS: guard, customer cutoff, index, new session, and the store cutoff where it shares the node (not
+ * on a Cluster, where it lives in another slot and is read after the write instead).
  * ARGV: iat, guard ttl ms, record, session ttl ms, member, max sessions, index ttl ms, session key prefix.
  */
 export const EXCHANGE = `
@@ -10,6 +11,10 @@ export const EXCHANGE = `
 if redis.call('EXISTS', KEYS[4]) == 1 then return 'created' end
 local cut = redis.call('GET', KEYS[2])
 if cut and tonumber(ARGV[1]) <= tonumber(cut) then return 'revoked' end
+if KEYS[5] then
+  local storeCut = redis.call('GET', KEYS[5])
+  if storeCut and tonumber(ARGV[1]) <= tonumber(storeCut) then return 'revoked' end
+end
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 'replayed' end
 local members = redis.call('ZRANGE', KEYS[3], 0, -1)
 for _, m in ipairs(members) do

@@ -10,6 +10,7 @@ export type RedisClient = Redis | Cluster
 
 interface Scripts {
   bcxExchange (...args: Array<string | number>): Promise<ExchangeOutcome>
+  bcxExchangeOneNode (...args: Array<string | number>): Promise<ExchangeOutcome>
   bcxDestroy (...args: Array<string | number>): Promise<number>
   bcxRevoke (...args: Array<string | number>): Promise<number>
   bcxRaiseCutoff (...args: Array<string | number>): Promise<number>
@@ -33,10 +34,12 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
   const defined = redis as RedisClient & Scripts
   if (typeof defined.bcxExchange !== 'function') {
     redis.defineCommand('bcxExchange', { numberOfKeys: 4, lua: EXCHANGE })
+    redis.defineCommand('bcxExchangeOneNode', { numberOfKeys: 5, lua: EXCHANGE })
     redis.defineCommand('bcxDestroy', { numberOfKeys: 2, lua: DESTROY })
     redis.defineCommand('bcxRevoke', { numberOfKeys: 2, lua: REVOKE })
     redis.defineCommand('bcxRaiseCutoff', { numberOfKeys: 1, lua: RAISE_CUTOFF })
   }
+  const clustered = redis instanceof Cluster
   const cutoffTtlMs = (cutoff: number): number => Math.max(0, (cutoff + opts.tokenLifetimeSeconds) * 1000 - Date.now())
 
   async function revokeIndex (storeHash: string, customerId: number, cutoff: number, keepCutoff: boolean): Promise<number> {
@@ -71,12 +74,16 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
       const parts = { storeHash, customerId: id, absoluteAt: record.absoluteAt }
       const sessionKey = keys.session(parts, sid)
       const ttl = Math.min(idleMs, record.absoluteAt - Date.now())
-      const outcome = await defined.bcxExchange(
-        keys.guard(storeHash, id, fingerprint), keys.customerCutoff(storeHash, id), keys.index(storeHash, id), sessionKey,
-        record.iat, guardTtlMs, encodeRecord(record), ttl, sessionMember(sid), maxPerCustomer,
-        record.absoluteAt - Date.now(), keys.sessionPrefix(storeHash, id))
+      const customerKeys = [keys.guard(storeHash, id, fingerprint), keys.customerCutoff(storeHash, id), keys.index(storeHash, id), sessionKey]
+      const args = [record.iat, guardTtlMs, encodeRecord(record), ttl, sessionMember(sid), maxPerCustomer,
+        record.absoluteAt - Date.now(), keys.sessionPrefix(storeHash, id)]
+      // One node (single or Sentinel): the script reads the store cutoff too, atomically with the write.
+      // A revocation raises the cutoff before it scans, so the session is either refused here or exists
+      // before the scan begins and is ended by it. One round trip.
+      if (!clustered) return await defined.bcxExchangeOneNode(...customerKeys, keys.storeCutoff(storeHash), ...args)
+      const outcome = await defined.bcxExchange(...customerKeys, ...args)
       if (outcome !== 'created') return outcome
-      // The store cutoff lives in another slot, so the script cannot read it. Read after the write: a
+      // On a Cluster the store cutoff lives in another slot, so the script cannot read it. Read after the write: a
       // revocation raises the cutoff before it scans, so either this read sees the cutoff, or the
       // session existed before the scan began and the scan ends it. No window, whatever the timing.
       const storeCut = await redis.get(keys.storeCutoff(storeHash))

@@ -1,6 +1,6 @@
 // Strict verification of a BigCommerce Current Customer JWT (SPEC.md, "POST /session", step 4).
-import { createHash } from 'node:crypto'
-import { jwtVerify, errors as joseErrors, type JWTPayload } from 'jose'
+import { createHash, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
+import { decodeProtectedHeader, UnsecuredJWT, errors as joseErrors, type JWTPayload, type ProtectedHeaderParameters } from 'jose'
 import {
   BCX_TOKEN_CLAIMS, BCX_TOKEN_EXPIRED, BCX_TOKEN_INVALID, BCX_STORE_NOT_ALLOWED
 } from '../errors.js'
@@ -40,6 +40,10 @@ function isRecord (value: unknown): value is Record<string, unknown> {
 // A base64url segment whose length is 1 modulo 4 cannot be decoded by any encoder.
 const decodable = (segment: string): boolean => segment.length % 4 !== 1
 
+/** Three base64url segments that decode, within the length limit: what reaches the verifier proper. */
+export const isCompactJws = (token: string): boolean =>
+  token.length <= MAX_TOKEN_LENGTH && COMPACT_JWS.test(token) && token.split('.').every(decodable)
+
 function fingerprint (token: string): string {
   const [header, payload, signature] = token.split('.') as [string, string, string]
   return createHash('sha256')
@@ -51,8 +55,6 @@ function fingerprint (token: string): string {
 function mapJoseError (err: unknown): Error {
   if (err instanceof joseErrors.JWTExpired) return new BCX_TOKEN_EXPIRED(err.claim === 'iat' ? 'iat is too old' : 'exp has passed')
   if (err instanceof joseErrors.JWTClaimValidationFailed) return new BCX_TOKEN_CLAIMS(`${err.claim} (${err.reason})`)
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return new BCX_TOKEN_INVALID('alg must be HS256')
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new BCX_TOKEN_INVALID('bad signature')
   return new BCX_TOKEN_INVALID('malformed token')
 }
 
@@ -80,41 +82,64 @@ function checkCustomerClaims (payload: JWTPayload, clientId: string, storeHashes
   }
 }
 
-/** Builds the verifier once: keys are imported at start-up, not per request. */
-export function createTokenVerifier (opts: TokenVerifierOptions): TokenVerifier {
-  // CryptoKeys, imported once: given raw bytes, jose imports a key again on every verification.
-  const keys = opts.clientSecrets.map(async (s) =>
-    await crypto.subtle.importKey('raw', new TextEncoder().encode(s), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']))
-  const now = opts.now ?? (() => Date.now())
-  const verifyOptions = {
-    algorithms: ['HS256'],
+export interface PayloadVerifierOptions {
+  clientId: string
+  clientSecrets: readonly string[]
+  clockTolerance: number
+  now: () => number
+}
+
+// What UnsecuredJWT.decode reads in place of the token's own header, once that header and the MAC are checked.
+const CHECKED_HEADER = Buffer.from('{"alg":"none"}').toString('base64url')
+
+/**
+ * The signature and the registered claims: the MAC here, with node:crypto, and everything else with
+ * jose. jose checks an HS256 MAC through WebCrypto, an asynchronous job on libuv's thread pool that
+ * cost more than the whole rest of an exchange (README, design notes); createHmac does it in place.
+ * jose still parses the header, and checks iss, aud, exp, iat (age), nbf and the required claims.
+ */
+export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: string) => JWTPayload {
+  const keys = opts.clientSecrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')))
+  const claimOptions = {
     issuer: 'bc/apps',
     audience: opts.clientId,
     requiredClaims: ['exp', 'iat', 'sub', 'store_hash', 'operation', 'customer'],
     maxTokenAge: MAX_TOKEN_AGE_SECONDS,
     clockTolerance: opts.clockTolerance
   }
-
-  async function verifyWithAnyKey (token: string): Promise<JWTPayload> {
-    let last: unknown
-    for (const key of keys) {
-      try {
-        const { payload } = await jwtVerify(token, await key, { ...verifyOptions, currentDate: new Date(now()) })
-        return payload
-      } catch (err) {
-        // Only a signature failure can depend on the key; every other failure is final.
-        if (!(err instanceof joseErrors.JWSSignatureVerificationFailed)) throw mapJoseError(err)
-        last = err
-      }
+  return function verifyPayload (token) {
+    const [header, payload, signature] = token.split('.') as [string, string, string]
+    let protectedHeader: ProtectedHeaderParameters
+    try {
+      protectedHeader = decodeProtectedHeader(token)
+    } catch (err) {
+      throw mapJoseError(err)
     }
-    throw mapJoseError(last)
+    if (protectedHeader.alg !== 'HS256') throw new BCX_TOKEN_INVALID('alg must be HS256')
+    // BigCommerce sends {"typ":"JWT","alg":"HS256"}: no extension (crit, b64) is understood here.
+    if (protectedHeader.crit !== undefined || protectedHeader.b64 !== undefined) throw new BCX_TOKEN_INVALID('malformed token')
+    const mac = Buffer.from(signature, 'base64url')
+    const input = `${header}.${payload}`
+    if (!keys.some((key) => {
+      const expected = createHmac('sha256', key).update(input).digest()
+      return expected.length === mac.length && timingSafeEqual(expected, mac)
+    })) throw new BCX_TOKEN_INVALID('bad signature')
+    try {
+      return UnsecuredJWT.decode(`${CHECKED_HEADER}.${payload}.`, { ...claimOptions, currentDate: new Date(opts.now()) }).payload
+    } catch (err) {
+      throw mapJoseError(err)
+    }
   }
+}
+
+/** Builds the verifier once: keys are made at start-up, not per request. */
+export function createTokenVerifier (opts: TokenVerifierOptions): TokenVerifier {
+  const now = opts.now ?? (() => Date.now())
+  const verifyPayload = createPayloadVerifier({ ...opts, now })
 
   return async function verifyCustomerToken (token) {
-    if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token) || !token.split('.').every(decodable)) {
-      throw new BCX_TOKEN_INVALID('not a compact JWS')
-    }
-    const payload = await verifyWithAnyKey(token)
+    if (!isCompactJws(token)) throw new BCX_TOKEN_INVALID('not a compact JWS')
+    const payload = verifyPayload(token)
     // jose checks iat against maxTokenAge; a future iat is checked here so it never depends on the jose version.
     if (typeof payload.iat !== 'number' || payload.iat > now() / 1000 + opts.clockTolerance) {
       throw new BCX_TOKEN_CLAIMS('iat is in the future')

@@ -152,6 +152,18 @@ t.test('an authenticated read is one Redis command', async (t) => {
   t.same(calls.map(([, cmd, n]) => `${cmd}=${n}`), ['getex=20'])
 })
 
+t.test('an exchange is one Redis round trip on one node: the script reads the store cutoff itself', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis })
+  t.equal((await exchange(app, await token({ customerId: 1 }))).statusCode, 201, 'the first one loads the script')
+  const sent: string[] = []
+  const client = app.redis as unknown as { sendCommand: (command: { name: string }, ...rest: unknown[]) => unknown }
+  const send = client.sendCommand.bind(client)
+  client.sendCommand = (command, ...rest) => { sent.push(command.name); return send(command, ...rest) }
+  t.equal((await exchange(app, await token({ customerId: 2 }))).statusCode, 201)
+  t.same(sent, ['evalsha'])
+})
+
 t.test('CORS: allow-list, credentials, preflight', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })

@@ -8,7 +8,7 @@ import proxy from './proxy.js'
 import { notFound } from '../../plugins/error-handler.js'
 
 const apiRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async function (fastify, { config }) {
-  requireCustomerSession(fastify, config)
+  requireCustomerSession(fastify)
   // Unknown /api paths pass the cross-site rules and the session check before their 404.
   fastify.setNotFoundHandler(notFound)
   await fastify.register(me)

@@ -1,0 +1,26 @@
+// Session ids and key names: the layout live sessions are stored under must not drift.
+import t from 'tap'
+import { createHash } from 'node:crypto'
+import { keys, newSessionId, parseSessionId, sessionMember } from '../../src/store/keys.js'
+
+const parts = { storeHash: 'abc123', customerId: 4927, absoluteAt: 1_800_000_000_000 }
+
+t.test('sessionMember is the first 96 bits of sha256(sid), base64url', async (t) => {
+  const sids = Array.from({ length: 200 }, () => newSessionId(parts))
+  t.same(sids.map(sessionMember), sids.map((sid) => createHash('sha256').update(sid).digest().subarray(0, 12).toString('base64url')))
+  t.equal(sessionMember('x'), 'LXEWQrcmsEQBYnyp', 'a fixed value, so a change of the layout is seen')
+  t.match(keys.session(parts, 'x'), /^bcx:\{abc123:4927\}:s:LXEWQrcmsEQBYnyp$/)
+})
+
+t.test('session ids: 256 random bits each, never handed out twice, and they parse back', async (t) => {
+  const seen = new Set<string>()
+  // Several refills of the random pool (256 ids each).
+  const sids = Array.from({ length: 2000 }, () => newSessionId(parts))
+  for (const sid of sids) seen.add(sid.split('.')[3] as string)
+  t.equal(seen.size, sids.length, 'no two alike')
+  t.ok([...seen].every((r) => Buffer.from(r, 'base64url').length === 32), '32 bytes each')
+  t.ok(sids.every((sid) => JSON.stringify(parseSessionId(sid)) === JSON.stringify(parts)), 'each parses back to its parts')
+  // 2000 ids × 256 bits: every byte value turns up, as it would not if the pool were reused or left zeroed.
+  const bytes = new Set([...seen].flatMap((r) => [...Buffer.from(r, 'base64url')]))
+  t.equal(bytes.size, 256)
+})
