@@ -3,7 +3,7 @@
 // every request, the largest JavaScript cost of an authenticated read (README, design notes). The
 // headers are the ones it sent, and test/plugins/cross-site.test.ts pins them.
 import fp from 'fastify-plugin'
-import type { FastifyReply, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { Config } from '../config.js'
 import { originAllowed, type OriginPattern } from '../lib/origin.js'
 import { BCX_CSRF_HEADER_MISSING, BCX_ORIGIN_REFUSED } from '../errors.js'
@@ -41,14 +41,22 @@ export function originCheck (patterns: readonly OriginPattern[]): (origin: strin
   }
 }
 
-/** onRequest hook for /session and /api: a state-changing request needs an allowed Origin and X-CSRF: 1. */
-export function crossSiteWriteGuard (allowed: (origin: string | undefined) => boolean): onRequestAsyncHookHandler {
-  return async function crossSiteWriteGuard (request) {
-    if (SAFE_METHODS.has(request.method)) return
-    const origin = request.headers.origin
-    if (origin === undefined) throw new BCX_ORIGIN_REFUSED('missing')
-    if (!allowed(origin)) throw new BCX_ORIGIN_REFUSED('not allowed')
-    if (request.headers['x-csrf'] !== '1') throw new BCX_CSRF_HEADER_MISSING()
+/** Why a request may not change state here, or null: it needs an allowed Origin and X-CSRF: 1. */
+function writeRefusal (request: FastifyRequest, allowed: (origin: string | undefined) => boolean): Error | null {
+  if (SAFE_METHODS.has(request.method)) return null
+  const origin = request.headers.origin
+  if (origin === undefined) return new BCX_ORIGIN_REFUSED('missing')
+  if (!allowed(origin)) return new BCX_ORIGIN_REFUSED('not allowed')
+  if (request.headers['x-csrf'] !== '1') return new BCX_CSRF_HEADER_MISSING()
+  return null
+}
+
+/** onRequest hook for /session and /api. Callback style: reads, the hot path, pass without a promise. */
+export function crossSiteWriteGuard (allowed: (origin: string | undefined) => boolean): onRequestHookHandler {
+  return function crossSiteWriteGuard (request, _reply, done) {
+    const refusal = writeRefusal(request, allowed)
+    if (refusal === null) done()
+    else done(refusal)
   }
 }
 

@@ -5,6 +5,9 @@ import { crossSiteWriteGuard } from './cross-site.js'
 
 export function applySessionScope (scope: FastifyInstance): void {
   // onSend: the last word, also over headers an upstream answered with.
-  scope.addHook('onSend', async (_request, reply) => { reply.header('Cache-Control', 'no-store') })
+  scope.addHook('onSend', function noStore (_request, reply, payload, done) {
+    reply.header('Cache-Control', 'no-store')
+    done(null, payload)
+  })
   scope.addHook('onRequest', crossSiteWriteGuard(scope.originAllowed))
 }

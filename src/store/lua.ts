@@ -17,10 +17,13 @@ if KEYS[5] then
 end
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 'replayed' end
 local members = redis.call('ZRANGE', KEYS[3], 0, -1)
+local live = #members
 for _, m in ipairs(members) do
-  if redis.call('EXISTS', ARGV[8] .. m) == 0 then redis.call('ZREM', KEYS[3], m) end
+  if redis.call('EXISTS', ARGV[8] .. m) == 0 then
+    redis.call('ZREM', KEYS[3], m)
+    live = live - 1
+  end
 end
-local live = redis.call('ZCARD', KEYS[3])
 while live >= tonumber(ARGV[6]) do
   local oldest = redis.call('ZPOPMIN', KEYS[3])
   redis.call('DEL', ARGV[8] .. oldest[1])

@@ -22,11 +22,11 @@ export interface RedisSessionStoreOptions {
 }
 
 /** Every failure of Redis answers 503 with our code; its text stays in the cause (logged, never sent). */
-async function guarded<T> (work: () => Promise<T>): Promise<T> {
+function guarded<T> (work: () => Promise<T>): Promise<T> {
   try {
-    return await work()
+    return work().catch((err: unknown) => { throw new BCX_STORE_UNAVAILABLE({ cause: err }) })
   } catch (err) {
-    throw new BCX_STORE_UNAVAILABLE({ cause: err })
+    return Promise.reject(new BCX_STORE_UNAVAILABLE({ cause: err }))
   }
 }
 

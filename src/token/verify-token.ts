@@ -1,5 +1,5 @@
 // Strict verification of a BigCommerce Current Customer JWT (SPEC.md, "POST /session", step 4).
-import { createHash, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, hash, timingSafeEqual } from 'node:crypto'
 import { decodeProtectedHeader, UnsecuredJWT, errors as joseErrors, type JWTPayload, type ProtectedHeaderParameters } from 'jose'
 import {
   BCX_TOKEN_CLAIMS, BCX_TOKEN_EXPIRED, BCX_TOKEN_INVALID, BCX_STORE_NOT_ALLOWED
@@ -18,7 +18,10 @@ export interface VerifiedCustomerToken {
   /** Seconds since the epoch, BigCommerce's clock. */
   iat: number
   exp: number
-  /** sha256 of header, payload and the decoded signature bytes: equal for textual variants of one token. */
+  /**
+   * sha256 of the decoded MAC: equal for textual variants of one token (spare bits, padding), and a
+   * verified MAC stands for exactly one header and payload.
+   */
   fingerprint: string
 }
 
@@ -43,14 +46,6 @@ const decodable = (segment: string): boolean => segment.length % 4 !== 1
 /** Three base64url segments that decode, within the length limit: what reaches the verifier proper. */
 export const isCompactJws = (token: string): boolean =>
   token.length <= MAX_TOKEN_LENGTH && COMPACT_JWS.test(token) && token.split('.').every(decodable)
-
-function fingerprint (token: string): string {
-  const [header, payload, signature] = token.split('.') as [string, string, string]
-  return createHash('sha256')
-    .update(header).update('.').update(payload).update('.')
-    .update(Buffer.from(signature, 'base64url'))
-    .digest('base64url')
-}
 
 function mapJoseError (err: unknown): Error {
   if (err instanceof joseErrors.JWTExpired) return new BCX_TOKEN_EXPIRED(err.claim === 'iat' ? 'iat is too old' : 'exp has passed')
@@ -98,7 +93,7 @@ const CHECKED_HEADER = Buffer.from('{"alg":"none"}').toString('base64url')
  * cost more than the whole rest of an exchange (README, design notes); createHmac does it in place.
  * jose still parses the header, and checks iss, aud, exp, iat (age), nbf and the required claims.
  */
-export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: string) => JWTPayload {
+export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: string) => { payload: JWTPayload, mac: Buffer } {
   const keys = opts.clientSecrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')))
   const claimOptions = {
     issuer: 'bc/apps',
@@ -125,7 +120,7 @@ export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: st
       return expected.length === mac.length && timingSafeEqual(expected, mac)
     })) throw new BCX_TOKEN_INVALID('bad signature')
     try {
-      return UnsecuredJWT.decode(`${CHECKED_HEADER}.${payload}.`, { ...claimOptions, currentDate: new Date(opts.now()) }).payload
+      return { payload: UnsecuredJWT.decode(`${CHECKED_HEADER}.${payload}.`, { ...claimOptions, currentDate: new Date(opts.now()) }).payload, mac }
     } catch (err) {
       throw mapJoseError(err)
     }
@@ -139,11 +134,11 @@ export function createTokenVerifier (opts: TokenVerifierOptions): TokenVerifier 
 
   return async function verifyCustomerToken (token) {
     if (!isCompactJws(token)) throw new BCX_TOKEN_INVALID('not a compact JWS')
-    const payload = verifyPayload(token)
+    const { payload, mac } = verifyPayload(token)
     // jose checks iat against maxTokenAge; a future iat is checked here so it never depends on the jose version.
     if (typeof payload.iat !== 'number' || payload.iat > now() / 1000 + opts.clockTolerance) {
       throw new BCX_TOKEN_CLAIMS('iat is in the future')
     }
-    return { ...checkCustomerClaims(payload, opts.clientId, opts.storeHashes), fingerprint: fingerprint(token) }
+    return { ...checkCustomerClaims(payload, opts.clientId, opts.storeHashes), fingerprint: hash('sha256', mac, 'base64url') }
   }
 }

@@ -45,7 +45,7 @@ async function reference (token: string): Promise<string> {
 
 function outcome (token: string): string {
   try {
-    return `accepted ${JSON.stringify(ours(token))}`
+    return `accepted ${JSON.stringify(ours(token).payload)}`
   } catch (err) {
     return (err as { code?: string }).code ?? `no code: ${(err as Error).message}`
   }
