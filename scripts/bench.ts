@@ -5,6 +5,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Redis } from 'ioredis'
+import { anchorCookies } from './bench/anchors.js'
 import { fillSessions } from './bench/fill.js'
 import { getexLatency, sessionKeyOfCookie, type GetexLatency } from './bench/latency.js'
 import type { Load } from './bench/load.js'
@@ -31,8 +32,8 @@ const { values: args } = parseArgs({
 
 const quick = args.quick === true
 const settings = {
-  seconds: Number(args.seconds ?? (quick ? 2 : 10)),
-  rounds: Number(args.rounds ?? (quick ? 1 : 3)),
+  seconds: Number(args.seconds ?? (quick ? 2 : 8)),
+  rounds: Number(args.rounds ?? (quick ? 1 : 5)),
   connections: Number(args.connections ?? 50),
   warmupSeconds: quick ? 1 : 3,
   pool: quick ? 200 : 1000,
@@ -42,6 +43,7 @@ const settings = {
 }
 
 const READ_HEADERS = { origin: BENCH.origin }
+const PAIRED_ROUNDS = 5
 let nextCustomer = 1
 const customers = (n: number): number => { const first = nextCustomer; nextCustomer += n; return first }
 
@@ -152,7 +154,7 @@ async function compareRun (redis: BenchRedis, otherDist: string): Promise<void> 
   }
 }
 
-/** A warm-up of each scenario, then the rounds: every scenario once per round, in order. */
+/** A warm-up of each scenario, then the rounds: every scenario once per round, every other round in reverse order. */
 async function runRounds (scenarios: readonly Scenario[], afterWarmup?: () => Promise<void>): Promise<Record<string, RunMetrics[]>> {
   const opts = { connections: settings.connections, seconds: settings.seconds }
   log('warm-up')
@@ -163,7 +165,8 @@ async function runRounds (scenarios: readonly Scenario[], afterWarmup?: () => Pr
   await afterWarmup?.()
   const runs: Record<string, RunMetrics[]> = Object.fromEntries(scenarios.map((s) => [s.key, []]))
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const s of scenarios) {
+    // Reversed every other round, so that no path always runs right after the same one.
+    for (const s of round % 2 === 0 ? [...scenarios].reverse() : scenarios) {
       log(`round ${round}/${settings.rounds}: ${s.label}`)
       const seen = [warm[s.key], ...(runs[s.key] ?? [])].map((m) => m?.rps ?? 0)
       const load = await s.load(Math.max(...seen))
@@ -171,6 +174,30 @@ async function runRounds (scenarios: readonly Scenario[], afterWarmup?: () => Pr
     }
   }
   return runs
+}
+
+interface Side { service: BenchService, redis: Redis, load: Load }
+
+/**
+ * The same read over a thousand and over a million sessions, both at once with half the connections
+ * each: run one after the other, the machine's load drifts between them by more than the effect.
+ */
+async function pairedReads (small: Side, big: Side): Promise<{ small: RunMetrics[], big: RunMetrics[] }> {
+  const opts = { connections: Math.max(1, Math.floor(settings.connections / 2)), seconds: settings.seconds }
+  const both = async (seconds: number): Promise<[RunMetrics, RunMetrics]> => await Promise.all([
+    measureRun(small.service, small.redis, small.load, { ...opts, seconds }),
+    measureRun(big.service, big.redis, big.load, { ...opts, seconds })
+  ])
+  log('read latency by sessions in Redis: warm-up')
+  await both(settings.warmupSeconds)
+  const out: { small: RunMetrics[], big: RunMetrics[] } = { small: [], big: [] }
+  for (let round = 1; round <= PAIRED_ROUNDS; round++) {
+    log(`read latency by sessions in Redis: round ${round}/${PAIRED_ROUNDS}`)
+    const [a, b] = await both(settings.seconds)
+    out.small.push(a)
+    out.big.push(b)
+  }
+  return out
 }
 
 async function main (): Promise<void> {
@@ -186,12 +213,15 @@ async function main (): Promise<void> {
     if (args.profile !== undefined) return await profileRun(redis, args.profile)
     if (args.against !== undefined) return await compareRun(redis, args.against)
     // db 0: the service under test; db 1 and db 2: the same service over a thousand and a million sessions.
-    const [main, bare, small, big] = await Promise.all([
+    const [main, bare, jwtAnchor, cookieAnchor, small, big] = await Promise.all([
       launch({ env: benchEnv(redis.url(0)) }),
       launch({ mode: 'bare' }),
+      launch({ mode: 'jwt' }),
+      launch({ mode: 'secure-session' }),
       launch({ env: benchEnv(redis.url(1)) }),
       launch({ env: benchEnv(redis.url(2)) })
     ])
+    const anchorPool = await anchorCookies(cookieAnchor.url, settings.pool)
 
     log(`memory: ${settings.memoryExchanges} exchanges`)
     // Not counted: loads the scripts and sizes the connections' buffers.
@@ -213,16 +243,27 @@ async function main (): Promise<void> {
 
     const scenarios: Scenario[] = [
       { key: 'bare', label: 'bare Fastify route (anchor)', service: () => bare, redis: () => redis.client(0), load: async () => ({ path: '/healthz' }) },
+      {
+        key: 'jwt',
+        label: 'jose HS256 verify per request (anchor)',
+        service: () => jwtAnchor,
+        redis: () => redis.client(0),
+        // Fresh tokens each run: they must not expire during it.
+        load: async () => ({ path: '/whoami', rotateHeader: 'authorization', cookies: (await mintTokens(settings.pool, 1)).map((t) => `Bearer ${t}`) })
+      },
+      { key: 'cookie', label: 'stateless encrypted cookie, @fastify/secure-session (anchor)', service: () => cookieAnchor, redis: () => redis.client(0), load: async () => ({ path: '/whoami', cookies: anchorPool }) },
       { key: 'healthz', label: 'GET /healthz (baseline)', service: () => main, redis: () => redis.client(0), load: async () => ({ path: '/healthz' }) },
       { key: 'session', label: 'GET /session', service: () => main, redis: () => redis.client(0), load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: pool }) },
       { key: 'me', label: 'GET /api/me', service: () => main, redis: () => redis.client(0), load: async () => ({ path: '/api/me', headers: READ_HEADERS, cookies: pool }) },
-      { key: 'post', label: 'POST /session (exchange)', service: () => main, redis: () => redis.client(0), load: postLoad },
-      { key: 'read1k', label: `GET /session, ${fmt.int(settings.pool)} sessions in Redis`, service: () => small, redis: () => redis.client(1), load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: smallPool }) },
-      { key: 'read1M', label: `GET /session, ${fmt.int(settings.bigSessions)} sessions in Redis`, service: () => big, redis: () => redis.client(2), load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: bigPool }) }
+      { key: 'post', label: 'POST /session (exchange)', service: () => main, redis: () => redis.client(0), load: postLoad }
     ]
     let rssBefore = await main.stats({ gc: true })
     const runs = await runRounds(scenarios, async () => { rssBefore = await main.stats({ gc: true }) })
     const rssAfter = await main.stats({ gc: true })
+
+    const paired = await pairedReads(
+      { service: small, redis: redis.client(1), load: { path: '/session', headers: READ_HEADERS, cookies: smallPool } },
+      { service: big, redis: redis.client(2), load: { path: '/session', headers: READ_HEADERS, cookies: bigPool } })
 
     log('GETEX latency, alternating databases')
     const direct: { small: GetexLatency[], big: GetexLatency[] } = { small: [], big: [] }
@@ -233,7 +274,7 @@ async function main (): Promise<void> {
       direct.big.push(await getexLatency(redis.client(2), bigSessionKeys, settings.getexOps))
     }
 
-    printReport({ started, load0, runs, scenarios, memory, filledBytes, rssBefore, rssAfter, direct, smallKeys, bigKeys })
+    printReport({ started, load0, runs, scenarios, memory, filledBytes, rssBefore, rssAfter, direct, paired, smallKeys, bigKeys })
   } finally {
     await Promise.all(running.map(async (s) => await s.close()))
     await redis.close()
@@ -251,11 +292,15 @@ interface ReportInput {
   rssBefore: { rss: number, heapUsed: number }
   rssAfter: { rss: number, heapUsed: number }
   direct: { small: GetexLatency[], big: GetexLatency[] }
+  /** GET /session over db 1 and db 2, measured at the same time. */
+  paired: { small: RunMetrics[], big: RunMetrics[] }
   smallKeys: number
   bigKeys: number
 }
 
-function printReport ({ started, load0, runs, scenarios, memory, filledBytes, rssBefore, rssAfter, direct, smallKeys, bigKeys }: ReportInput): void {
+const ANCHORS = new Set(['bare', 'jwt', 'cookie'])
+
+function printReport ({ started, load0, runs, scenarios, memory, filledBytes, rssBefore, rssAfter, direct, paired, smallKeys, bigKeys }: ReportInput): void {
   const of = (key: string): RunMetrics[] => runs[key] ?? []
   const med = (key: string, pick: (m: RunMetrics) => number): number => median(of(key).map(pick))
   const ratio = (key: string, base: string): number => medianRatio(of(key), of(base), (m) => m.rps)
@@ -267,7 +312,7 @@ function printReport ({ started, load0, runs, scenarios, memory, filledBytes, rs
     `${settings.seconds} s per run, ${settings.rounds} alternating round(s), medians shown; the service and redis-server ` +
     'run in their own processes on the same machine (loopback), request logging off (LOG_LEVEL=warn), rate limits off.\n')
 
-  const mainRows = scenarios.filter((s) => !s.key.startsWith('read')).map((s) => [
+  const mainRows = scenarios.map((s) => [
     s.label,
     fmt.int(med(s.key, (m) => m.rps)),
     s.key === 'bare' ? '—' : fmt.fixed(ratio(s.key, 'healthz')),
@@ -284,8 +329,12 @@ function printReport ({ started, load0, runs, scenarios, memory, filledBytes, rs
   console.log(table(['path', 'req/s', 'vs /healthz', 'vs bare Fastify', 'p50 ms', 'p99 ms', 'service CPU µs/req',
     'service syscalls/req', 'Redis cmds sent/req', 'Redis cmds run/req', 'Redis CPU µs/req', 'failed'], mainRows))
 
+  console.log(`\nAgainst the stateless anchors, in this run: GET /session at ${fmt.fixed(ratio('session', 'jwt'))}× the req/s of a jose ` +
+    `verification per request and ${fmt.fixed(ratio('session', 'cookie'))}× that of an encrypted cookie; GET /api/me at ` +
+    `${fmt.fixed(ratio('me', 'jwt'))}× and ${fmt.fixed(ratio('me', 'cookie'))}×.`)
+
   console.log('\nRedis commands per answer, by name (last round; "sent": what the service sends, "run": what Redis runs, a script\'s own calls included):\n')
-  console.log(table(['path', 'sent', 'run'], scenarios.filter((s) => s.key !== 'bare').map((s) => {
+  console.log(table(['path', 'sent', 'run'], scenarios.filter((s) => !ANCHORS.has(s.key)).map((s) => {
     const last = of(s.key).at(-1) as RunMetrics
     return [s.label, perRequest(last.sent, last.served), perRequest(last.executed, last.served)]
   })))
@@ -301,19 +350,23 @@ function printReport ({ started, load0, runs, scenarios, memory, filledBytes, rs
     [`session record + index entry, ${fmt.int(settings.bigSessions - settings.pool)} filled sessions`, fmt.int(filledBytes), '', '', '']
   ]))
 
-  const readKeys = ['read1k', 'read1M']
-  console.log(`\nRead latency by sessions in Redis (db 1 holds ${fmt.int(smallKeys)} keys, db 2 ${fmt.int(bigKeys)}; same service, alternating):\n`)
-  console.log(table(['', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'GETEX alone p50 µs', 'GETEX alone p99 µs'], readKeys.map((key, i) => {
-    const d = i === 0 ? direct.small : direct.big
-    return [scenarios.find((s) => s.key === key)?.label ?? key, fmt.int(med(key, (m) => m.rps)), fmt.fixed(med(key, (m) => m.mean)),
-      fmt.fixed(med(key, (m) => m.p50), 0), fmt.fixed(med(key, (m) => m.p99), 0),
+  const half = Math.max(1, Math.floor(settings.connections / 2))
+  console.log(`\nRead latency by sessions in Redis (db 1 holds ${fmt.int(smallKeys)} keys, db 2 ${fmt.int(bigKeys)}; two instances of the ` +
+    `service, one per database, loaded at the same time with ${half} connections each, ${PAIRED_ROUNDS} rounds; GETEX alone: one at a time, alternating):\n`)
+  const sides: Array<[string, RunMetrics[], GetexLatency[]]> = [
+    [`GET /session, ${fmt.int(settings.pool)} sessions in Redis`, paired.small, direct.small],
+    [`GET /session, ${fmt.int(settings.bigSessions)} sessions in Redis`, paired.big, direct.big]
+  ]
+  console.log(table(['', 'req/s', 'mean ms', 'p50 ms', 'p99 ms', 'GETEX alone p50 µs', 'GETEX alone p99 µs'], sides.map(([label, runs, d]) => {
+    const m = (pick: (r: RunMetrics) => number): number => median(runs.map(pick))
+    return [label, fmt.int(m((r) => r.rps)), fmt.fixed(m((r) => r.mean)), fmt.fixed(m((r) => r.p50), 0), fmt.fixed(m((r) => r.p99), 0),
       fmt.int(median(d.map((x) => x.p50))), fmt.int(median(d.map((x) => x.p99)))]
   })))
 
   console.log(`\nService memory over the measured rounds (after a GC): RSS ${fmt.mb(rssBefore.rss)} → ${fmt.mb(rssAfter.rss)}, ` +
     `heap used ${fmt.mb(rssBefore.heapUsed)} → ${fmt.mb(rssAfter.heapUsed)}.\n`)
 
-  const latencyRatio = medianRatio(of('read1M'), of('read1k'), (m) => m.mean)
+  const latencyRatio = medianRatio(paired.big, paired.small, (m) => m.mean)
   const reads = ['session', 'me']
   const checks: Check[] = [
     ...reads.map((key) => ({ what: `${key === 'me' ? 'GET /api/me' : 'GET /session'} vs /healthz`, measured: `${fmt.fixed(ratio(key, 'healthz'))}×`, target: '≥ 0.50×', ok: ratio(key, 'healthz') >= 0.5 })),

@@ -5,8 +5,10 @@ export interface Load {
   method?: 'GET' | 'POST'
   path: string
   headers?: Record<string, string>
-  /** Cookies to rotate through, one per request. */
+  /** Values to rotate through, one per request: cookies, or `rotateHeader`'s values. */
   cookies?: readonly string[]
+  /** The header the rotating values go in; `cookie` unless said. */
+  rotateHeader?: string
   /** Bodies to send once each, in order; the run stops early when they run out. */
   bodies?: readonly string[]
 }
@@ -27,7 +29,7 @@ export interface LoadResult {
 }
 
 export async function runLoad (url: string, load: Load, { connections, seconds }: { connections: number, seconds: number }): Promise<LoadResult> {
-  const { method = 'GET', path, headers = {}, cookies, bodies } = load
+  const { method = 'GET', path, headers = {}, cookies, bodies, rotateHeader = 'cookie' } = load
   let i = 0
   let exhausted = false
   const instance = autocannon({
@@ -48,7 +50,7 @@ export async function runLoad (url: string, load: Load, { connections, seconds }
           return { ...request, headers: { ...headers }, body }
         }
         const cookie = cookies?.[i++ % cookies.length]
-        return { ...request, headers: cookie === undefined ? { ...headers } : { ...headers, cookie } }
+        return { ...request, headers: cookie === undefined ? { ...headers } : { ...headers, [rotateHeader]: cookie } }
       }
     }]
   })

@@ -1,32 +1,24 @@
 // The service under test, in its own process so its CPU time and memory can be read apart from the
 // load generator's. Started by service.ts with fork(); talks over IPC.
-import Fastify, { type FastifyInstance } from 'fastify'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
+import { anchorApp, type AnchorMode } from './anchors.js'
 import type { ServiceReply, ServiceRequest, ServiceStats } from './service.js'
 
 type Counted = { sendCommand: (command: { name: string }, ...rest: unknown[]) => unknown }
 
-/** The anchor: a bare Fastify route returning JSON, nothing registered. */
-function bareApp (): FastifyInstance {
-  const app = Fastify({ logger: false })
-  app.get('/healthz', {
-    schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } }
-  }, async () => ({ status: 'ok' }))
-  return app
-}
-
 async function main (): Promise<void> {
   const [mode = 'service', envJson = '{}'] = process.argv.slice(2)
   const env = JSON.parse(envJson) as Record<string, string>
-  const app = mode === 'bare' ? bareApp() : buildApp(loadConfig(env), { logger: { level: env.LOG_LEVEL ?? 'warn' } })
+  const anchor = mode !== 'service'
+  const app = anchor ? anchorApp(mode as AnchorMode) : buildApp(loadConfig(env), { logger: { level: env.LOG_LEVEL ?? 'warn' } })
   await app.ready()
 
   // Counts what the service sends to Redis (top-level commands; a script's own calls are Redis's business).
   const commands: Record<string, number> = {}
-  const redis = mode === 'bare' ? null : app.redis as unknown as Counted | null
+  const redis = anchor ? null : app.redis as unknown as Counted | null
   if (redis !== null) {
     const send = redis.sendCommand.bind(redis)
     redis.sendCommand = (command, ...rest) => {

@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { AnchorMode } from './anchors.js'
 
 export interface ServiceStats {
   cpu: NodeJS.CpuUsage
@@ -31,8 +32,8 @@ export interface BenchService {
 }
 
 export interface StartServiceOptions {
-  /** 'bare': a plain Fastify route, the anchor of the table. */
-  mode?: 'service' | 'bare'
+  /** An anchor of the table instead of the service (anchors.ts). */
+  mode?: 'service' | AnchorMode
   env?: Record<string, string>
   /** Another build's service-process.js (an older dist/, to compare builds in one run). */
   entry?: string

@@ -4,8 +4,10 @@ import t from 'tap'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { anchorCookies } from '../../scripts/bench/anchors.js'
 import { fillSessions } from '../../scripts/bench/fill.js'
 import { getexLatency, sessionKeyOfCookie } from '../../scripts/bench/latency.js'
+import { runLoad } from '../../scripts/bench/load.js'
 import { measureRun } from '../../scripts/bench/measure.js'
 import { measureMemoryPerSession } from '../../scripts/bench/memory.js'
 import { placeOf, summarizeProfile } from '../../scripts/bench/profile.js'
@@ -91,6 +93,30 @@ t.test('the bare Fastify anchor answers without Redis', async (t) => {
   const res = await fetch(`${bare.url}/healthz`)
   t.equal(res.status, 200)
   t.same(await res.json(), { status: 'ok' })
+})
+
+t.test('the stateless anchors know the caller, and only a real one', async (t) => {
+  const [jwt, cookie] = await Promise.all([startService({ mode: 'jwt' }), startService({ mode: 'secure-session' })])
+  t.teardown(() => Promise.all([jwt.close(), cookie.close()]))
+  const [token] = await mintTokens(1, 42) as [string]
+  const verified = await fetch(`${jwt.url}/whoami`, { headers: { authorization: `Bearer ${token}` } })
+  t.equal(verified.status, 200)
+  t.match(await verified.json(), { customer: { id: 42 } })
+  const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`
+  t.equal((await fetch(`${jwt.url}/whoami`, { headers: { authorization: `Bearer ${forged}` } })).status, 401, 'a bad signature is refused')
+
+  const [c1, c2] = await anchorCookies(cookie.url, 2) as [string, string]
+  t.not(c1, c2)
+  const who = await fetch(`${cookie.url}/whoami`, { headers: { cookie: c2 } })
+  t.equal(who.status, 200)
+  t.match(await who.json(), { customer: { id: 2 } })
+  t.equal((await fetch(`${cookie.url}/whoami`)).status, 401, 'no cookie, no customer')
+
+  // The load generator rotates values through any header: every request carries a valid token.
+  const tokens = (await mintTokens(20, 100)).map((t) => `Bearer ${t}`)
+  const run = await runLoad(jwt.url, { path: '/whoami', rotateHeader: 'authorization', cookies: tokens }, brief)
+  t.ok(run.requests > 0)
+  t.equal(run.failures, 0, 'every request answered 200')
 })
 
 t.test('report and profile helpers', async (t) => {
