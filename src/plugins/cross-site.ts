@@ -41,23 +41,25 @@ export function originCheck (patterns: readonly OriginPattern[]): (origin: strin
   }
 }
 
-/** Why a request may not change state here, or null: it needs an allowed Origin and X-CSRF: 1. */
-function writeRefusal (request: FastifyRequest, allowed: (origin: string | undefined) => boolean): Error | null {
+/**
+ * Why a request may not change state here, or null: it needs an allowed Origin and X-CSRF: 1. The
+ * allow-list check is looked up per request (a builder's scope may be registered before the
+ * exchanger), and without it nothing is allowed.
+ */
+function writeRefusal (request: FastifyRequest): Error | null {
   if (SAFE_METHODS.has(request.method)) return null
   const origin = request.headers.origin
   if (origin === undefined) return new BCX_ORIGIN_REFUSED('missing')
-  if (!allowed(origin)) return new BCX_ORIGIN_REFUSED('not allowed')
+  if (request.server.originAllowed?.(origin) !== true) return new BCX_ORIGIN_REFUSED('not allowed')
   if (request.headers['x-csrf'] !== '1') return new BCX_CSRF_HEADER_MISSING()
   return null
 }
 
 /** onRequest hook for /session and /api. Callback style: reads, the hot path, pass without a promise. */
-export function crossSiteWriteGuard (allowed: (origin: string | undefined) => boolean): onRequestHookHandler {
-  return function crossSiteWriteGuard (request, _reply, done) {
-    const refusal = writeRefusal(request, allowed)
-    if (refusal === null) done()
-    else done(refusal)
-  }
+export const crossSiteWriteGuard: onRequestHookHandler = function crossSiteWriteGuard (request, _reply, done) {
+  const refusal = writeRefusal(request)
+  if (refusal === null) done()
+  else done(refusal)
 }
 
 /** Adds to Vary without repeating a name already there (an upstream's answer may carry one). */

@@ -9,5 +9,5 @@ export function applySessionScope (scope: FastifyInstance): void {
     reply.header('Cache-Control', 'no-store')
     done(null, payload)
   })
-  scope.addHook('onRequest', crossSiteWriteGuard(scope.originAllowed))
+  scope.addHook('onRequest', crossSiteWriteGuard)
 }

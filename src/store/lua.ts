@@ -1,5 +1,6 @@
 // Server-side scripts: each touches the keys of one customer's hash tag only, so it runs whole on one
-// Cluster slot. Undeclared keys are built from KEYS[...] with the same tag.
+// Cluster slot (the exchange also reads the store's cutoff, but only where there is one node).
+// Undeclared keys are built from KEYS[...] with the same tag.
 
 /**
  * KEYS: guard, customer cutoff, index, new session, and the store cutoff where it shares the node (not

@@ -39,7 +39,8 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
     redis.defineCommand('bcxRevoke', { numberOfKeys: 2, lua: REVOKE })
     redis.defineCommand('bcxRaiseCutoff', { numberOfKeys: 1, lua: RAISE_CUTOFF })
   }
-  const clustered = redis instanceof Cluster
+  // ioredis's own flag: an instanceof test fails for a Cluster made by another copy of ioredis.
+  const clustered = (redis as { isCluster?: boolean }).isCluster === true
   const cutoffTtlMs = (cutoff: number): number => Math.max(0, (cutoff + opts.tokenLifetimeSeconds) * 1000 - Date.now())
 
   async function revokeIndex (storeHash: string, customerId: number, cutoff: number, keepCutoff: boolean): Promise<number> {
@@ -50,7 +51,7 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
   }
 
   async function scanStoreIndexes (storeHash: string, cutoff: number): Promise<number> {
-    const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis]
+    const nodes: Redis[] = clustered ? (redis as Cluster).nodes('master') : [redis as Redis]
     let revoked = 0
     for (const node of nodes) {
       let cursor = '0'

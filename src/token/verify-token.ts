@@ -18,10 +18,7 @@ export interface VerifiedCustomerToken {
   /** Seconds since the epoch, BigCommerce's clock. */
   iat: number
   exp: number
-  /**
-   * sha256 of the decoded MAC: equal for textual variants of one token (spare bits, padding), and a
-   * verified MAC stands for exactly one header and payload.
-   */
+  /** sha256 of header, payload and the decoded signature bytes: equal for textual variants of one token. */
   fingerprint: string
 }
 
@@ -93,7 +90,7 @@ const CHECKED_HEADER = Buffer.from('{"alg":"none"}').toString('base64url')
  * cost more than the whole rest of an exchange (README, design notes); createHmac does it in place.
  * jose still parses the header, and checks iss, aud, exp, iat (age), nbf and the required claims.
  */
-export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: string) => { payload: JWTPayload, mac: Buffer } {
+export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: string) => { payload: JWTPayload, fingerprint: string } {
   const keys = opts.clientSecrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')))
   const claimOptions = {
     issuer: 'bc/apps',
@@ -120,7 +117,9 @@ export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: st
       return expected.length === mac.length && timingSafeEqual(expected, mac)
     })) throw new BCX_TOKEN_INVALID('bad signature')
     try {
-      return { payload: UnsecuredJWT.decode(`${CHECKED_HEADER}.${payload}.`, { ...claimOptions, currentDate: new Date(opts.now()) }).payload, mac }
+      const claims = UnsecuredJWT.decode(`${CHECKED_HEADER}.${payload}.`, { ...claimOptions, currentDate: new Date(opts.now()) }).payload
+      // The same bytes as ever (guard keys stay valid across an upgrade), hashed in one call.
+      return { payload: claims, fingerprint: hash('sha256', Buffer.concat([Buffer.from(`${input}.`), mac]), 'base64url') }
     } catch (err) {
       throw mapJoseError(err)
     }
@@ -134,11 +133,11 @@ export function createTokenVerifier (opts: TokenVerifierOptions): TokenVerifier 
 
   return async function verifyCustomerToken (token) {
     if (!isCompactJws(token)) throw new BCX_TOKEN_INVALID('not a compact JWS')
-    const { payload, mac } = verifyPayload(token)
+    const { payload, fingerprint } = verifyPayload(token)
     // jose checks iat against maxTokenAge; a future iat is checked here so it never depends on the jose version.
     if (typeof payload.iat !== 'number' || payload.iat > now() / 1000 + opts.clockTolerance) {
       throw new BCX_TOKEN_CLAIMS('iat is in the future')
     }
-    return { ...checkCustomerClaims(payload, opts.clientId, opts.storeHashes), fingerprint: hash('sha256', mac, 'base64url') }
+    return { ...checkCustomerClaims(payload, opts.clientId, opts.storeHashes), fingerprint }
   }
 }

@@ -1,7 +1,9 @@
 // examples/own-app.ts: the exchanger registered inside an app builder's own Fastify app, with a route
 // of theirs that reads request.customer — against a real Redis.
 import t from 'tap'
-import { buildOwnApp } from '../../examples/own-app.js'
+import Fastify from 'fastify'
+import { buildOwnApp, loyaltyRoutes } from '../../examples/own-app.js'
+import { bcSessionExchanger } from '../../src/index.js'
 import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady, ORIGIN, OTHER_ORIGIN } from '../helper.js'
 
 async function setup (t: Parameters<typeof startRedis>[0]) {
@@ -31,6 +33,26 @@ t.test('the builder\'s route reads the customer from the session', async (t) => 
   const hello = await app.inject({ method: 'GET', url: '/hello', headers: { cookie: 'broken' } })
   t.same(hello.json(), { hello: 'world' })
   t.equal(hello.headers['set-cookie'], undefined, 'the builder\'s other routes never read the cookie')
+})
+
+t.test('the builder\'s plugin registered before the exchanger: the same rules, the same answers', async (t) => {
+  const redis = await startRedis(t)
+  const config = testConfig({ REDIS_URL: redis.url })
+  const app = Fastify()
+  app.register(loyaltyRoutes, { prefix: '/api/loyalty' })
+  app.register(bcSessionExchanger, { config })
+  t.teardown(() => app.close())
+  await app.ready()
+  await waitReady(app)
+  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 4927 }))) as string
+  const redeem = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { cookie, ...headers }, payload: { points: 30 } })
+  const ok = await redeem({ origin: ORIGIN, 'x-csrf': '1' })
+  t.equal(ok.statusCode, 200)
+  t.same(ok.json(), { customer_id: 4927, points: 70 })
+  const foreign = await redeem({ origin: 'https://evil.example', 'x-csrf': '1' })
+  t.equal(foreign.statusCode, 403)
+  t.equal(foreign.json().code, 'BCX_ORIGIN_REFUSED')
+  t.equal((await redeem({ origin: ORIGIN })).json().code, 'BCX_CSRF_HEADER_MISSING')
 })
 
 t.test('the /api rules apply to the builder\'s routes: refused, and nothing changed', async (t) => {
