@@ -20,11 +20,14 @@ export function requireCustomerSession (scope: FastifyInstance): void {
   applySessionScope(scope)
   scope.decorateRequest('customer', null as unknown as Customer)
   scope.decorateRequest('bcxSession', null as unknown as LiveSession)
-  scope.addHook('preHandler', async function loadCustomer (request, reply) {
-    const session = await scope.sessions.load(request, reply)
-    if (session === null) throw new BCX_UNAUTHENTICATED()
-    const { customer, storeHash } = session.record
-    request.bcxSession = session
-    request.customer = { id: customer.id, email: customer.email, groupId: customer.group_id, storeHash }
+  // Callback style, one promise fewer on every /api request (docs/benchmark.md).
+  scope.addHook('preHandler', function loadCustomer (request, reply, done) {
+    scope.sessions.load(request, reply).then((session) => {
+      if (session === null) return done(new BCX_UNAUTHENTICATED())
+      const { customer, storeHash } = session.record
+      request.bcxSession = session
+      request.customer = { id: customer.id, email: customer.email, groupId: customer.group_id, storeHash }
+      done()
+    }, done)
   })
 }
