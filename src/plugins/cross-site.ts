@@ -5,6 +5,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { Config } from '../config.js'
+import { boundedMemo } from '../lib/bounded-memo.js'
 import { originAllowed, type OriginPattern } from '../lib/origin.js'
 import { BCX_CSRF_HEADER_MISSING, BCX_ORIGIN_REFUSED } from '../errors.js'
 
@@ -23,22 +24,10 @@ export function scopeMethods (url: string): string | null {
   return null
 }
 
-/**
- * originAllowed for one allow-list, remembered per origin: a storefront sends the same few origins
- * all day. Bounded, since the Origin header is the client's to choose.
- */
+/** originAllowed for one allow-list, remembered per origin: a storefront sends the same few origins all day. */
 export function originCheck (patterns: readonly OriginPattern[]): (origin: string | undefined) => boolean {
-  const seen = new Map<string, boolean>()
-  return (origin) => {
-    if (origin === undefined) return false
-    let allowed = seen.get(origin)
-    if (allowed === undefined) {
-      allowed = originAllowed(origin, patterns)
-      if (seen.size >= 1000) seen.clear()
-      seen.set(origin, allowed)
-    }
-    return allowed
-  }
+  const allowed = boundedMemo((origin) => originAllowed(origin, patterns))
+  return (origin) => origin !== undefined && allowed(origin)
 }
 
 /**

@@ -1,6 +1,7 @@
 // Session ids and Redis key names. Everything of one customer shares the hash tag {store:customer},
 // so an exchange touches one Cluster slot and runs as one script.
 import { createHash, hash, randomFillSync } from 'node:crypto'
+import { boundedMemo } from '../lib/bounded-memo.js'
 
 export interface SessionIdParts { storeHash: string, customerId: number, absoluteAt: number }
 
@@ -49,22 +50,12 @@ export const sessionMember = (sid: string): string => hash('sha256', sid, 'base6
 /** Length of an origin tag: 64 bits, base64url. */
 export const ORIGIN_TAG_LENGTH = 11
 
-const originTags = new Map<string, string>()
-
 /**
  * What a session keeps of its origin: a 64-bit hash, compared with the request's (an origin that
  * differs yet hashes alike would need a second preimage, and an allowed origin besides). Origins are
- * few, so the hashes are remembered; the map is bounded, since the Origin header is the client's.
+ * few, so the hashes are remembered.
  */
-export function originTag (origin: string): string {
-  let tag = originTags.get(origin)
-  if (tag === undefined) {
-    tag = createHash('sha256').update(origin).digest().subarray(0, 8).toString('base64url')
-    if (originTags.size >= 1000) originTags.clear()
-    originTags.set(origin, tag)
-  }
-  return tag
-}
+export const originTag = boundedMemo((origin) => createHash('sha256').update(origin).digest().subarray(0, 8).toString('base64url'))
 
 export const keys = {
   sessionPrefix: (storeHash: string, customerId: number) => `${tag(storeHash, customerId)}:s:`,
