@@ -73,7 +73,6 @@ async function runDrill (t: TestT, d: Drill): Promise<void> {
   t.equal(halfWritten, 0, 'no session without its index entry')
   const live = load.sessions.filter((s) => !s.ended).length
   const unclaimed = (await redis.client.keys('bcx:*:s:*')).length - live
-  t.ok(unclaimed >= 0, 'Redis holds every live session')
   await d.after?.(t, { redis, load, app: a.app })
 
   rows.push({

@@ -19,6 +19,7 @@ t.test('only the exact name is read', async (t) => {
   }
   const me = await app.inject({ method: 'GET', url: '/api/me', headers: { origin: ORIGIN, cookie: `bc_session=${value}` } })
   t.equal(me.statusCode, 401, '/api reads the same way')
+  t.equal(me.json().code, 'BCX_UNAUTHENTICATED')
 })
 
 t.test('duplicates: the first occurrence wins, deterministically', async (t) => {
@@ -36,6 +37,7 @@ t.test('duplicates: the first occurrence wins, deterministically', async (t) => 
     t.equal((await getSession(app, `${a}; ${junk}`)).statusCode, 200, 'a valid first cookie is not spoiled by a later one')
     const junkFirst = await getSession(app, `${junk}; ${a}`)
     t.equal(junkFirst.statusCode, 401, 'a tossed cookie placed first shadows the real one: 401, never another session')
+    t.equal(junkFirst.json().code, 'BCX_UNAUTHENTICATED')
   }
   t.equal((await getSession(app, a)).statusCode, 200, 'the shadowed session itself is untouched')
 })
@@ -55,6 +57,7 @@ t.test('a session id in the query string or Authorization header is ignored', as
   for (const authorization of [`Bearer ${value}`, `Bearer ${sid}`, value, `Cookie ${pair}`]) {
     const res = await app.inject({ method: 'GET', url: '/session', headers: { origin: ORIGIN, authorization } })
     t.equal(res.statusCode, 401, `Authorization: ${authorization.slice(0, 12)}…`)
+    t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
   }
   const ended = await app.inject({ method: 'DELETE', url: `/session?${pair}`, headers: { origin: ORIGIN, 'x-csrf': '1', authorization: `Bearer ${value}` } })
   t.equal(ended.statusCode, 204)

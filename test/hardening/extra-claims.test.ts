@@ -47,6 +47,7 @@ t.test('a customer whose fields hide behind __proto__ has no fields', async (t) 
     `"iat":${now},"exp":${now + 900},"aud":"test-client-id","store_hash":"abc123"}`
   const claims = await post(app, { payload: JSON.stringify({ token: signRaw(HS256_HEADER, inherited) }) })
   t.equal(claims.statusCode, 401, 'required claims cannot be inherited either')
+  t.equal(claims.json().code, 'BCX_TOKEN_CLAIMS')
   t.equal((await redis.client.keys('bcx:*:s:*')).length, 0)
 })
 

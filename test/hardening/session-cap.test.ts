@@ -28,6 +28,7 @@ t.test('an ended session frees its place: the cap counts live sessions only', as
   const cookies: string[] = []
   for (let i = 0; i < 3; i++) cookies.push(sessionCookieOf(await exchange(app, await token({ iat: now() - 60 + i * 10 }))) as string)
   const [first, second, third] = cookies as [string, string, string]
+  t.same(await Promise.all(cookies.map(async (c) => (await getSession(app, c)).statusCode)), [200, 200, 200], 'three live sessions, at the cap')
 
   const ended = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: 'https://store-abc123.mybigcommerce.com', 'x-csrf': '1', cookie: second } })
   t.equal(ended.statusCode, 204)

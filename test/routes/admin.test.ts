@@ -57,7 +57,7 @@ t.test('revoking a store ends every session of that store only', async (t) => {
 })
 
 t.test('wrong, missing, shorter, longer and almost-right tokens: 401, nothing revoked', async (t) => {
-  const { revoke, alive, cookies } = await setup(t)
+  const { revoke, alive, cookies, redis } = await setup(t)
   const bad: Array<[string, Record<string, string>]> = [
     ['missing', {}],
     ['empty bearer', { authorization: 'Bearer ' }],
@@ -84,6 +84,7 @@ t.test('wrong, missing, shorter, longer and almost-right tokens: 401, nothing re
     }
   }
   t.same(await alive(), [true, true, true, true], 'every session is still live')
+  t.same(await redis.client.keys('bcx:*:c'), [], 'and no revocation cutoff was written')
 })
 
 t.test('the admin route ignores the session cookie and the cross-site rules', async (t) => {
@@ -98,7 +99,7 @@ t.test('the admin route ignores the session cookie and the cross-site rules', as
 })
 
 t.test('a missing or malformed query: 400, nothing revoked', async (t) => {
-  const { revoke, alive } = await setup(t)
+  const { revoke, alive, redis } = await setup(t)
   const queries = ['', '?', '?customer_id=1', '?store_hash=', '?store_hash=abc-123', '?store_hash=abc123%00', '?store_hash=' + 'a'.repeat(65),
     '?store_hash=abc123&customer_id=', '?store_hash=abc123&customer_id=0', '?store_hash=abc123&customer_id=-1',
     '?store_hash=abc123&customer_id=01', '?store_hash=abc123&customer_id=1.5', '?store_hash=abc123&customer_id=abc',
@@ -110,6 +111,7 @@ t.test('a missing or malformed query: 400, nothing revoked', async (t) => {
     t.equal(res.json().code, 'BCX_BAD_REQUEST', query)
   }
   t.same(await alive(), [true, true, true, true])
+  t.same(await redis.client.keys('bcx:*:c'), [], 'no revocation cutoff was written')
 })
 
 t.test('without ADMIN_TOKEN the admin routes do not exist', async (t) => {

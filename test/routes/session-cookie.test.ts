@@ -61,10 +61,12 @@ t.test('a session belongs to the origin that exchanged it', async (t) => {
   t.equal(foreignRead.headers['set-cookie'], undefined, 'and the cookie is not cleared')
   const evilRead = await getSession(app, cookie, 'https://evil.example')
   t.equal(evilRead.statusCode, 401)
+  t.equal(evilRead.json().code, 'BCX_UNAUTHENTICATED')
   t.equal(evilRead.headers['access-control-allow-origin'], undefined, 'no CORS grant for a foreign origin')
 
   const foreignApi = await app.inject({ method: 'GET', url: '/api/me', headers: { origin: OTHER_ORIGIN, cookie } })
   t.equal(foreignApi.statusCode, 401)
+  t.equal(foreignApi.json().code, 'BCX_UNAUTHENTICATED')
 
   const foreignDelete = await app.inject(del(OTHER_ORIGIN, cookie))
   t.equal(foreignDelete.statusCode, 403)

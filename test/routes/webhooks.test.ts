@@ -187,11 +187,14 @@ t.test('malformed payloads, authenticated: 400, nothing revoked', async (t) => {
 })
 
 t.test('other content types and oversized bodies are refused by Fastify', async (t) => {
-  const { app, alive } = await setup(t)
+  const { app, alive, cutoffKeys } = await setup(t)
   const payload = JSON.stringify(customerEvent('store/customer/deleted', 'abc123', 1, now()))
   const plain = await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers: { 'content-type': 'text/plain', 'x-webhook-secret': HOOK_SECRET }, payload })
   t.equal(plain.statusCode, 415)
+  t.equal(plain.json().code, 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
   const big = await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }, payload: payload.slice(0, -1) + `,"pad":"${'x'.repeat(20_000)}"}` })
   t.equal(big.statusCode, 413)
+  t.equal(big.json().code, 'FST_ERR_CTP_BODY_TOO_LARGE')
   t.same(await alive(), [true, true, true, true])
+  t.same(await cutoffKeys(), [])
 })

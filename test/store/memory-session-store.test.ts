@@ -19,7 +19,11 @@ t.test('the whole flow on the in-process store', async (t) => {
   t.equal((await getSession(app, cookie)).statusCode, 401, 'idle timeout')
 
   const cookies = []
-  for (let i = 0; i < 3; i++) cookies.push(sessionCookieOf(await exchange(app, await token({ iat: Math.floor(Date.now() / 1000) - 3 + i }))) as string)
+  for (let i = 0; i < 3; i++) {
+    const res = await exchange(app, await token({ iat: Math.floor(Date.now() / 1000) - 3 + i }))
+    t.equal(res.statusCode, 201)
+    cookies.push(sessionCookieOf(res) as string)
+  }
   t.equal((await getSession(app, cookies[0])).statusCode, 401, 'the cap ended the oldest')
   t.equal((await getSession(app, cookies[2])).statusCode, 200)
   const revoked = await app.sessionStore.revokeCustomer('abc123', 4927, Math.floor(Date.now() / 1000))

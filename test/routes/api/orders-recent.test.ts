@@ -50,7 +50,8 @@ t.test('the customer id comes from the session, never from the browser', async (
   const res = await recent({ 'x-customer-id': '5000' }, '/api/orders/recent?customer_id=5000')
   t.equal(res.statusCode, 200)
   t.notOk(JSON.stringify(res.json()).includes('Secret purchase'))
-  t.ok(api.requests.every((r) => !r.url.includes('5000')), 'BigCommerce was only asked about customer 4927')
+  t.equal(new URL(api.requests[0]?.url as string, 'http://x').searchParams.get('customer_id'), '4927', 'BigCommerce was asked about customer 4927')
+  t.ok(api.requests.every((r) => !r.url.includes('5000')), 'and only about customer 4927')
   t.ok(api.requests.every((r) => !r.url.includes('/orders/900/')))
 })
 
@@ -82,6 +83,7 @@ t.test('/api rules: no session, another allowed origin than the session\'s: 401,
   t.equal(other.json().code, 'BCX_UNAUTHENTICATED')
   const foreign = await recent({ origin: 'https://evil.example' })
   t.equal(foreign.statusCode, 401)
+  t.equal(foreign.json().code, 'BCX_UNAUTHENTICATED')
   t.equal(api.requests.length, 0)
   t.equal((await getSession(app, cookie)).statusCode, 200, 'the session stays valid for its own origin')
 })
