@@ -99,9 +99,9 @@ async function profileRun (redis: BenchRedis, scenarioKey: string): Promise<void
 }
 
 /** Functions on the request paths worth a total (self + callees). */
-const WATCHED = ['handleCors', 'crossSiteWriteGuard', 'sessionCookie', 'parse', 'unsign', 'load', 'read', 'getex',
+const WATCHED = ['cors', 'crossSiteWriteGuard', 'sessionCookie', 'parse', 'unsign', 'load', 'read', 'getex',
   'sendCommand', 'decodeRecord', 'body', 'serialize', 'loadCustomer', 'routeHandler', 'onResponse', 'genReqId', 'sessionMember',
-  'setSessionCookie', 'exchange', 'verifyCustomerToken', 'jwtVerify', 'writeUtf8String', 'writev']
+  'setSessionCookie', 'exchange', 'verifyCustomerToken', 'verifyPayload', 'writeUtf8String', 'writev']
 
 function printProfile (scenarioKey: string, run: RunMetrics, file: string): void {
   const summary = summarizeProfile(file, WATCHED)
