@@ -41,6 +41,9 @@ export const envSchemaDefinition = Type.Object({
   UPSTREAM_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   UPSTREAM_SIGNING_SECRET: secret('HMAC key for the identity headers sent upstream'),
   TRUST_PROXY: list('comma-separated proxy addresses or CIDRs'),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 30000, description: 'longest time a whole request (headers and body) may take before 408' }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000, description: 'longest wait for the upstream before 504' }),
+  DOCS: Type.Optional(Type.String({ enum: ['true', 'false'], description: 'serve /docs and /docs/json (default: on in development, off in production)' })),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   LOG_LEVEL: Type.String({ enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' })
@@ -81,6 +84,12 @@ export interface Config {
   bigcommerce?: { storeHash: string, accessToken: string, apiUrl: string }
   upstream?: { url: string, signingSecret: string }
   trustProxy: string[]
+  /** A whole request, headers and body, must arrive within this bound (ms), else 408. */
+  requestTimeoutMs: number
+  /** Longest wait for the upstream behind /api before 504 (ms). */
+  upstreamTimeoutMs: number
+  /** Serve /docs and /docs/json. */
+  docs: boolean
   port: number
   host: string
   logLevel: string
@@ -110,6 +119,13 @@ function validate (env: Record<string, string | undefined>, dotenv: boolean): En
   }
 }
 
+/**
+ * The shortest prefixes a trusted range may have. A /0 makes Fastify's proxy-addr throw at start-up,
+ * and anything much wider than a provider's block (0.0.0.0/1 + 128.0.0.0/1) trusts the internet:
+ * every client could then choose the address the rate limits and the upstream see.
+ */
+export const MIN_TRUSTED_PREFIX = { 4: 8, 6: 7 } as const
+
 /** Exact addresses or CIDRs only: `true` or a hop count would let any client forge its address. */
 function trustedProxies (value: string | undefined): string[] {
   return splitList(value).map((entry) => {
@@ -119,6 +135,10 @@ function trustedProxies (value: string | undefined): string[] {
     const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max)
     if (family === 0 || !okBits || extra !== undefined) {
       throw new ConfigError(`TRUST_PROXY is invalid: "${entry}" is not an IP address or CIDR`)
+    }
+    const min = MIN_TRUSTED_PREFIX[family as 4 | 6]
+    if (bits !== undefined && Number(bits) < min) {
+      throw new ConfigError(`TRUST_PROXY is invalid: "${entry}" is too wide; a trusted range must be /${min} or narrower for IPv${family}`)
     }
     return entry
   })
@@ -198,6 +218,9 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
   if (cookieName.startsWith('__Host-') && env.COOKIE_DOMAIN !== undefined) {
     throw new ConfigError('COOKIE_NAME is invalid: a __Host- cookie cannot have COOKIE_DOMAIN; use a __Secure- name')
   }
+  if (env.BC_WEBHOOK_SECRET !== undefined) {
+    warnings.push('BC_WEBHOOK_SECRET is set: webhooks carrying it in X-Webhook-Secret are accepted with no timestamp and nothing over the body; prefer the signed deliveries (see SECURITY.md)')
+  }
   if (env.COOKIE_SAMESITE === 'none' && env.COOKIE_PARTITIONED === 'false') {
     warnings.push('COOKIE_SAMESITE=none without COOKIE_PARTITIONED: browsers that block third-party cookies will drop the session cookie')
   }
@@ -230,6 +253,9 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
     upstream: pairOrNothing(['UPSTREAM_URL', 'UPSTREAM_SIGNING_SECRET'], env.UPSTREAM_URL, env.UPSTREAM_SIGNING_SECRET,
       () => ({ url: env.UPSTREAM_URL as string, signingSecret: env.UPSTREAM_SIGNING_SECRET as string })),
     trustProxy: trustedProxies(env.TRUST_PROXY),
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    docs: env.DOCS !== undefined ? env.DOCS === 'true' : !production,
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,

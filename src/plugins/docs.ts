@@ -9,6 +9,8 @@ import { ErrorSchema, SessionBodySchema } from '../routes/schemas.js'
 export default fp<{ config: Config }>(async function docs (fastify, { config }) {
   fastify.addSchema(ErrorSchema)
   fastify.addSchema(SessionBodySchema)
+  // Off in production unless DOCS=true: the document lists the admin routes and every error.
+  if (!config.docs) return
   await fastify.register(swagger, {
     openapi: {
       info: { title: 'bc-session-exchanger', version: '0.1.0', description: 'Exchange a BigCommerce Current Customer JWT once for a server-side session.' },
