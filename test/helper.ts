@@ -94,11 +94,15 @@ export async function exchange (app: FastifyInstance, jwt: string, { origin = OR
   })
 }
 
+/** The header every request to /session and /api carries, reads included, as the storefront script sends it. */
+export const CSRF = { 'x-csrf': '1' } as const
+
+/** GET /session as the storefront script does (X-CSRF: 1 on reads too); `origin` undefined: as curl does. */
 export async function getSession (app: FastifyInstance, cookie: string | undefined, origin: string | undefined = ORIGIN): Promise<LightMyRequestResponse> {
   return await app.inject({
     method: 'GET',
     url: '/session',
-    headers: { ...(origin !== undefined && { origin }), ...(cookie !== undefined && { cookie }) }
+    headers: { ...CSRF, ...(origin !== undefined && { origin }), ...(cookie !== undefined && { cookie }) }
   })
 }
 

@@ -1,4 +1,5 @@
-// CORS for the allow-list, and the write rules: allowed Origin plus X-CSRF: 1 (SPEC.md, "Cross-site rules").
+// CORS for the allow-list, and the rules of /session and /api: X-CSRF: 1 from a CORS request on every
+// method but OPTIONS, and an allowed Origin on writes (README, "Cross-site rules").
 // Our own hook, not @fastify/cors: with per-path options that library rebuilds and normalizes them on
 // every request, the largest JavaScript cost of an authenticated read (README, design notes). The
 // headers are the ones it sent, and test/plugins/cross-site.test.ts pins them.
@@ -9,7 +10,6 @@ import { boundedMemo } from '../lib/bounded-memo.js'
 import { originAllowed, type OriginPattern } from '../lib/origin.js'
 import { BCX_CSRF_HEADER_MISSING, BCX_ORIGIN_REFUSED } from '../errors.js'
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 const SESSION_METHODS = 'GET,HEAD,POST,DELETE'
 const API_METHODS = 'GET,HEAD,POST,PUT,PATCH,DELETE'
 const ALLOWED_HEADERS = 'Content-Type, X-CSRF'
@@ -31,22 +31,30 @@ export function originCheck (patterns: readonly OriginPattern[]): (origin: strin
 }
 
 /**
- * Why a request may not change state here, or null: it needs an allowed Origin and X-CSRF: 1. The
- * allow-list check is looked up per request (a builder's scope may be registered before the
- * exchanger), and without it nothing is allowed.
+ * Why a request may not use the session cookie here, or null. Every method but OPTIONS needs X-CSRF: 1:
+ * a browser adds a custom header only to a CORS request, after a preflight, so an <img>, a <script>, a
+ * no-cors fetch or a navigation from any page of the cookie's site is refused before the session is
+ * read, slid or forwarded. Sec-Fetch-Mode, when present, must agree. Writes also need an allowed Origin,
+ * looked up per request (a builder's scope may be registered before the exchanger; without the
+ * allow-list nothing is allowed). A read with no Origin comes from no browser and is judged by its cookie.
  */
-function writeRefusal (request: FastifyRequest): Error | null {
-  if (SAFE_METHODS.has(request.method)) return null
-  const origin = request.headers.origin
-  if (origin === undefined) return new BCX_ORIGIN_REFUSED('missing')
-  if (request.server.originAllowed?.(origin) !== true) return new BCX_ORIGIN_REFUSED('not allowed')
+function crossSiteRefusal (request: FastifyRequest): Error | null {
+  const method = request.method
+  if (method === 'OPTIONS') return null
+  if (method !== 'GET' && method !== 'HEAD') {
+    const origin = request.headers.origin
+    if (origin === undefined) return new BCX_ORIGIN_REFUSED('missing')
+    if (request.server.originAllowed?.(origin) !== true) return new BCX_ORIGIN_REFUSED('not allowed')
+  }
   if (request.headers['x-csrf'] !== '1') return new BCX_CSRF_HEADER_MISSING()
+  const mode = request.headers['sec-fetch-mode']
+  if (mode !== undefined && mode !== 'cors' && mode !== 'same-origin') return new BCX_CSRF_HEADER_MISSING()
   return null
 }
 
 /** onRequest hook for /session and /api. Callback style: reads, the hot path, pass without a promise. */
-export const crossSiteWriteGuard: onRequestHookHandler = function crossSiteWriteGuard (request, _reply, done) {
-  const refusal = writeRefusal(request)
+export const crossSiteGuard: onRequestHookHandler = function crossSiteGuard (request, _reply, done) {
+  const refusal = crossSiteRefusal(request)
   if (refusal === null) done()
   else done(refusal)
 }
@@ -60,7 +68,7 @@ function varyOnOrigin (reply: FastifyReply): void {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The allow-list check, shared by the CORS hook and every session scope's write guard. */
+    /** The allow-list check, shared by the CORS hook and every session scope's guard. */
     originAllowed: (origin: string | undefined) => boolean
   }
 }

@@ -1,7 +1,7 @@
-// What every route that reads the session shares (/session and /api): the cross-site write rules
-// first, and no caching of anything that sets, clears or reveals a session.
+// What every route that reads the session shares (/session and /api): the cross-site rules first,
+// and no caching of anything that sets, clears or reveals a session.
 import type { FastifyInstance } from 'fastify'
-import { crossSiteWriteGuard } from './cross-site.js'
+import { crossSiteGuard } from './cross-site.js'
 
 export function applySessionScope (scope: FastifyInstance): void {
   // onSend: the last word, also over headers an upstream answered with.
@@ -9,5 +9,5 @@ export function applySessionScope (scope: FastifyInstance): void {
     reply.header('Cache-Control', 'no-store')
     done(null, payload)
   })
-  scope.addHook('onRequest', crossSiteWriteGuard)
+  scope.addHook('onRequest', crossSiteGuard)
 }

@@ -85,7 +85,7 @@ t.test('the service with compose\'s environment against it: exchange, read, heal
   const created = await fetch(`${server.url}/session`, { method: 'POST', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
   t.equal(created.status, 201)
   const cookie = (created.headers.getSetCookie()[0] as string).split(';', 1)[0] as string
-  const read = async (): Promise<Response> => await fetch(`${server.url}/session`, { headers: { origin, cookie } })
+  const read = async (): Promise<Response> => await fetch(`${server.url}/session`, { headers: { origin, 'x-csrf': '1', cookie } })
   const first = await read()
   t.equal(first.status, 200)
   t.equal((await first.json() as { customer: { id: number } }).customer.id, 4927)

@@ -44,7 +44,16 @@ export interface Deployment {
   browserArgs?: string[]
 }
 
-export interface ServiceRequest { method: string, path: string, status: number, origin: string | undefined, withCookie: boolean, code: string | undefined }
+export interface ServiceRequest {
+  method: string
+  path: string
+  status: number
+  origin: string | undefined
+  withCookie: boolean
+  code: string | undefined
+  /** Sec-Fetch-Mode as the browser sent it: cors, no-cors, navigate, ... */
+  mode: string | undefined
+}
 
 export interface Site { url: string, standIn: StandInStorefront }
 
@@ -96,7 +105,8 @@ export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
       status: reply.statusCode,
       origin: request.headers.origin,
       withCookie: request.headers.cookie?.includes('bc_session=') === true,
-      code
+      code,
+      mode: request.headers['sec-fetch-mode'] as string | undefined
     })
   })
   t.teardown(() => app.close())
@@ -125,7 +135,7 @@ export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
 
 /** Waits for the stand-in page's own script to finish, and answers what it saw. */
 export async function outcome (page: Page): Promise<PageOutcome> {
-  await page.waitForFunction(() => window.standIn?.done === true, undefined, { timeout: 10_000 })
+  await page.waitForFunction(() => window.standIn?.done === true, undefined, { timeout: 30_000 })
   return await page.evaluate(() => window.standIn as PageOutcome)
 }
 

@@ -14,13 +14,13 @@ async function setup (t: Parameters<typeof startRedis>[0]) {
   await waitReady(app)
   const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 4927 }))) as string
   const points = async (): Promise<number> =>
-    (await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { origin: ORIGIN, cookie } })).json().points
+    (await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })).json().points
   return { app, cookie, points }
 }
 
 t.test('the builder\'s route reads the customer from the session', async (t) => {
   const { app, cookie } = await setup(t)
-  const res = await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { origin: ORIGIN, cookie, 'x-customer-id': '1' } })
+  const res = await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin: ORIGIN, cookie, 'x-customer-id': '1' } })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { customer_id: 4927, points: 100 })
   t.equal(res.headers['access-control-allow-origin'], ORIGIN, 'CORS covers the builder\'s /api routes')
@@ -28,7 +28,7 @@ t.test('the builder\'s route reads the customer from the session', async (t) => 
   const redeem = await app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { origin: ORIGIN, 'x-csrf': '1', cookie }, payload: { points: 30 } })
   t.equal(redeem.statusCode, 200)
   t.same(redeem.json(), { customer_id: 4927, points: 70 })
-  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { origin: ORIGIN, cookie } })
+  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(me.json().customer.id, 4927, 'the exchanger\'s own /api routes are there too')
   const hello = await app.inject({ method: 'GET', url: '/hello', headers: { cookie: 'broken' } })
   t.same(hello.json(), { hello: 'world' })
@@ -72,7 +72,7 @@ t.test('the /api rules apply to the builder\'s routes: refused, and nothing chan
     t.equal(res.json().code, code, name)
   }
   for (const origin of [OTHER_ORIGIN, 'https://evil.example']) {
-    const read = await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { origin, cookie } })
+    const read = await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin, cookie } })
     t.equal(read.statusCode, 401, `GET from ${origin}`)
     t.equal(read.json().code, 'BCX_UNAUTHENTICATED')
   }

@@ -17,7 +17,7 @@ t.test('only the exact name is read', async (t) => {
     t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
     t.equal(res.headers['set-cookie'], undefined, `${name}: not ours, so not cleared either`)
   }
-  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { origin: ORIGIN, cookie: `bc_session=${value}` } })
+  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: `bc_session=${value}` } })
   t.equal(me.statusCode, 401, '/api reads the same way')
   t.equal(me.json().code, 'BCX_UNAUTHENTICATED')
 })
@@ -50,12 +50,12 @@ t.test('a session id in the query string or Authorization header is ignored', as
   const sid = decodeURIComponent(value).replace(/\.[^.]+$/, '')
 
   for (const url of [`/session?${pair}`, `/session?session=${value}`, `/session?sid=${encodeURIComponent(sid)}`, `/api/me?${pair}`]) {
-    const res = await app.inject({ method: 'GET', url, headers: { origin: ORIGIN } })
+    const res = await app.inject({ method: 'GET', url, headers: { 'x-csrf': '1', origin: ORIGIN } })
     t.equal(res.statusCode, 401, url.slice(0, 30))
     t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
   }
   for (const authorization of [`Bearer ${value}`, `Bearer ${sid}`, value, `Cookie ${pair}`]) {
-    const res = await app.inject({ method: 'GET', url: '/session', headers: { origin: ORIGIN, authorization } })
+    const res = await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', origin: ORIGIN, authorization } })
     t.equal(res.statusCode, 401, `Authorization: ${authorization.slice(0, 12)}…`)
     t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
   }

@@ -88,7 +88,7 @@ t.test('claims with CR/LF reach the upstream percent-encoded, never as headers o
   const payload = claimsJson().replace(/"email":"[^"]*"/, `"email":${JSON.stringify(email)}`).replace('"group_id":"6"', `"group_id":"6\\r\\nX-${MARK}-2: 1"`)
   const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS256_HEADER, payload) }) })
   t.equal(res.statusCode, 201)
-  const proxied = await app.inject({ method: 'GET', url: '/api/anything', headers: { origin: ORIGIN, cookie: sessionCookieOf(res) } })
+  const proxied = await app.inject({ method: 'GET', url: '/api/anything', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: sessionCookieOf(res) } })
   t.equal(proxied.statusCode, 200)
   const [received] = upstream.received
   t.equal(received?.headers['x-customer-email'], encodeURIComponent(email))

@@ -1,12 +1,15 @@
 // The CORS hook answers as @fastify/cors did with the options the service gave it (per-path, through a
-// delegator), request for request; it only stops adding Vary: Origin to routes that have no CORS.
+// delegator), request for request; it only stops adding Vary: Origin to routes that have no CORS. And the
+// guard of /session and /api: X-CSRF: 1 from a CORS request on every read and write, before the session.
 import t from 'tap'
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
 import cors from '@fastify/cors'
 import crossSite, { originCheck, scopeMethods } from '../../src/plugins/cross-site.js'
 import { originAllowed, parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 import type { Config } from '../../src/config.js'
-import { ORIGIN } from '../helper.js'
+import { build, exchange, sessionCookieOf, startRedis, token, CSRF, ORIGIN, OTHER_ORIGIN } from '../helper.js'
+import { startBigCommerceApi } from '../support/bigcommerce-api.js'
+import { startUpstream } from '../support/upstream-server.js'
 
 const patterns = ['https://*.mybigcommerce.com', 'https://shop.example.com'].map((e) => parseOriginPattern(e) as OriginPattern)
 const PATHS = ['/session', '/session?x=1', '/api', '/api/me', '/api/a/b?q=1', '/healthz', '/sessionx', '/apix', '/storefront.js']
@@ -118,4 +121,129 @@ t.test('the origin check remembers answers, bounded, and agrees with originAllow
   // A flood of distinct origins: answers stay right after the map is cleared.
   for (let i = 0; i < 2500; i++) t.equal(allowed(`https://s${i}.mybigcommerce.com`), true)
   t.equal(allowed('https://evil.example'), false)
+})
+
+type Tap = Parameters<typeof startRedis>[0]
+
+/** The real app with a session, the proxy in front of a stand-in upstream and the orders route in front of a stand-in BigCommerce. */
+async function withSession (t: Tap) {
+  const redis = await startRedis(t)
+  const upstream = await startUpstream()
+  t.teardown(() => upstream.close())
+  const bigcommerce = await startBigCommerceApi()
+  t.teardown(() => bigcommerce.close())
+  const { app } = await build(t, {
+    redis,
+    env: {
+      UPSTREAM_URL: upstream.url,
+      UPSTREAM_SIGNING_SECRET: 'upstream-signing-secret-0123456789',
+      BC_STORE_HASH: 'abc123',
+      BC_ACCESS_TOKEN: bigcommerce.accessToken,
+      BC_API_URL: bigcommerce.url
+    }
+  })
+  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const [key] = await redis.client.keys('bcx:*:s:*') as [string]
+  // A read slides the idle deadline back to its full length: let the clock run first, so a slide shows.
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  /** Redis commands run since the last call, our own INFO and CONFIG aside. */
+  const commandsSince = async (): Promise<string[]> => {
+    const stats = await redis.client.info('commandstats')
+    await redis.client.config('RESETSTAT')
+    return [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config').map(([, cmd, n]) => `${cmd}=${n}`)
+  }
+  await commandsSince()
+  return { app, redis, upstream, bigcommerce, cookie, ttl: async () => await redis.client.pttl(key), commandsSince }
+}
+
+// Every path a cookie could be ridden through: the session itself, local /api routes, the proxy.
+const READ_PATHS = ['/session', '/api/me', '/api/orders/recent', '/api/things/list?x=1']
+
+t.test('a read without X-CSRF: 1 is refused before the session is read, slid or forwarded', async (t) => {
+  const { app, upstream, bigcommerce, cookie, ttl, commandsSince } = await withSession(t)
+  const before = await ttl()
+  await commandsSince()
+  // What an <img>, a <script>, a no-cors fetch or a navigation sends: the cookie, and an Origin or none.
+  for (const url of READ_PATHS) {
+    for (const method of ['GET', 'HEAD'] as const) {
+      for (const origin of [ORIGIN, OTHER_ORIGIN, 'https://evil.example', undefined]) {
+        for (const csrf of [undefined, '0', 'true', '', '1, 1']) {
+          const headers = { cookie, ...(origin !== undefined && { origin }), ...(csrf !== undefined && { 'x-csrf': csrf }) }
+          const res = await app.inject({ method, url, headers })
+          const what = `${method} ${url} from ${String(origin)}, X-CSRF ${JSON.stringify(csrf)}`
+          t.equal(res.statusCode, 403, what)
+          if (method === 'GET') t.equal(res.json().code, 'BCX_CSRF_HEADER_MISSING', what)
+          t.equal(res.headers['set-cookie'], undefined, `${what}: the cookie is left alone`)
+        }
+      }
+    }
+  }
+  t.same(await commandsSince(), [], 'not one Redis command')
+  t.ok(await ttl() <= before, 'the idle deadline did not move')
+  t.equal(upstream.received.length, 0, 'nothing reached the upstream')
+  t.equal(bigcommerce.requests.length, 0, 'nothing reached BigCommerce')
+})
+
+t.test('X-CSRF: 1 in a request whose Sec-Fetch-Mode is not cors is refused the same way', async (t) => {
+  const { app, upstream, bigcommerce, cookie, ttl, commandsSince } = await withSession(t)
+  const before = await ttl()
+  await commandsSince()
+  for (const url of READ_PATHS) {
+    for (const mode of ['no-cors', 'navigate', 'websocket', 'CORS', '']) {
+      const res = await app.inject({ method: 'GET', url, headers: { ...CSRF, origin: ORIGIN, 'sec-fetch-mode': mode, cookie } })
+      t.equal(res.statusCode, 403, `${url}, Sec-Fetch-Mode ${JSON.stringify(mode)}`)
+      t.equal(res.json().code, 'BCX_CSRF_HEADER_MISSING', `${url}, Sec-Fetch-Mode ${JSON.stringify(mode)}`)
+    }
+  }
+  const end = await app.inject({ method: 'DELETE', url: '/session', headers: { ...CSRF, origin: ORIGIN, 'sec-fetch-mode': 'navigate', cookie } })
+  t.equal(end.statusCode, 403, 'a write from a navigation too')
+  t.equal(end.json().code, 'BCX_CSRF_HEADER_MISSING')
+  t.same(await commandsSince(), [], 'not one Redis command')
+  t.ok(await ttl() <= before, 'the idle deadline did not move; the session is still there')
+  t.equal(upstream.received.length, 0)
+  t.equal(bigcommerce.requests.length, 0)
+})
+
+t.test('X-CSRF: 1 from a CORS request, or from no browser at all, reads the session', async (t) => {
+  const { app, upstream, bigcommerce, cookie, ttl } = await withSession(t)
+  const before = await ttl()
+  const cases: Array<[string, Record<string, string>]> = [
+    ['Sec-Fetch-Mode: cors', { origin: ORIGIN, 'sec-fetch-mode': 'cors' }],
+    ['Sec-Fetch-Mode: same-origin', { origin: ORIGIN, 'sec-fetch-mode': 'same-origin' }],
+    ['no Sec-Fetch-Mode', { origin: ORIGIN }],
+    ['no Origin (curl, a server)', {}]
+  ]
+  for (const [name, headers] of cases) {
+    for (const url of READ_PATHS) {
+      const res = await app.inject({ method: 'GET', url, headers: { ...CSRF, ...headers, cookie } })
+      t.equal(res.statusCode, 200, `${name}: ${url}`)
+    }
+    const head = await app.inject({ method: 'HEAD', url: '/session', headers: { ...CSRF, ...headers, cookie } })
+    t.equal(head.statusCode, 200, `${name}: HEAD /session`)
+  }
+  t.ok(await ttl() > before, 'the reads slid the idle deadline')
+  t.equal(upstream.received.length, cases.length, 'each proxied read reached the upstream once')
+  t.equal(upstream.received[0]?.headers['x-customer-id'], '4927')
+  t.ok(bigcommerce.requests.length > 0, 'the orders route asked BigCommerce')
+  const preflight = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-csrf' } })
+  t.equal(preflight.statusCode, 204, 'a preflight needs no X-CSRF')
+})
+
+t.test('writes: the Origin is checked first, as before, then X-CSRF', async (t) => {
+  const { app, cookie, commandsSince } = await withSession(t)
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['no Origin, no X-CSRF', {}, 'BCX_ORIGIN_REFUSED'],
+    ['no Origin, X-CSRF', { ...CSRF }, 'BCX_ORIGIN_REFUSED'],
+    ['a foreign Origin, no X-CSRF', { origin: 'https://evil.example' }, 'BCX_ORIGIN_REFUSED'],
+    ['an allowed Origin, no X-CSRF', { origin: ORIGIN }, 'BCX_CSRF_HEADER_MISSING']
+  ]
+  for (const [name, headers, code] of cases) {
+    for (const [method, url] of [['DELETE', '/session'], ['POST', '/api/things']] as const) {
+      const res = await app.inject({ method, url, headers: { ...headers, cookie } })
+      t.equal(res.statusCode, 403, `${name}: ${method} ${url}`)
+      t.equal(res.json().code, code, `${name}: ${method} ${url}`)
+    }
+  }
+  t.same(await commandsSince(), [], 'not one Redis command')
+  t.equal((await app.inject({ method: 'GET', url: '/session', headers: { ...CSRF, origin: ORIGIN, cookie } })).statusCode, 200, 'the session lives on')
 })

@@ -64,7 +64,7 @@ t.test('a session belongs to the origin that exchanged it', async (t) => {
   t.equal(evilRead.json().code, 'BCX_UNAUTHENTICATED')
   t.equal(evilRead.headers['access-control-allow-origin'], undefined, 'no CORS grant for a foreign origin')
 
-  const foreignApi = await app.inject({ method: 'GET', url: '/api/me', headers: { origin: OTHER_ORIGIN, cookie } })
+  const foreignApi = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: OTHER_ORIGIN, cookie } })
   t.equal(foreignApi.statusCode, 401)
   t.equal(foreignApi.json().code, 'BCX_UNAUTHENTICATED')
 
@@ -136,7 +136,7 @@ t.test('other routes ignore the cookie: no Redis command because of it', async (
     await app.inject({ method: 'GET', url, headers: { origin: ORIGIN, cookie } })
   }
   await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', cookie } })
-  await app.inject({ method: 'GET', url: '/session', headers: { origin: ORIGIN } })
+  await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', origin: ORIGIN } })
   const stats = await redis.client.info('commandstats')
   const calls = [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')
   t.same(calls.map(([, cmd, n]) => `${cmd}=${n}`), [], 'no command but our own INFO')
@@ -148,7 +148,7 @@ t.test('an authenticated read is one Redis command', async (t) => {
   const cookie = sessionCookieOf(await exchange(app, await token())) as string
   await redis.client.config('RESETSTAT')
   for (let i = 0; i < 10; i++) t.equal((await getSession(app, cookie)).statusCode, 200)
-  for (let i = 0; i < 10; i++) t.equal((await app.inject({ method: 'GET', url: '/api/me', headers: { origin: ORIGIN, cookie } })).statusCode, 200)
+  for (let i = 0; i < 10; i++) t.equal((await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })).statusCode, 200)
   const stats = await redis.client.info('commandstats')
   const calls = [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')
   t.same(calls.map(([, cmd, n]) => `${cmd}=${n}`), ['getex=20'])
@@ -204,7 +204,7 @@ t.test('Cache-Control: no-store on every answer that sets, clears or reveals a s
   const cookie = sessionCookieOf(await exchange(app, await token())) as string
   const answers = {
     'GET /session 200': await getSession(app, cookie),
-    'GET /api/me 200': await app.inject({ method: 'GET', url: '/api/me', headers: { origin: ORIGIN, cookie } }),
+    'GET /api/me 200': await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } }),
     'GET /session 401 clearing': await getSession(app, `${COOKIE_NAME}=bogus.sig`),
     'POST /session 403': await app.inject({ method: 'POST', url: '/session', headers: { cookie } }),
     'DELETE /session 204': await app.inject(del(ORIGIN, cookie))

@@ -150,7 +150,7 @@ t.test('single use: a replayed token and a textual variant of it get 409', async
   t.equal(guard.length, 1)
   const ttl = await redis.client.pttl(guard[0] as string)
   t.ok(ttl > 800_000 && ttl <= (900 + 61) * 1000, `the guard lives until the token expires (${ttl} ms)`)
-  const res = await app.inject({ method: 'GET', url: '/session', headers: { cookie } })
+  const res = await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', cookie } })
   t.equal(res.statusCode, 200, 'the session of the first exchange still works')
 })
 

@@ -79,7 +79,7 @@ t.test('Redis stopped: fast 503 with our code; /healthz 200; recovery by itself'
     () => getSession(app, cookie),
     async () => exchange(app, await token({ customerId: 9 })),
     () => app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } }),
-    () => app.inject({ method: 'GET', url: '/api/me', headers: { origin: ORIGIN, cookie } }),
+    () => app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } }),
     () => app.inject({ method: 'GET', url: '/readyz' })
   ]
   for (const [i, call] of calls.entries()) {
@@ -124,7 +124,7 @@ t.test('no token, cookie, session id or secret in any log line', async (t) => {
   await exchange(app, jwt)
   await getSession(app, cookie)
   await getSession(app, `${cookie}x`)
-  await app.inject({ method: 'GET', url: '/session', headers: { cookie, authorization: `Bearer ${jwt}` } })
+  await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', cookie, authorization: `Bearer ${jwt}` } })
   await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
   const text = logs.join('')
   t.ok(logs.length > 5, 'the app logged')

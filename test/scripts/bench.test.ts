@@ -42,7 +42,7 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   t.ok(memory.sampled.session > 0 && memory.sampled.index > 0 && memory.sampled.guard > 0)
   t.equal(await client.keys('bcx:*:g:*').then((k) => k.length), 5, 'the measured guards were removed to count them apart')
 
-  const read = await measureRun(service, client, { path: '/session', headers: { origin: BENCH.origin }, cookies }, brief)
+  const read = await measureRun(service, client, { path: '/session', headers: { origin: BENCH.origin, 'x-csrf': '1' }, cookies }, brief)
   t.equal(read.failures, 0, 'every read answered 200')
   t.ok(read.requests > 0 && read.rps > 0)
   t.ok(read.served >= read.requests, 'the service saw at least the answered requests')
@@ -77,7 +77,7 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   const dir = mkdtempSync(join(tmpdir(), 'bcx-bench-test-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   await service.startProfile()
-  await measureRun(service, client, { path: '/session', headers: { origin: BENCH.origin }, cookies }, brief)
+  await measureRun(service, client, { path: '/session', headers: { origin: BENCH.origin, 'x-csrf': '1' }, cookies }, brief)
   await service.stopProfile(join(dir, 'read.cpuprofile'))
   const profile = summarizeProfile(join(dir, 'read.cpuprofile'), ['load'])
   t.ok(profile.totalMs > 0 && profile.byPlace.length > 0)

@@ -86,7 +86,7 @@ t.test('the demo service exchanges the stand-in\'s tokens for the stand-in\'s or
   const { status, cookie, body } = await exchangeThroughService(d, await signIn(d, 4927))
   t.equal(status, 201)
   t.equal(body.customer?.id, 4927)
-  const me = await fetch(`${d.serviceUrl}/api/me`, { headers: { origin: d.storefrontUrl, cookie: cookie as string } })
+  const me = await fetch(`${d.serviceUrl}/api/me`, { headers: { origin: d.storefrontUrl, 'x-csrf': '1', cookie: cookie as string } })
   t.equal(me.status, 200)
   t.equal((await me.json() as { customer: { id: number } }).customer.id, 4927)
   const other = await fetch(`${d.serviceUrl}/session`, { method: 'POST', headers: { origin: 'http://localhost:1', 'x-csrf': '1', 'content-type': 'text/plain' }, body: 'x.y.z' })

@@ -42,7 +42,7 @@ t.test('no Redis yet: listens, /healthz 200, 503 quickly elsewhere; serves once 
   // A well-signed cookie, so that the read reaches the store.
   const sid = newSessionId({ storeHash: STORE, customerId: 4927, absoluteAt: Date.now() + 3_600_000 })
   const cookie = `${COOKIE_NAME}=${encodeURIComponent(sign(sid, SESSION_SECRET))}`
-  const read = await timed(`${server.url}/session`, { headers: { origin: ORIGIN, cookie } })
+  const read = await timed(`${server.url}/session`, { headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
   t.equal(read.status, 503)
   t.equal(read.body.code, 'BCX_STORE_UNAVAILABLE')
   t.ok(read.ms < 2000, `GET /session answered in ${read.ms} ms`)
@@ -61,7 +61,7 @@ t.test('no Redis yet: listens, /healthz 200, 503 quickly elsewhere; serves once 
   const res = await fetch(`${server.url}/session`, await exchangeInit())
   t.equal(res.status, 201)
   const setCookie = res.headers.getSetCookie().find((c) => c.startsWith(`${COOKIE_NAME}=`)) as string
-  const again = await fetch(`${server.url}/session`, { headers: { origin: ORIGIN, cookie: setCookie.split(';', 1)[0] as string } })
+  const again = await fetch(`${server.url}/session`, { headers: { origin: ORIGIN, 'x-csrf': '1', cookie: setCookie.split(';', 1)[0] as string } })
   t.equal(again.status, 200)
   t.equal((await again.json() as { customer: { id: number } }).customer.id, 4927)
   t.equal(await redis.client.dbsize() > 0, true, 'the session is in the Redis that started late')

@@ -22,7 +22,7 @@ async function setup (t: Tap) {
   const built = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: api.accessToken, BC_API_URL: api.url } })
   const cookie = sessionCookieOf(await exchange(built.app, await token())) as string
   const recent = async (headers: Record<string, string> = {}, url = '/api/orders/recent') =>
-    await built.app.inject({ method: 'GET', url, headers: { origin: ORIGIN, cookie, ...headers } })
+    await built.app.inject({ method: 'GET', url, headers: { 'x-csrf': '1', origin: ORIGIN, cookie, ...headers } })
   return { ...built, api, cookie, recent }
 }
 type Tap = Parameters<typeof startRedis>[0]
@@ -58,7 +58,7 @@ t.test('the customer id comes from the session, never from the browser', async (
 t.test('a customer without orders gets an empty list (BigCommerce answers 204)', async (t) => {
   const { app, api } = await setup(t)
   const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 6000 }))) as string
-  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { origin: ORIGIN, cookie } })
+  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { products: [] })
   t.equal(api.requests.length, 1)
@@ -67,7 +67,7 @@ t.test('a customer without orders gets an empty list (BigCommerce answers 204)',
 t.test('a session of another store than BC_STORE_HASH: 403, BigCommerce not asked', async (t) => {
   const { app, api } = await setup(t)
   const cookie = sessionCookieOf(await exchange(app, await token({ storeHash: 'xyz789' }), { origin: OTHER_ORIGIN })) as string
-  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { origin: OTHER_ORIGIN, cookie } })
+  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: OTHER_ORIGIN, cookie } })
   t.equal(res.statusCode, 403)
   t.equal(res.json().code, 'BCX_STORE_NOT_ALLOWED')
   t.equal(api.requests.length, 0)
@@ -75,7 +75,7 @@ t.test('a session of another store than BC_STORE_HASH: 403, BigCommerce not aske
 
 t.test('/api rules: no session, another allowed origin than the session\'s: 401, BigCommerce not asked', async (t) => {
   const { app, api, cookie, recent } = await setup(t)
-  const none = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { origin: ORIGIN } })
+  const none = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN } })
   t.equal(none.statusCode, 401)
   t.equal(none.json().code, 'BCX_UNAUTHENTICATED')
   const other = await recent({ origin: OTHER_ORIGIN })
@@ -116,7 +116,7 @@ t.test('a BigCommerce API that cannot be reached: 502', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: 'token-x', BC_API_URL: `http://127.0.0.1:${await freePort()}` } })
   const cookie = sessionCookieOf(await exchange(app, await token())) as string
-  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { origin: ORIGIN, cookie } })
+  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(res.statusCode, 502)
   t.equal(res.json().code, 'BCX_BIGCOMMERCE_REFUSED')
 })
@@ -135,7 +135,7 @@ t.test('the route does not exist without BC_STORE_HASH and BC_ACCESS_TOKEN', asy
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const cookie = sessionCookieOf(await exchange(app, await token())) as string
-  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { origin: ORIGIN, cookie } })
+  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'FST_ERR_NOT_FOUND')
 })

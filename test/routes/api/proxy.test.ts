@@ -32,7 +32,7 @@ const verify = (r: Received) => verifyUpstreamRequest(SIGNING_SECRET, { method: 
 
 t.test('an unhandled GET goes upstream with signed identity headers and without the cookie', async (t) => {
   const { app, upstream, cookie } = await setup(t)
-  const res = await app.inject({ method: 'GET', url: '/api/things/list?x=1&y=a+b&z=%2F', headers: { origin: ORIGIN, cookie: `${cookie}; theme=dark` } })
+  const res = await app.inject({ method: 'GET', url: '/api/things/list?x=1&y=a+b&z=%2F', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: `${cookie}; theme=dark` } })
   t.equal(res.statusCode, 200)
   t.equal(res.headers['x-upstream'], 'yes', 'the upstream answer is relayed')
   t.same(res.json(), { upstream: true, method: 'GET', url: '/things/list?x=1&y=a+b&z=%2F', customer: '4927' })
@@ -83,6 +83,7 @@ t.test('identity headers forged by the browser are stripped and replaced', async
     url: '/api/orders',
     headers: {
       origin: ORIGIN,
+      'x-csrf': '1',
       cookie,
       'x-customer-id': '1',
       'x-customer-email': 'admin@example.com',
@@ -108,10 +109,10 @@ t.test('identity headers forged by the browser are stripped and replaced', async
 t.test('/api rules come first: nothing reaches the upstream', async (t) => {
   const { app, upstream, cookie } = await setup(t)
   const cases: Array<[string, InjectOptions, number, string]> = [
-    ['no session', { method: 'GET', url: '/api/things', headers: { origin: ORIGIN } }, 401, 'BCX_UNAUTHENTICATED'],
-    ['a dead cookie', { method: 'GET', url: '/api/things', headers: { origin: ORIGIN, cookie: cookie.slice(0, -3) + 'abc' } }, 401, 'BCX_UNAUTHENTICATED'],
-    ['GET from a foreign origin', { method: 'GET', url: '/api/things', headers: { origin: 'https://evil.example', cookie } }, 401, 'BCX_UNAUTHENTICATED'],
-    ['GET from another allowed origin', { method: 'GET', url: '/api/things', headers: { origin: OTHER_ORIGIN, cookie } }, 401, 'BCX_UNAUTHENTICATED'],
+    ['no session', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN } }, 401, 'BCX_UNAUTHENTICATED'],
+    ['a dead cookie', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: cookie.slice(0, -3) + 'abc' } }, 401, 'BCX_UNAUTHENTICATED'],
+    ['GET from a foreign origin', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: 'https://evil.example', cookie } }, 401, 'BCX_UNAUTHENTICATED'],
+    ['GET from another allowed origin', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: OTHER_ORIGIN, cookie } }, 401, 'BCX_UNAUTHENTICATED'],
     ['POST from another allowed origin', { method: 'POST', url: '/api/things', headers: { origin: OTHER_ORIGIN, 'x-csrf': '1', cookie }, payload: {} }, 403, 'BCX_ORIGIN_REFUSED'],
     ['POST from a foreign origin', { method: 'POST', url: '/api/things', headers: { origin: 'https://evil.example', 'x-csrf': '1', cookie }, payload: {} }, 403, 'BCX_ORIGIN_REFUSED'],
     ['POST without Origin', { method: 'POST', url: '/api/things', headers: { 'x-csrf': '1', cookie }, payload: {} }, 403, 'BCX_ORIGIN_REFUSED'],
@@ -126,20 +127,20 @@ t.test('/api rules come first: nothing reaches the upstream', async (t) => {
   }
   const preflight = await app.inject({ method: 'OPTIONS', url: '/api/things', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } })
   t.equal(preflight.statusCode, 204, 'preflights stay with CORS')
-  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { origin: ORIGIN, cookie } })
+  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(me.statusCode, 200, 'local routes win over the proxy')
   t.equal(upstream.received.length, 0)
 })
 
 t.test('UPSTREAM_URL with a path: /api/x goes to <path>/x; traversal out of it is refused', async (t) => {
   const { app, upstream, cookie } = await setup(t, '/internal')
-  const res = await app.inject({ method: 'GET', url: '/api/x/y?q=1', headers: { origin: ORIGIN, cookie } })
+  const res = await app.inject({ method: 'GET', url: '/api/x/y?q=1', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(res.statusCode, 200)
   const [r] = upstream.received as [Received]
   t.equal(r.url, '/internal/x/y?q=1')
   t.equal(verify(r).ok, true)
   for (const url of ['/api/a/..%2f..%2fsecret', '/api/%2e%2e%2fsecret', '/api/..%5c..%5csecret']) {
-    const escape = await app.inject({ method: 'GET', url, headers: { origin: ORIGIN, cookie } })
+    const escape = await app.inject({ method: 'GET', url, headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
     t.equal(escape.statusCode, 400, url)
     t.equal(escape.json().code, 'BCX_BAD_REQUEST', url)
   }
@@ -148,7 +149,7 @@ t.test('UPSTREAM_URL with a path: /api/x goes to <path>/x; traversal out of it i
 
 t.test('upstream answers are relayed; an upstream that does not answer is a 502 with our code', async (t) => {
   const { app, cookie } = await setup(t)
-  const teapot = await app.inject({ method: 'GET', url: '/api/teapot', headers: { origin: ORIGIN, cookie } })
+  const teapot = await app.inject({ method: 'GET', url: '/api/teapot', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(teapot.statusCode, 418)
   t.equal(teapot.headers['x-upstream'], 'yes', 'the upstream answered')
   t.equal(teapot.headers['cache-control'], 'no-store', 'an answer that reveals the session is never cacheable, whatever the upstream said')
@@ -156,7 +157,7 @@ t.test('upstream answers are relayed; an upstream that does not answer is a 502 
   const redis = await startRedis(t)
   const down = await build(t, { redis, env: { UPSTREAM_URL: `http://127.0.0.1:${await freePort()}`, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET } })
   const downCookie = sessionCookieOf(await exchange(down.app, await token())) as string
-  const res = await down.app.inject({ method: 'GET', url: '/api/things', headers: { origin: ORIGIN, cookie: downCookie } })
+  const res = await down.app.inject({ method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: downCookie } })
   t.equal(res.statusCode, 502)
   t.equal(res.json().code, 'BCX_UPSTREAM_UNAVAILABLE')
 })
@@ -165,14 +166,14 @@ t.test('without UPSTREAM_URL there is no proxy', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const cookie = sessionCookieOf(await exchange(app, await token())) as string
-  const res = await app.inject({ method: 'GET', url: '/api/things', headers: { origin: ORIGIN, cookie } })
+  const res = await app.inject({ method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'FST_ERR_NOT_FOUND')
   t.equal(res.headers['cache-control'], 'no-store')
   const write = await app.inject({ method: 'POST', url: '/api/things', headers: { cookie } })
   t.equal(write.statusCode, 403, 'an unknown /api path still gets the cross-site rules first')
   t.equal(write.json().code, 'BCX_ORIGIN_REFUSED')
-  const anonymous = await app.inject({ method: 'GET', url: '/api/things', headers: { origin: ORIGIN } })
+  const anonymous = await app.inject({ method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN } })
   t.equal(anonymous.statusCode, 401, 'and the session check')
   t.equal(anonymous.json().code, 'BCX_UNAUTHENTICATED')
 })
