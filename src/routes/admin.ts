@@ -36,11 +36,12 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async functio
     const { store_hash: storeHash, customer_id: customerIdText } = request.query
     const customerId = customerIdText === undefined ? undefined : Number(customerIdText)
     if (customerId !== undefined && !Number.isSafeInteger(customerId)) throw new BCX_BAD_REQUEST('customer_id is too large')
-    // The cutoff of an admin revocation is now: every token issued up to this second is refused.
+    // Every token issued up to this second is refused from now on, and every live session ends, whatever
+    // its token's iat: one may be up to JWT_CLOCK_TOLERANCE ahead of this clock, past the cutoff.
     const cutoff = Math.floor(Date.now() / 1000)
     const revoked = customerId === undefined
-      ? await fastify.sessionStore.revokeStore(storeHash, cutoff)
-      : await fastify.sessionStore.revokeCustomer(storeHash, customerId, cutoff)
+      ? await fastify.sessionStore.revokeStore(storeHash, cutoff, 'all')
+      : await fastify.sessionStore.revokeCustomer(storeHash, customerId, cutoff, 'all')
     request.log.info({ storeHash, customerId, revoked }, 'sessions revoked by an admin')
     return { revoked }
   })

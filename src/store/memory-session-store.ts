@@ -1,8 +1,11 @@
 // The in-process store for development without Redis: same rules, one process, nothing kept.
 import { keys, originTag, parseSessionId, sessionMember } from './keys.js'
-import type { SessionStore, StoredSession } from './session-store.js'
+import type { RevokedSessions, SessionStore, StoredSession } from './session-store.js'
 
 interface Entry<T> { value: T, expiresAt: number }
+
+/** A customer's index entry, as Redis keeps it: the creation time orders the cap, the token's iat serves revocations. */
+interface Indexed { createdAt: number, iat: number }
 
 class TtlMap<T> {
   private readonly map = new Map<string, Entry<T>>()
@@ -25,8 +28,8 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
   const sessions = new TtlMap<StoredSession>()
   const guards = new TtlMap<true>()
   const cutoffs = new TtlMap<number>()
-  /** index key -> member -> iat */
-  const indexes = new Map<string, Map<string, number>>()
+  /** index key -> member -> its creation time and token iat */
+  const indexes = new Map<string, Map<string, Indexed>>()
   let exchanges = 0
   const cutoffTtl = (cutoff: number): number => (cutoff + tokenLifetimeSeconds) * 1000 - Date.now()
 
@@ -34,11 +37,11 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
     if (cutoffTtl(cutoff) > 0 && (cutoffs.get(key) ?? -Infinity) < cutoff) cutoffs.set(key, cutoff, cutoffTtl(cutoff))
   }
 
-  function revokeIndex (storeHash: string, customerId: number, cutoff: number): number {
+  function revokeIndex (storeHash: string, customerId: number, cutoff: number, ended: RevokedSessions): number {
     const index = indexes.get(keys.index(storeHash, customerId))
     let n = 0
-    for (const [member, iat] of index ?? []) {
-      if (iat > cutoff) continue
+    for (const [member, { iat }] of index ?? []) {
+      if (ended === 'issued' && iat > cutoff) continue
       if (sessions.delete(keys.sessionPrefix(storeHash, customerId) + member)) n++
       index?.delete(member)
     }
@@ -58,19 +61,22 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
       guards.set(guard, true, guardTtlMs)
       const prefix = keys.sessionPrefix(storeHash, id)
       const indexKey = keys.index(storeHash, id)
-      const index = indexes.get(indexKey) ?? new Map<string, number>()
+      const index = indexes.get(indexKey) ?? new Map<string, Indexed>()
       indexes.set(indexKey, index)
       for (const member of index.keys()) if (sessions.get(prefix + member) === undefined) index.delete(member)
-      const oldestFirst = [...index].sort((a, b) => a[1] - b[1]).map(([m]) => m)
+      const oldestFirst = [...index].sort((a, b) => a[1].createdAt - b[1].createdAt).map(([m]) => m)
+      let newest = 0
+      for (const { createdAt } of index.values()) newest = Math.max(newest, createdAt)
       while (index.size >= maxPerCustomer) {
         const oldest = oldestFirst.shift() as string
         index.delete(oldest)
         sessions.delete(prefix + oldest)
       }
-      // What Redis would keep: the origin as its tag, the iat in the index only.
+      // What Redis would keep: the origin as its tag; the creation time (strictly after the newest, as
+      // the script makes it) and the iat beside the member.
       const stored: StoredSession = { customer: record.customer, storeHash, originTag: originTag(record.origin), absoluteAt: record.absoluteAt }
       sessions.set(keys.session({ storeHash, customerId: id, absoluteAt: record.absoluteAt }, sid), stored, Math.min(idleMs, record.absoluteAt - Date.now()))
-      index.set(sessionMember(sid), record.iat)
+      index.set(sessionMember(sid), { createdAt: Math.max(Date.now(), newest + 1), iat: record.iat })
       return 'created'
     },
 
@@ -97,17 +103,17 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
       return 'destroyed'
     },
 
-    async revokeCustomer (storeHash, customerId, cutoff) {
+    async revokeCustomer (storeHash, customerId, cutoff, ended = 'issued') {
       raiseCutoff(keys.customerCutoff(storeHash, customerId), cutoff)
-      return revokeIndex(storeHash, customerId, cutoff)
+      return revokeIndex(storeHash, customerId, cutoff, ended)
     },
 
-    async revokeStore (storeHash, cutoff) {
+    async revokeStore (storeHash, cutoff, ended = 'issued') {
       raiseCutoff(keys.storeCutoff(storeHash), cutoff)
       let n = 0
       for (const indexKey of indexes.keys()) {
         const owner = keys.parseIndexKey(indexKey)
-        if (owner?.storeHash === storeHash) n += revokeIndex(owner.storeHash, owner.customerId, cutoff)
+        if (owner?.storeHash === storeHash) n += revokeIndex(owner.storeHash, owner.customerId, cutoff, ended)
       }
       return n
     },

@@ -4,7 +4,7 @@ import { BCX_STORE_UNAVAILABLE } from '../errors.js'
 import { keys, originTag, parseSessionId, sessionMember } from './keys.js'
 import { DESTROY, EXCHANGE, RAISE_CUTOFF, REVOKE } from './lua.js'
 import { decodeRecord, encodeRecord } from './record-codec.js'
-import type { DestroyOutcome, ExchangeOutcome, SessionStore } from './session-store.js'
+import type { DestroyOutcome, ExchangeOutcome, RevokedSessions, SessionStore } from './session-store.js'
 
 export type RedisClient = Redis | Cluster
 
@@ -43,14 +43,14 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
   const clustered = (redis as { isCluster?: boolean }).isCluster === true
   const cutoffTtlMs = (cutoff: number): number => Math.max(0, (cutoff + opts.tokenLifetimeSeconds) * 1000 - Date.now())
 
-  async function revokeIndex (storeHash: string, customerId: number, cutoff: number, keepCutoff: boolean): Promise<number> {
+  async function revokeIndex (storeHash: string, customerId: number, cutoff: number, sessions: RevokedSessions, keepCutoff: boolean): Promise<number> {
     const index = keys.index(storeHash, customerId)
     const ttl = keepCutoff ? cutoffTtlMs(cutoff) : 0
     return await defined.bcxRevoke(index, keepCutoff ? keys.customerCutoff(storeHash, customerId) : index,
-      cutoff, ttl, keys.sessionPrefix(storeHash, customerId))
+      cutoff, ttl, keys.sessionPrefix(storeHash, customerId), sessions)
   }
 
-  async function scanStoreIndexes (storeHash: string, cutoff: number): Promise<number> {
+  async function scanStoreIndexes (storeHash: string, cutoff: number, sessions: RevokedSessions): Promise<number> {
     const nodes: Redis[] = clustered ? (redis as Cluster).nodes('master') : [redis as Redis]
     let revoked = 0
     for (const node of nodes) {
@@ -60,7 +60,7 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
         cursor = next
         for (const key of found) {
           const owner = keys.parseIndexKey(key)
-          if (owner !== null) revoked += await revokeIndex(owner.storeHash, owner.customerId, cutoff, false)
+          if (owner !== null) revoked += await revokeIndex(owner.storeHash, owner.customerId, cutoff, sessions, false)
         }
       } while (cursor !== '0')
     }
@@ -114,12 +114,12 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
       return outcomes[String(result)] ?? 'missing'
     },
 
-    revokeCustomer: async (storeHash, customerId, cutoff) => guarded(() => revokeIndex(storeHash, customerId, cutoff, true)),
+    revokeCustomer: async (storeHash, customerId, cutoff, sessions = 'issued') => guarded(() => revokeIndex(storeHash, customerId, cutoff, sessions, true)),
 
-    revokeStore: async (storeHash, cutoff) => guarded(async () => {
+    revokeStore: async (storeHash, cutoff, sessions = 'issued') => guarded(async () => {
       const ttl = cutoffTtlMs(cutoff)
       if (ttl > 0) await defined.bcxRaiseCutoff(keys.storeCutoff(storeHash), cutoff, ttl)
-      return await scanStoreIndexes(storeHash, cutoff)
+      return await scanStoreIndexes(storeHash, cutoff, sessions)
     }),
 
     ping: async () => { await guarded(() => redis.ping()) },

@@ -15,7 +15,7 @@ export interface SessionRecord {
 
 /**
  * What a read gives back. Redis keeps only what the signed session id does not carry: the customer's
- * email and group, and a hash of the origin (`originTag` in keys.ts); the iat stays in the index.
+ * email and group, a hash of the origin (`originTag` in keys.ts) and the token's iat (for revocations).
  */
 export interface StoredSession {
   customer: SessionCustomer
@@ -39,18 +39,32 @@ export interface ExchangeInput {
 export type ExchangeOutcome = 'created' | 'replayed' | 'revoked'
 export type DestroyOutcome = 'destroyed' | 'missing' | 'foreign'
 
+/**
+ * Which sessions a revocation ends. `'issued'`: those whose token was issued at or before the cutoff
+ * (BigCommerce's created_at: a token issued after the event stays good). `'all'`: every live one, whatever
+ * its token's iat (an admin's revocation: a token may carry an iat up to JWT_CLOCK_TOLERANCE ahead, so a
+ * cutoff of "now" alone would spare its session).
+ */
+export type RevokedSessions = 'issued' | 'all'
+
 export interface SessionStore {
   readonly kind: 'redis' | 'memory'
-  /** Revocation check, single-use guard, per-customer cap and the new session, atomically per customer. */
+  /**
+   * Revocation check, single-use guard, per-customer cap and the new session, atomically per customer.
+   * The cap ends the session created longest ago (exchange order), whatever its token's iat.
+   */
   exchange (input: ExchangeInput): Promise<ExchangeOutcome>
   /** Reads a live session and slides its idle deadline, in one step; null when there is none. */
   read (sid: string, idleMs: number): Promise<{ record: StoredSession, expiresAt: number } | null>
   /** Ends a session; with `origin`, only when the session belongs to that origin. */
   destroy (sid: string, origin?: string): Promise<DestroyOutcome>
-  /** Ends the customer's sessions from tokens issued at or before `cutoff` (s) and refuses such tokens from now on. */
-  revokeCustomer (storeHash: string, customerId: number, cutoff: number): Promise<number>
+  /**
+   * Refuses the customer's tokens issued at or before `cutoff` (s) from now on, and ends their sessions:
+   * those from such tokens (`'issued'`, the default) or every live one (`'all'`). Returns how many ended.
+   */
+  revokeCustomer (storeHash: string, customerId: number, cutoff: number, sessions?: RevokedSessions): Promise<number>
   /** The same for a whole store. */
-  revokeStore (storeHash: string, cutoff: number): Promise<number>
+  revokeStore (storeHash: string, cutoff: number, sessions?: RevokedSessions): Promise<number>
   ping (): Promise<void>
   close (): Promise<void>
 }

@@ -1,4 +1,5 @@
-// SESSION_MAX_PER_CUSTOMER: a customer keeps at most N live sessions; the oldest (earliest token) ends first.
+// SESSION_MAX_PER_CUSTOMER: a customer keeps at most N live sessions; the one created longest ago (by
+// exchange, not by its token's iat) ends first.
 import t from 'tap'
 import { build, exchange, getSession, sessionCookieOf, sessionKeyCount, startRedis, token } from '../helper.js'
 
@@ -49,3 +50,26 @@ t.test('a session that expired is swept from the index, not counted', async (t) 
   t.same(await Promise.all([a, b, c].map(async (x) => (await getSession(app, x)).statusCode)), [401, 200, 200], 'b was not ended for a dead entry')
   t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 2)
 })
+
+for (const kind of ['redis', 'memory'] as const) {
+  t.test(`${kind}: with tokens of decreasing iat, the 11th exchange ends the 1st session (cap 10), not the latest token's`, async (t) => {
+    const redis = kind === 'redis' ? await startRedis(t) : 'memory'
+    const { app, config } = await build(t, { redis })
+    t.equal(config.maxSessionsPerCustomer, 10, 'the default cap')
+    const start = now()
+    const cookies: string[] = []
+    // Each token was fetched earlier than the one before (a tab left open), yet exchanged later.
+    for (let i = 0; i < 11; i++) {
+      const res = await exchange(app, await token({ iat: start - i * 30 }))
+      t.equal(res.statusCode, 201, `exchange ${i + 1}`)
+      cookies.push(sessionCookieOf(res) as string)
+    }
+    const reads = await Promise.all(cookies.map(async (c) => await getSession(app, c)))
+    t.same(reads.map((r) => r.statusCode), [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200], 'the first session created is the one gone')
+    t.equal(reads[0]?.json().code, 'BCX_UNAUTHENTICATED')
+    if (redis !== 'memory') {
+      t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 10, 'the index holds the ten live ones')
+      t.equal(await sessionKeyCount(redis), 10)
+    }
+  })
+}

@@ -1,7 +1,9 @@
-// DELETE /admin/sessions with ADMIN_TOKEN against a real Redis: revocation works, and every bad token or
-// query is refused with nothing revoked.
+// DELETE /admin/sessions with ADMIN_TOKEN against a real Redis: revocation ends every live session of
+// the customer or store, a token's iat ahead of the clock included, and every bad token or query is
+// refused with nothing revoked.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, sessionKeyCount, startRedis, token, OTHER_ORIGIN } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, sessionKeyCount, startRedis, token, CLIENT_SECRET, OTHER_ORIGIN } from '../helper.js'
+import { customerEvent, signedDelivery } from '../support/webhook-delivery.js'
 
 const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'
 const now = (): number => Math.floor(Date.now() / 1000)
@@ -39,8 +41,9 @@ t.test('revoking a customer ends their sessions and refuses their older tokens',
   const fresh = await exchange(app, await token({ customerId: 1, iat: now() + 2 }))
   t.equal(fresh.statusCode, 201, 'a token issued after the revocation opens a session')
   const again = await revoke('?store_hash=abc123&customer_id=1')
-  t.same(again.json(), { revoked: 0 }, 'a repeated revocation spares the session of a token issued after its cutoff')
-  t.equal(await sessionKeyCount(redis), 3)
+  t.same(again.json(), { revoked: 1 }, 'a repeated revocation ends the session opened since, whatever its token\'s iat')
+  t.equal((await getSession(app, sessionCookieOf(fresh))).statusCode, 401)
+  t.equal(await sessionKeyCount(redis), 2)
 })
 
 t.test('revoking a store ends every session of that store only', async (t) => {
@@ -55,6 +58,50 @@ t.test('revoking a store ends every session of that store only', async (t) => {
   t.equal(refused.json().code, 'BCX_TOKEN_REVOKED', 'the store cutoff covers customers without a session')
   t.same((await revoke('?store_hash=unknown1')).json(), { revoked: 0 })
 })
+
+// A token may carry an iat up to JWT_CLOCK_TOLERANCE (60 s here) ahead of the service's clock: its
+// session must end with an admin revocation all the same, though BigCommerce's created_at spares it.
+for (const kind of ['redis', 'memory'] as const) {
+  for (const scope of ['customer', 'store'] as const) {
+    t.test(`${kind}: an admin revocation of the ${scope} ends a session whose token iat is ahead; a webhook of created_at now does not`, async (t) => {
+      const redis = kind === 'redis' ? await startRedis(t) : 'memory'
+      const { app } = await build(t, { redis, env: { ADMIN_TOKEN } })
+      const ahead = sessionCookieOf(await exchange(app, await token({ customerId: 1, iat: now() + 30 }))) as string
+      const other = sessionCookieOf(await exchange(app, await token({ customerId: 2, iat: now() + 30 }))) as string
+      const otherStore = sessionCookieOf(await exchange(app, await token({ customerId: 1, storeHash: 'xyz789', iat: now() + 30 }), { origin: OTHER_ORIGIN })) as string
+      t.ok(ahead && other && otherStore, 'three sessions from tokens issued 30 s ahead')
+      const status = async (cookie: string, origin?: string): Promise<number> => (await getSession(app, cookie, origin)).statusCode
+
+      // BigCommerce's semantics: a token issued after the event's created_at is not the event's concern.
+      const payload = scope === 'customer'
+        ? customerEvent('store/customer/updated', 'abc123', 1, now())
+        : { scope: 'store/app/uninstalled', store_id: '1025646', data: { type: 'store', id: 1025646 }, hash: 'x', created_at: now(), producer: 'stores/abc123' }
+      const delivery = signedDelivery(payload, CLIENT_SECRET)
+      const hook = await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers: delivery.headers, payload: delivery.body })
+      t.equal(hook.statusCode, 200)
+      t.same(hook.json(), { status: 'revoked', revoked: 0 }, 'created_at semantics: the session of a later token stays')
+      t.equal(await status(ahead), 200)
+
+      const before = now()
+      const query = scope === 'customer' ? '?store_hash=abc123&customer_id=1' : '?store_hash=abc123'
+      const res = await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+      t.equal(res.statusCode, 200)
+      t.same(res.json(), { revoked: scope === 'customer' ? 1 : 2 }, 'every live session counted, whatever its token\'s iat')
+      const gone = await getSession(app, ahead)
+      t.equal(gone.statusCode, 401, 'the session of a token issued ahead of the cutoff ended')
+      t.equal(gone.json().code, 'BCX_UNAUTHENTICATED')
+      t.equal(await status(other), scope === 'customer' ? 200 : 401, scope === 'customer' ? 'another customer keeps theirs' : 'the store\'s other customer too')
+      t.equal(await status(otherStore, OTHER_ORIGIN), 200, 'another store is untouched')
+
+      const keysBefore = redis === 'memory' ? 0 : await sessionKeyCount(redis)
+      const refused = await exchange(app, await token({ customerId: 1, iat: before }))
+      t.equal(refused.statusCode, 401)
+      t.equal(refused.json().code, 'BCX_TOKEN_REVOKED', 'a token issued at or before the cutoff second is refused')
+      t.equal(refused.headers['set-cookie'], undefined, 'no cookie for a refused exchange')
+      if (redis !== 'memory') t.equal(await sessionKeyCount(redis), keysBefore, 'and no session written')
+    })
+  }
+}
 
 t.test('wrong, missing, shorter, longer and almost-right tokens: 401, nothing revoked', async (t) => {
   const { revoke, alive, cookies, redis } = await setup(t)

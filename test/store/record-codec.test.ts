@@ -1,6 +1,6 @@
 import t from 'tap'
 import { newSessionId, originTag, parseSessionId, type SessionIdParts } from '../../src/store/keys.js'
-import { decodeRecord, encodeRecord } from '../../src/store/record-codec.js'
+import { decodeRecord, encodeRecord, IAT_DIGITS } from '../../src/store/record-codec.js'
 import type { SessionCustomer } from '../../src/store/session-store.js'
 
 const parts = parseSessionId(newSessionId({ storeHash: 'abc123', customerId: 4927, absoluteAt: 1_800_000_000_000 })) as SessionIdParts
@@ -10,10 +10,27 @@ const roundTrip = (customer: SessionCustomer, origin = ORIGIN): ReturnType<typeo
 
 t.test('the store, customer id and deadline come from the id; the value keeps the rest', async (t) => {
   const text = encodeRecord({ customer: { id: 4927, email: 'customer4927@example.com', group_id: '0' }, storeHash: 'abc123', origin: ORIGIN, iat: 1_700_000_000, absoluteAt: parts.absoluteAt })
-  t.equal(text, `${originTag(ORIGIN)}s1:0customer4927@example.com`)
-  t.ok(Buffer.byteLength(text) <= 44, 'a usual session fits an embedded Redis string')
-  t.notOk(text.includes('abc123') || text.includes('4927.') || text.includes('1700000000'), 'nothing the id or the index already carries')
+  t.equal(text, `${originTag(ORIGIN)}S0s44we81:0customer4927@example.com`, 'origin tag, kind, iat in 7 base36 digits, group, email')
+  t.equal(parseInt(text.slice(12, 12 + IAT_DIGITS), 36), 1_700_000_000)
+  t.ok(Buffer.byteLength(text) <= 48, 'a usual session stays small')
+  t.notOk(text.includes('abc123') || text.includes('4927.'), 'nothing the id already carries')
   t.same(decodeRecord(text, parts), { customer: { id: 4927, email: 'customer4927@example.com', group_id: '0' }, storeHash: 'abc123', originTag: originTag(ORIGIN), absoluteAt: parts.absoluteAt })
+})
+
+t.test('the iat is kept rounded up, so a whole-second cutoff compares alike', async (t) => {
+  const iatOf = (iat: number): number =>
+    parseInt(encodeRecord({ customer: { id: 1, email: 'a@b', group_id: null }, storeHash: 'abc123', origin: ORIGIN, iat, absoluteAt: parts.absoluteAt }).slice(12, 12 + IAT_DIGITS), 36)
+  t.equal(iatOf(1_700_000_000), 1_700_000_000)
+  t.equal(iatOf(1_700_000_000.2), 1_700_000_001, 'iat 1700000000.2 is after a cutoff of 1700000000')
+  t.equal(iatOf(36 ** 7 - 1), 36 ** 7 - 1, 'seven digits hold the largest')
+})
+
+t.test('a value written before the iat was kept (lower-case kind, no iat) still reads', async (t) => {
+  const tag = originTag(ORIGIN)
+  const at = (text: string) => decodeRecord(text, parts)?.customer
+  t.same(at(`${tag}s1:0customer4927@example.com`), { id: 4927, email: 'customer4927@example.com', group_id: '0' })
+  t.same(at(`${tag}na@b`), { id: 4927, email: 'a@b', group_id: null })
+  t.same(at(`${tag}j[null,"a@b"]`), { id: 4927, email: 'a@b', group_id: null })
 })
 
 t.test('any email and group survive, delimiters and digits included', async (t) => {
@@ -37,7 +54,8 @@ t.test('the origin is kept as its tag, the same for the same origin only', async
 t.test('anything this service did not write decodes to null', async (t) => {
   const tag = originTag(ORIGIN)
   for (const text of ['', '{}', '{"c":4927,"e":"a@b"}', tag, `${tag}x`, `${tag}s`, `${tag}s5:ab`, `${tag}s01:ab`, `${tag}s-1:ab`, `${tag}sx:ab`,
-    `${tag}j`, `${tag}j{}`, `${tag}j["a"]`, `${tag}j[1,"a"]`, `${tag}j[null,2]`, 'short!!!!!!n', `${'*'.repeat(11)}na@b`]) {
+    `${tag}j`, `${tag}j{}`, `${tag}j["a"]`, `${tag}j[1,"a"]`, `${tag}j[null,2]`, 'short!!!!!!n', `${'*'.repeat(11)}na@b`,
+    `${tag}N`, `${tag}N0s44we`, `${tag}N0s44wE8a@b`, `${tag}N-s44we8a@b`, `${tag}S0s44we8`, `${tag}S0s44we8x:ab`, `${tag}J0s44we8{}`, `${tag}X0s44we8a@b`]) {
     t.equal(decodeRecord(text, parts), null, JSON.stringify(text))
   }
 })

@@ -1,10 +1,11 @@
 // Revocation in both stores: per-customer index inside the hash tag, store-wide by SCAN plus a store
-// cutoff, cutoffs compared as `iat <= cutoff`, retries harmless.
+// cutoff, cutoffs compared as `iat <= cutoff`, retries harmless; 'all' ends every live session whatever
+// its iat. The per-customer cap ends the session created longest ago, whatever its token's iat.
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { createRedisSessionStore } from '../../src/store/redis-session-store.js'
 import { createMemorySessionStore } from '../../src/store/memory-session-store.js'
-import { keys, newSessionId, sessionMember } from '../../src/store/keys.js'
+import { keys, newSessionId, originTag, sessionMember } from '../../src/store/keys.js'
 import type { SessionStore } from '../../src/store/session-store.js'
 import { startRedis } from '../helper.js'
 
@@ -14,7 +15,7 @@ const now = (): number => Math.floor(Date.now() / 1000)
 let fingerprints = 0
 
 /** Creates a session as the exchange does; returns its id, or the refusal. */
-async function open (store: SessionStore, storeHash: string, customerId: number, iat: number): Promise<string> {
+async function open (store: SessionStore, storeHash: string, customerId: number, iat: number, maxPerCustomer = 10): Promise<string> {
   const absoluteAt = Math.floor(Date.now() / 1000 + 3600) * 1000
   const sid = newSessionId({ storeHash, customerId, absoluteAt })
   const outcome = await store.exchange({
@@ -23,7 +24,7 @@ async function open (store: SessionStore, storeHash: string, customerId: number,
     fingerprint: `fp${++fingerprints}`,
     guardTtlMs: 60_000,
     idleMs: IDLE_MS,
-    maxPerCustomer: 10
+    maxPerCustomer
   })
   return outcome === 'created' ? sid : outcome
 }
@@ -90,6 +91,45 @@ for (const [kind, make] of stores) {
     t.equal(await store.revokeStore('abc123', cutoff), 0, 'a retry changes nothing')
   })
 
+  t.test(`${kind}: 'all' ends every live session, a token's iat ahead of the cutoff included; 'issued' spares it`, async (t) => {
+    const store = await make(t)
+    const cutoff = now()
+    const ahead = await open(store, 'abc123', 7, cutoff + 30)
+    const past = await open(store, 'abc123', 7, cutoff - 30)
+    const aheadOther = await open(store, 'abc123', 8, cutoff + 30)
+    const otherStore = await open(store, 'xyz789', 7, cutoff + 30)
+
+    t.equal(await store.revokeCustomer('abc123', 7, cutoff, 'issued'), 1, 'created_at semantics: only the token issued by the cutoff')
+    t.ok(await live(store, ahead), 'the session of a token issued after created_at stays')
+    t.notOk(await live(store, past))
+
+    t.equal(await store.revokeCustomer('abc123', 7, cutoff, 'all'), 1)
+    t.notOk(await live(store, ahead), 'an admin revocation ends it')
+    t.ok(await live(store, aheadOther), 'another customer is untouched')
+    t.equal(await open(store, 'abc123', 7, cutoff), 'revoked', 'a token issued at the cutoff is still refused')
+    t.match(await open(store, 'abc123', 7, cutoff + 31), /^abc123\.7\./, 'a token issued after the cutoff opens a session')
+
+    t.equal(await store.revokeStore('abc123', cutoff, 'issued'), 0, 'created_at semantics spare both')
+    t.equal(await store.revokeStore('abc123', cutoff, 'all'), 2, 'every live session of the store: customer 8 and the new one of 7')
+    t.notOk(await live(store, aheadOther))
+    t.ok(await live(store, otherStore), 'another store is untouched')
+    t.equal(await open(store, 'abc123', 500, cutoff - 1), 'revoked')
+    t.equal(await store.revokeStore('abc123', cutoff, 'all'), 0, 'nothing left to end')
+  })
+
+  t.test(`${kind}: the cap ends the session created longest ago, whatever its token's iat`, async (t) => {
+    const store = await make(t)
+    const start = now()
+    const sids: string[] = []
+    // Decreasing iat: each token was fetched earlier than the one before, yet exchanged later.
+    for (let i = 0; i < 4; i++) sids.push(await open(store, 'abc123', 7, start - i * 60, 3))
+    t.same(await Promise.all(sids.map(async (sid) => await live(store, sid))), [false, true, true, true], 'the first one created is the one gone')
+    sids.push(await open(store, 'abc123', 7, start + 30, 3))
+    t.same(await Promise.all(sids.map(async (sid) => await live(store, sid))), [false, false, true, true, true])
+    t.equal(await store.revokeCustomer('abc123', 7, start - 150, 'issued'), 1, 'revocation by created_at still compares the token iat')
+    t.same(await Promise.all(sids.map(async (sid) => await live(store, sid))), [false, false, true, false, true], 'the token of iat start - 180 was the only one at or before the cutoff')
+  })
+
   t.test(`${kind}: a cutoff too old to matter ends sessions but keeps no cutoff`, async (t) => {
     const store = await make(t)
     const ancient = now() - 2 * LIFETIME
@@ -141,4 +181,55 @@ t.test('redis: store-wide revocation walks many customers through SCAN', async (
   t.equal(await store.revokeStore('big1', cutoff), total)
   t.equal((await client.keys('bcx:{big1:*}:s:*')).length, 0)
   t.equal((await client.keys('bcx:{other:*}:s:*')).length, 1)
+})
+
+t.test('redis: the index is scored by creation time (ms, strictly increasing); the value keeps the token iat', async (t) => {
+  const { store, client } = await redisStore(t)
+  const before = Date.now()
+  const iats = [now() + 30, now() - 300, now() - 600]
+  const sids: string[] = []
+  for (const iat of iats) sids.push(await open(store, 'abc123', 7, iat))
+  const after = Date.now()
+  const entries = await client.zrange(keys.index('abc123', 7), 0, -1, 'WITHSCORES')
+  const members = entries.filter((_, i) => i % 2 === 0)
+  const scores = entries.filter((_, i) => i % 2 === 1).map(Number)
+  t.same(members, sids.map(sessionMember), 'index order is exchange order, not iat order')
+  // The script uses the Redis node's clock: same machine here, so within the test's window (2 s slack).
+  t.ok(scores.every((s) => s >= before - 2000 && s <= after + 2000), `creation times in ms: ${scores.join(', ')}`)
+  t.ok(scores.every((s, i) => i === 0 || s > (scores[i - 1] as number)), 'strictly increasing')
+  for (const [i, sid] of sids.entries()) {
+    const value = await client.get(`${keys.sessionPrefix('abc123', 7)}${sessionMember(sid)}`) as string
+    t.equal(parseInt(value.slice(12, 19), 36), iats[i], 'the value carries the token iat')
+  }
+})
+
+t.test('redis: sessions written before the iat moved to the value (index scored by iat) still revoke by iat and cap first', async (t) => {
+  const { store, client } = await redisStore(t)
+  const cutoff = now()
+  const index = keys.index('abc123', 7)
+  /** A session as the previous layout wrote it: lower-case kind, no iat in the value, the iat as its score. */
+  async function legacy (iat: number): Promise<string> {
+    const absoluteAt = Math.floor(Date.now() / 1000 + 3600) * 1000
+    const sid = newSessionId({ storeHash: 'abc123', customerId: 7, absoluteAt })
+    await client.set(keys.session({ storeHash: 'abc123', customerId: 7, absoluteAt }, sid), `${originTag('https://a.example')}na@b`, 'PX', 3600_000)
+    await client.zadd(index, iat, sessionMember(sid))
+    return sid
+  }
+  const oldEarly = await legacy(cutoff - 60)
+  const oldLate = await legacy(cutoff + 20)
+  t.same((await store.read(oldEarly, IDLE_MS))?.record.customer, { id: 7, email: 'a@b', group_id: null }, 'an old value still reads')
+  const fresh = await open(store, 'abc123', 7, cutoff - 120)
+
+  t.equal(await store.revokeCustomer('abc123', 7, cutoff, 'issued'), 2, 'the old one issued before the cutoff, by its score; the new one by its value')
+  t.notOk(await live(store, oldEarly))
+  t.notOk(await live(store, fresh))
+  t.ok(await live(store, oldLate), 'an old session from a later token stays')
+
+  // At the cap, the old entry (scored in seconds) sorts before every new one (milliseconds): it was created first.
+  const a = await open(store, 'abc123', 7, cutoff + 1, 2)
+  t.ok(await live(store, oldLate), 'below the cap nothing ends')
+  const b = await open(store, 'abc123', 7, cutoff + 1, 2)
+  t.notOk(await live(store, oldLate), 'the old session went first')
+  t.ok(await live(store, a))
+  t.ok(await live(store, b))
 })
