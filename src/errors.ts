@@ -2,7 +2,7 @@
 import createError from '@fastify/error'
 
 export const BCX_BAD_REQUEST = createError('BCX_BAD_REQUEST', 'Bad request: %s', 400)
-export const BCX_TOKEN_INVALID = createError('BCX_TOKEN_INVALID', 'The token is not a valid HS256 JWS: %s', 401)
+export const BCX_TOKEN_INVALID = createError('BCX_TOKEN_INVALID', 'The token is not a valid HS512 or HS256 JWS: %s', 401)
 export const BCX_TOKEN_EXPIRED = createError('BCX_TOKEN_EXPIRED', 'The token has expired: %s', 401)
 export const BCX_TOKEN_CLAIMS = createError('BCX_TOKEN_CLAIMS', 'The token has a missing or wrong claim: %s', 401)
 export const BCX_TOKEN_REVOKED = createError('BCX_TOKEN_REVOKED', 'The token was issued before a revocation of its customer or store', 401)
@@ -18,6 +18,8 @@ export const BCX_BIGCOMMERCE_REFUSED = createError('BCX_BIGCOMMERCE_REFUSED', 'B
 export const BCX_BIGCOMMERCE_THROTTLED = createError('BCX_BIGCOMMERCE_THROTTLED', 'BigCommerce is throttling requests', 503)
 export const BCX_BIGCOMMERCE_TIMEOUT = createError('BCX_BIGCOMMERCE_TIMEOUT', 'BigCommerce did not answer in time', 504)
 export const BCX_UPSTREAM_UNAVAILABLE = createError('BCX_UPSTREAM_UNAVAILABLE', 'The upstream service did not answer', 502)
+export const BCX_UPSTREAM_TIMEOUT = createError('BCX_UPSTREAM_TIMEOUT', 'The upstream service did not answer in time', 504)
+export const BCX_INTERNAL = createError('BCX_INTERNAL', 'Internal server error', 500)
 
 /** Every code with its status, for the README table and the OpenAPI document. */
 export const ERROR_CODES = {
@@ -37,7 +39,9 @@ export const ERROR_CODES = {
   BCX_BIGCOMMERCE_REFUSED: 502,
   BCX_BIGCOMMERCE_THROTTLED: 503,
   BCX_BIGCOMMERCE_TIMEOUT: 504,
-  BCX_UPSTREAM_UNAVAILABLE: 502
+  BCX_UPSTREAM_UNAVAILABLE: 502,
+  BCX_UPSTREAM_TIMEOUT: 504,
+  BCX_INTERNAL: 500
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

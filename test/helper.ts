@@ -1,5 +1,6 @@
 // Builds the real app against a real redis-server that the test starts on a free port.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
@@ -67,8 +68,12 @@ export async function waitReady (app: FastifyInstance, timeoutMs = 5000): Promis
   throw new Error('app did not become ready')
 }
 
+/**
+ * A token in BigCommerce's real form (HS512 unless `alg` says HS256). Tests mint many tokens for one
+ * customer within a second, which BigCommerce would issue as one token; a jti keeps them distinct.
+ */
 export async function token (o: Partial<MintOptions> = {}): Promise<string> {
-  return await mintCustomerToken({ secret: CLIENT_SECRET, clientId: CLIENT_ID, customerId: 4927, storeHash: STORE, ...o })
+  return await mintCustomerToken({ secret: CLIENT_SECRET, clientId: CLIENT_ID, customerId: 4927, storeHash: STORE, jti: randomUUID(), ...o })
 }
 
 /** The `name=value` pair of our session cookie from a response, or undefined. */

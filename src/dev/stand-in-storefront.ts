@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { once } from 'node:events'
 import { mintCustomerToken } from './mint-token.js'
+import type { AcceptedAlgorithm } from '../token/verify-token.js'
 
 /** The demo's settings, shared by `npm run demo` and `npm run token` (never use them in production). */
 export const DEMO = {
@@ -26,6 +27,8 @@ export interface StandInOptions {
   clientId?: string
   /** Signs /customer/current.jwt, as BigCommerce does with the app's client secret. */
   secret?: string
+  /** HS512 as BigCommerce signs (default), or HS256 as in its documentation's example. */
+  alg?: AcceptedAlgorithm
   storeHash?: string
   port?: number
   host?: string
@@ -144,7 +147,8 @@ export async function startStandInStorefront (opts: StandInOptions): Promise<Sta
       } else if (shopper === null) {
         res.writeHead(404, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('Not Found')
       } else {
-        const jwt = await mintCustomerToken({ secret, clientId, storeHash, customerId: shopper.id, email: shopper.email, groupId: shopper.groupId })
+        // BigCommerce's form: no jti, so two fetches within one second give the same token (the script copes).
+        const jwt = await mintCustomerToken({ secret, clientId, storeHash, customerId: shopper.id, email: shopper.email, groupId: shopper.groupId, ...(opts.alg !== undefined && { alg: opts.alg }) })
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(jwt)
       }
     } else if (req.method === 'POST' && url.pathname === '/login') {

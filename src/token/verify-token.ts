@@ -85,9 +85,20 @@ export interface PayloadVerifierOptions {
 const CHECKED_HEADER = Buffer.from('{"alg":"none"}').toString('base64url')
 
 /**
+ * The accepted algorithms and their hashes, pinned here and never read from configuration or the
+ * token: BigCommerce signs Current Customer tokens with HS512; its documentation's example is HS256.
+ * Every other alg (none, HS384, RS*, ES*, PS*, ...) is refused before any MAC is computed.
+ */
+export const ACCEPTED_ALGORITHMS = { HS512: 'sha512', HS256: 'sha256' } as const
+export type AcceptedAlgorithm = keyof typeof ACCEPTED_ALGORITHMS
+
+const hashOf = (alg: unknown): string | undefined =>
+  alg === 'HS512' || alg === 'HS256' ? ACCEPTED_ALGORITHMS[alg] : undefined
+
+/**
  * The signature and the registered claims: the MAC here, with node:crypto, and everything else with
- * jose. jose checks an HS256 MAC through WebCrypto, an asynchronous job on libuv's thread pool that
- * cost more than the whole rest of an exchange (README, design notes); createHmac does it in place.
+ * jose. jose checks an HMAC through WebCrypto, an asynchronous job on libuv's thread pool that cost
+ * more than the whole rest of an exchange (README, design notes); createHmac does it in place.
  * jose still parses the header, and checks iss, aud, exp, iat (age), nbf and the required claims.
  */
 export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: string) => { payload: JWTPayload, fingerprint: string } {
@@ -107,18 +118,23 @@ export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: st
     } catch (err) {
       throw mapJoseError(err)
     }
-    if (protectedHeader.alg !== 'HS256') throw new BCX_TOKEN_INVALID('alg must be HS256')
-    // BigCommerce sends {"typ":"JWT","alg":"HS256"}: no extension (crit, b64) is understood here.
+    const digest = hashOf(protectedHeader.alg)
+    if (digest === undefined) throw new BCX_TOKEN_INVALID('alg must be HS512 or HS256')
+    // BigCommerce sends {"typ":"JWT","alg":"HS512"}: no extension (crit, b64) is understood here.
     if (protectedHeader.crit !== undefined || protectedHeader.b64 !== undefined) throw new BCX_TOKEN_INVALID('malformed token')
     const mac = Buffer.from(signature, 'base64url')
     const input = `${header}.${payload}`
+    // The header's alg picks the hash, so a MAC of one algorithm under the other's header has the
+    // wrong length or the wrong bytes and is refused here.
     if (!keys.some((key) => {
-      const expected = createHmac('sha256', key).update(input).digest()
+      const expected = createHmac(digest, key).update(input).digest()
       return expected.length === mac.length && timingSafeEqual(expected, mac)
     })) throw new BCX_TOKEN_INVALID('bad signature')
     try {
       const claims = UnsecuredJWT.decode(`${CHECKED_HEADER}.${payload}.`, { ...claimOptions, currentDate: new Date(opts.now()) }).payload
-      // The same bytes as ever (guard keys stay valid across an upgrade), hashed in one call.
+      // Header, payload and the MAC's bytes: textual variants of one token share it, and an HS256 and
+      // an HS512 token with the same claims differ (their headers do). The bytes are those hashed
+      // before HS512 was accepted, so guard keys stay valid across an upgrade.
       return { payload: claims, fingerprint: hash('sha256', Buffer.concat([Buffer.from(`${input}.`), mac]), 'base64url') }
     } catch (err) {
       throw mapJoseError(err)

@@ -63,7 +63,7 @@ function validClaims (customerId: number): Claims {
     exp: t + 900,
     version: 1,
     aud: CLIENT_ID,
-    application_id: 'app',
+    application_id: CLIENT_ID,
     store_hash: STORE,
     operation: 'current_customer'
   }
@@ -90,36 +90,42 @@ const brokenClaim: fc.Arbitrary<(c: Claims) => void> = fc.oneof(
   fc.constant((c: Claims) => { delete (c.customer as Record<string, unknown>).id })
 )
 
-/** Any header but a plain HS256 one (which, with good claims, would be a valid token). */
-const notHs256 = (header: string): boolean => {
+/** Any header but a plain HS512 or HS256 one (which, with good claims, would be a valid token). */
+const notAccepted = (header: string): boolean => {
   try {
     const v = JSON.parse(header) as { alg?: unknown } | null
-    return v === null || typeof v !== 'object' || v.alg !== 'HS256'
+    return v === null || typeof v !== 'object' || (v.alg !== 'HS512' && v.alg !== 'HS256')
   } catch {
     return true
   }
 }
 
+/** The two headers a real token has: BigCommerce's (HS512) and its documentation's example (HS256). */
+const ACCEPTED_HEADER = fc.constantFrom('{"typ":"JWT","alg":"HS512"}', '{"alg":"HS256","typ":"JWT"}')
+
 const HEADERS = fc.oneof(
-  fc.constantFrom('none', '', 'HS384', 'HS512', 'RS256', 'ES256', 'hs256', 'HS256 ', 'PS256', 'EdDSA').map((alg) => JSON.stringify({ alg, typ: 'JWT' })),
+  fc.constantFrom('none', '', 'HS384', 'RS256', 'RS512', 'ES256', 'ES512', 'hs256', 'hs512', 'HS256 ', 'HS512 ', 'PS256', 'PS512', 'EdDSA').map((alg) => JSON.stringify({ typ: 'JWT', alg })),
+  fc.constant('{"alg":"HS512","crit":["b64"],"b64":false}'),
   fc.constant('{"alg":"HS256","crit":["b64"],"b64":false}'),
   fc.constant('{"typ":"JWT"}'),
-  fc.json({ maxDepth: 1 }).filter(notHs256)
+  fc.json({ maxDepth: 1 }).filter(notAccepted)
 )
 
 /** A token signed with the client secret whose claims or header are wrong, or signed with another secret. */
 export const signedButWrong: fc.Arbitrary<string> = fc.oneof(
   {
-    arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), brokenClaim).map(([id, breakIt]) => {
+    arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), brokenClaim, ACCEPTED_HEADER).map(([id, breakIt, header]) => {
       const claims = validClaims(id)
       breakIt(claims)
-      return signRaw('{"alg":"HS256","typ":"JWT"}', JSON.stringify(claims))
+      return signRaw(header, JSON.stringify(claims))
     }),
     weight: 5
   },
   { arbitrary: fc.tuple(HEADERS, fc.integer({ min: 1, max: 10 ** 6 })).map(([header, id]) => signRaw(header, JSON.stringify(validClaims(id)))), weight: 1 },
-  { arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 10 ** 6 })).map(([secret, id]) => signRaw('{"alg":"HS256","typ":"JWT"}', JSON.stringify(validClaims(id)), secret)), weight: 1 },
-  { arbitrary: fc.tuple(fc.json({ maxDepth: 2 }).filter(notHs256), fc.json({ maxDepth: 3 })).map(([header, payload]) => signRaw(header, payload)), weight: 1 }
+  { arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 10 ** 6 }), ACCEPTED_HEADER).map(([secret, id, header]) => signRaw(header, JSON.stringify(validClaims(id)), secret)), weight: 1 },
+  // The right secret, the other algorithm's MAC: the header names the hash, never the MAC's length.
+  { arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), fc.constantFrom(['{"typ":"JWT","alg":"HS512"}', 'sha256'], ['{"typ":"JWT","alg":"HS256"}', 'sha512'], ['{"typ":"JWT","alg":"HS256"}', 'sha384'])).map(([id, [header, hash]]) => signRaw(header, JSON.stringify(validClaims(id)), undefined, hash)), weight: 1 },
+  { arbitrary: fc.tuple(fc.json({ maxDepth: 2 }).filter(notAccepted), fc.json({ maxDepth: 3 })).map(([header, payload]) => signRaw(header, payload)), weight: 1 }
 )
 
 const randomToken = fc.oneof(

@@ -2,21 +2,22 @@
 // copied into the session, the answer or Redis, and never reaching any prototype.
 import t from 'tap'
 import { build, getSession, sessionCookieOf, startRedis } from '../helper.js'
-import { claimsJson, dumpRedis, HS256_HEADER, post, signRaw } from './support.js'
+import { claimsJson, dumpRedis, HS256_HEADER, HS512_HEADER, post, signRaw } from './support.js'
 
 const POISON = '{"isAdmin":true,"polluted":"yes","id":1,"email":"root@example.com"}'
 
 const cases = [
   { name: 'top-level __proto__, constructor and isAdmin', extra: `,"__proto__":${POISON},"constructor":{"prototype":${POISON}},"isAdmin":true,"roles":["admin"]`, customerExtra: '' },
   { name: 'the same inside customer', extra: '', customerExtra: `,"__proto__":${POISON},"constructor":{"prototype":${POISON}},"isAdmin":true,"toString":"x"` },
-  { name: 'a header with extra members', extra: ',"kid":"../../etc/passwd"', customerExtra: '', header: '{"alg":"HS256","typ":"JWT","__proto__":{"alg":"none"},"isAdmin":true}' }
+  { name: 'a header with extra members', extra: ',"kid":"../../etc/passwd"', customerExtra: '', header: '{"typ":"JWT","alg":"HS512","__proto__":{"alg":"none"},"isAdmin":true}' },
+  { name: 'the extras in the HS256 form', extra: `,"__proto__":${POISON},"isAdmin":true`, customerExtra: ',"isAdmin":true', header: HS256_HEADER }
 ]
 
 t.test('extra claims are never copied into the session', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   for (const [i, c] of cases.entries()) {
-    const jwt = signRaw(c.header ?? HS256_HEADER, claimsJson({ customerId: 100 + i, extra: c.extra, customerExtra: c.customerExtra }))
+    const jwt = signRaw(c.header ?? HS512_HEADER, claimsJson({ customerId: 100 + i, extra: c.extra, customerExtra: c.customerExtra }))
     const res = await post(app, { payload: JSON.stringify({ token: jwt }) })
     t.equal(res.statusCode, 201, `${c.name}: a validly signed token is accepted`)
     const expected = { customer: { id: 100 + i, email: `c${100 + i}@example.com`, group_id: '6' }, store_hash: 'abc123' }
@@ -38,14 +39,14 @@ t.test('a customer whose fields hide behind __proto__ has no fields', async (t) 
   const now = Math.floor(Date.now() / 1000)
   const payload = '{"customer":{"__proto__":{"id":4927,"email":"x@example.com","group_id":"6"}},"iss":"bc/apps","sub":"abc123",' +
     `"iat":${now},"exp":${now + 900},"aud":"test-client-id","store_hash":"abc123","operation":"current_customer"}`
-  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS256_HEADER, payload) }) })
+  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 401)
   t.equal(res.json().code, 'BCX_TOKEN_CLAIMS')
   t.equal((await redis.client.keys('bcx:*:s:*')).length, 0)
 
   const inherited = '{"__proto__":{"operation":"current_customer","iss":"bc/apps"},"customer":{"id":1,"email":"a@b.c"},"sub":"abc123",' +
     `"iat":${now},"exp":${now + 900},"aud":"test-client-id","store_hash":"abc123"}`
-  const claims = await post(app, { payload: JSON.stringify({ token: signRaw(HS256_HEADER, inherited) }) })
+  const claims = await post(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, inherited) }) })
   t.equal(claims.statusCode, 401, 'required claims cannot be inherited either')
   t.equal(claims.json().code, 'BCX_TOKEN_CLAIMS')
   t.equal((await redis.client.keys('bcx:*:s:*')).length, 0)

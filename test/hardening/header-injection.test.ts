@@ -5,7 +5,7 @@ import { connect } from 'node:net'
 import type { LightMyRequestResponse } from 'fastify'
 import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
 import { startUpstream } from '../support/upstream-server.js'
-import { claimsJson, errorShapeProblem, HS256_HEADER, post, signRaw, type TestT } from './support.js'
+import { claimsJson, errorShapeProblem, HS512_HEADER, post, signRaw, type TestT } from './support.js'
 
 const MARK = 'injected'
 const CRLF = `\r\nSet-Cookie: ${MARK}=1\r\nX-${MARK}: 1`
@@ -70,7 +70,7 @@ t.test('claims with CR/LF or long values stay in the JSON body', async (t) => {
   const payload = claimsJson({ customerExtra: `,"note":"${'n'.repeat(1500)}"` })
     .replace(/"email":"[^"]*"/, `"email":"a@b.c\\r\\nSet-Cookie: ${MARK}=1"`)
     .replace('"group_id":"6"', `"group_id":"6\\r\\nX-${MARK}: 1"`)
-  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS256_HEADER, payload) }) })
+  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 201)
   t.equal(res.json().customer.email, `a@b.c\r\nSet-Cookie: ${MARK}=1`, 'kept as data')
   assertClean(t, res, 'exchange')
@@ -86,7 +86,7 @@ t.test('claims with CR/LF reach the upstream percent-encoded, never as headers o
   const { app } = await build(t, { redis, env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: 'upstream-signing-secret-0123456789' } })
   const email = `a@b.c\r\nX-${MARK}: 1`
   const payload = claimsJson().replace(/"email":"[^"]*"/, `"email":${JSON.stringify(email)}`).replace('"group_id":"6"', `"group_id":"6\\r\\nX-${MARK}-2: 1"`)
-  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS256_HEADER, payload) }) })
+  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 201)
   const proxied = await app.inject({ method: 'GET', url: '/api/anything', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: sessionCookieOf(res) } })
   t.equal(proxied.statusCode, 200)

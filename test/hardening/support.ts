@@ -10,10 +10,25 @@ export type TestT = Parameters<Parameters<typeof t.test>[0]>[0]
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64url')
 
-/** Signs header and payload given as raw JSON text (so keys like "__proto__" survive). */
-export function signRaw (headerJson: string, payloadJson: string, secret = CLIENT_SECRET): string {
+const HASHES: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }
+
+/** The hash an HMAC alg in a raw JSON header names; sha256 for anything else (what a forger might try). */
+function hashNamedBy (headerJson: string): string {
+  try {
+    const alg = (JSON.parse(headerJson) as { alg?: unknown } | null)?.alg
+    return typeof alg === 'string' ? HASHES[alg] ?? 'sha256' : 'sha256'
+  } catch {
+    return 'sha256'
+  }
+}
+
+/**
+ * Signs header and payload given as raw JSON text (so keys like "__proto__" survive), with the hash the
+ * header's alg names unless `hash` says otherwise (a MAC of one algorithm under another's header).
+ */
+export function signRaw (headerJson: string, payloadJson: string, secret = CLIENT_SECRET, hash = hashNamedBy(headerJson)): string {
   const input = `${b64(headerJson)}.${b64(payloadJson)}`
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
+  return `${input}.${createHmac(hash, secret).update(input).digest('base64url')}`
 }
 
 /** The claims of a valid Current Customer token, as raw JSON text with `extra` spliced in. */
@@ -21,9 +36,12 @@ export function claimsJson ({ customerId = 4927, storeHash = STORE, extra = '', 
   const now = Math.floor(Date.now() / 1000)
   return `{"customer":{"id":${customerId},"email":"c${customerId}@example.com","group_id":"6"${customerExtra}},` +
     `"iss":"bc/apps","sub":"${storeHash}","iat":${now},"exp":${now + 900},"version":1,"aud":"${CLIENT_ID}",` +
-    `"application_id":"app","store_hash":"${storeHash}","operation":"current_customer"${extra}}`
+    `"application_id":"${CLIENT_ID}","store_hash":"${storeHash}","operation":"current_customer"${extra}}`
 }
 
+/** The header BigCommerce sends, byte for byte. */
+export const HS512_HEADER = '{"typ":"JWT","alg":"HS512"}'
+/** The header of BigCommerce's documentation example. */
 export const HS256_HEADER = '{"alg":"HS256","typ":"JWT"}'
 
 /** Asserts Fastify's error shape with our code; returns the failures as text for property tests. */

@@ -1,4 +1,4 @@
-// Every bad input named in issue 2 for POST /session: status, our error code, and no session made.
+// Every bad input for POST /session: status, our error code, and no session made.
 import t from 'tap'
 import { build, exchange, sessionCookieOf, sessionKeyCount, setCookieHeader, startRedis, token, ORIGIN, CLIENT_ID } from '../helper.js'
 import { rawJwt, spareBitVariant, validClaims } from '../support/raw-jwt.js'
@@ -16,7 +16,9 @@ const tokenCases: Case[] = [
   { name: 'alg none', token: () => rawJwt(validClaims(), { header: { alg: 'none', typ: 'JWT' }, alg: 'none' }), status: 401, code: 'BCX_TOKEN_INVALID' },
   { name: 'alg none with a signature part', token: () => rawJwt(validClaims(), { header: { alg: 'none' } }), status: 401, code: 'BCX_TOKEN_INVALID' },
   { name: 'alg HS384', token: () => rawJwt(validClaims(), { header: { alg: 'HS384' }, alg: 'HS384' }), status: 401, code: 'BCX_TOKEN_INVALID' },
-  { name: 'alg HS512', token: () => rawJwt(validClaims(), { header: { alg: 'HS512' }, alg: 'HS512' }), status: 401, code: 'BCX_TOKEN_INVALID' },
+  { name: 'an HS512 MAC under an HS256 header', token: () => rawJwt(validClaims(), { header: { typ: 'JWT', alg: 'HS256' }, alg: 'HS512' }), status: 401, code: 'BCX_TOKEN_INVALID' },
+  { name: 'an HS256 MAC under an HS512 header', token: () => rawJwt(validClaims(), { header: { typ: 'JWT', alg: 'HS512' }, alg: 'HS256' }), status: 401, code: 'BCX_TOKEN_INVALID' },
+  { name: 'alg hs512 (case matters)', token: () => rawJwt(validClaims(), { header: { typ: 'JWT', alg: 'hs512' }, alg: 'HS512' }), status: 401, code: 'BCX_TOKEN_INVALID' },
   { name: 'alg RS256', token: () => rawJwt(validClaims(), { header: { alg: 'RS256' }, alg: 'RS256' }), status: 401, code: 'BCX_TOKEN_INVALID' },
   { name: 'wrong aud', token: () => rawJwt(validClaims({ aud: 'another-app' })), status: 401, code: 'BCX_TOKEN_CLAIMS' },
   { name: 'aud an array containing the client id', token: () => rawJwt(validClaims({ aud: [CLIENT_ID, 'another-app'] })), status: 401, code: 'BCX_TOKEN_CLAIMS' },
@@ -50,7 +52,9 @@ const tokenCases: Case[] = [
   { name: 'payload not JSON', token: () => rawJwt('{"customer": not json'), status: 401, code: 'BCX_TOKEN_INVALID' },
   { name: 'payload a JSON array', token: () => rawJwt([1, 2]), status: 401, code: 'BCX_TOKEN_INVALID' },
   { name: 'header not JSON', token: () => rawJwt(validClaims(), { header: 'alg:HS256' }), status: 401, code: 'BCX_TOKEN_INVALID' },
-  { name: 'crit header', token: () => rawJwt(validClaims(), { header: { alg: 'HS256', crit: ['b64'], b64: false } }), status: 401, code: 'BCX_TOKEN_INVALID' },
+  { name: 'crit header', token: () => rawJwt(validClaims(), { header: { alg: 'HS512', crit: ['b64'], b64: false } }), status: 401, code: 'BCX_TOKEN_INVALID' },
+  { name: 'crit header (HS256)', token: () => rawJwt(validClaims(), { header: { alg: 'HS256', crit: ['b64'], b64: false }, alg: 'HS256' }), status: 401, code: 'BCX_TOKEN_INVALID' },
+  { name: 'bad signature (HS256)', token: () => rawJwt(validClaims(), { header: { alg: 'HS256', typ: 'JWT' }, alg: 'HS256', secret: 'not-the-client-secret' }), status: 401, code: 'BCX_TOKEN_INVALID' },
   { name: 'a huge token', token: () => rawJwt(validClaims({ pad: 'x'.repeat(3500) })), status: 401, code: 'BCX_TOKEN_INVALID' }
 ]
 

@@ -14,7 +14,7 @@ export function validClaims (over: Record<string, unknown> = {}): Record<string,
     exp: now + 900,
     version: 1,
     aud: CLIENT_ID,
-    application_id: 'app',
+    application_id: CLIENT_ID,
     store_hash: STORE,
     operation: 'current_customer',
     ...over
@@ -23,8 +23,8 @@ export function validClaims (over: Record<string, unknown> = {}): Record<string,
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
 
-/** Signs `header.payload` as given; `alg` picks the real algorithm used (header may lie). */
-export function rawJwt (payload: string | object, { header = { alg: 'HS256', typ: 'JWT' } as string | object, alg = 'HS256', secret = CLIENT_SECRET } = {}): string {
+/** Signs `header.payload` as given; `alg` picks the real algorithm used (header may lie). BigCommerce's form by default. */
+export function rawJwt (payload: string | object, { header = { typ: 'JWT', alg: 'HS512' } as string | object, alg = 'HS512', secret = CLIENT_SECRET } = {}): string {
   const input = `${b64(header)}.${b64(payload)}`
   let signature: string
   if (alg === 'none') signature = ''
@@ -38,7 +38,7 @@ export function spareBitVariant (jwt: string): string {
   const [h, p, s] = jwt.split('.') as [string, string, string]
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
   const last = alphabet.indexOf(s[s.length - 1] as string)
-  // 32 bytes = 43 chars: the last char carries 4 data bits and 2 spare bits.
+  // The last char's lowest bit is spare in both forms: 32 bytes = 43 chars (2 spare bits), 64 bytes = 86 chars (4).
   const variant = alphabet[(last & ~0b11) | ((last & 0b11) ^ 0b01)] as string
   const out = `${h}.${p}.${s.slice(0, -1)}${variant}`
   if (Buffer.from(out.split('.')[2] as string, 'base64url').equals(Buffer.from(s, 'base64url')) === false) throw new Error('variant changed the bytes')

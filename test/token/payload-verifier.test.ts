@@ -1,5 +1,5 @@
-// The MAC is checked with node:crypto instead of jose's jwtVerify (WebCrypto): for every token, valid,
-// mutated, wrongly signed or random, both must agree on accept or refuse, on the payload, and on the
+// The MAC is checked with node:crypto instead of jose's jwtVerify (WebCrypto): for every token, HS512 or
+// HS256, valid, mutated, wrongly signed or random, both must agree on accept or refuse, on the payload, and on the
 // kind of refusal. The one difference allowed: a header with crit or b64, which jose may accept and we
 // refuse. Replay a run with FUZZ_SEED=<seed> (FUZZ_RUNS to scale).
 import t from 'tap'
@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { jwtVerify, errors as joseErrors } from 'jose'
 import { createPayloadVerifier, isCompactJws, MAX_TOKEN_AGE_SECONDS } from '../../src/token/verify-token.js'
 import { badToken } from '../fuzz/arbitraries.js'
-import { signRaw } from '../hardening/support.js'
+import { HS256_HEADER, HS512_HEADER, signRaw } from '../hardening/support.js'
 import { CLIENT_ID, CLIENT_SECRET, STORE } from '../helper.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
@@ -17,15 +17,14 @@ const ROTATED = 'previous-client-secret-0123456789'
 const options = { clientId: CLIENT_ID, clientSecrets: [CLIENT_SECRET, ROTATED], clockTolerance: 60, now: () => Date.now() }
 const ours = createPayloadVerifier(options)
 
-/** The previous verifier: jose's jwtVerify with WebCrypto keys, each secret in turn. */
-const keys = await Promise.all(options.clientSecrets.map(async (s) =>
-  await crypto.subtle.importKey('raw', new TextEncoder().encode(s), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])))
+/** The reference: jose's jwtVerify (WebCrypto) for the same two algorithms, each secret in turn. */
+const keys = options.clientSecrets.map((s) => new TextEncoder().encode(s))
 async function reference (token: string): Promise<string> {
   let last: unknown
   for (const key of keys) {
     try {
       const { payload } = await jwtVerify(token, key, {
-        algorithms: ['HS256'],
+        algorithms: ['HS512', 'HS256'],
         issuer: 'bc/apps',
         audience: CLIENT_ID,
         clockTolerance: 60,
@@ -78,7 +77,8 @@ const claims = (customerId: number, over: Record<string, unknown> = {}): string 
 /** Well-signed tokens, with the header variants and secrets a real one may have. */
 const wellSigned = fc.tuple(
   fc.integer({ min: 1, max: 10 ** 6 }),
-  fc.constantFrom('{"typ":"JWT","alg":"HS256"}', '{"alg":"HS256"}', '{"alg":"HS256","kid":"k1"}', '{"alg":"HS256","b64":true}', '{"alg":"HS256","crit":[]}'),
+  fc.constantFrom('{"typ":"JWT","alg":"HS512"}', '{"alg":"HS512"}', '{"alg":"HS512","kid":"k1"}', '{"alg":"HS512","b64":true}', '{"alg":"HS512","crit":[]}',
+    '{"typ":"JWT","alg":"HS256"}', '{"alg":"HS256"}', '{"alg":"HS256","kid":"k1"}', '{"alg":"HS256","b64":true}', '{"alg":"HS256","crit":[]}'),
   fc.constantFrom(CLIENT_SECRET, ROTATED),
   // Good claims, and the claims that only the time makes wrong.
   fc.constantFrom({}, { nbf: Math.floor(Date.now() / 1000) - 5 }, { jti: 'x' }, { aud: [CLIENT_ID] },
@@ -87,7 +87,7 @@ const wellSigned = fc.tuple(
 
 t.test(`the node:crypto MAC check agrees with jose's jwtVerify on ${RUNS} tokens`, async (t) => {
   t.comment(`fast-check seed ${SEED} (replay: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS})`)
-  const seeds = await Promise.all([1, 2, 3].map(async (id) => signRaw('{"alg":"HS256","typ":"JWT"}', claims(id))))
+  const seeds = [1, 2, 3].flatMap((id) => [signRaw(HS512_HEADER, claims(id)), signRaw(HS256_HEADER, claims(id))])
   const tally: Record<string, number> = {}
   const result = await fc.check(fc.asyncProperty(fc.oneof(wellSigned, badToken(seeds)), async (token) => {
     if (!isCompactJws(token)) return
@@ -107,7 +107,11 @@ t.test(`the node:crypto MAC check agrees with jose's jwtVerify on ${RUNS} tokens
 t.test('refused before any claim is read: a bad MAC, another algorithm, an extension', async (t) => {
   const expired = claims(1, { exp: 1, iat: 1 })
   t.equal(outcome(signRaw('{"alg":"HS256"}', expired, 'some-other-secret')), 'BCX_TOKEN_INVALID', 'bad MAC wins over bad claims')
-  t.equal(outcome(signRaw('{"alg":"HS512"}', claims(1))), 'BCX_TOKEN_INVALID')
+  t.equal(outcome(signRaw('{"alg":"HS384"}', claims(1))), 'BCX_TOKEN_INVALID', 'HS384')
+  t.equal(outcome(signRaw('{"alg":"HS512"}', claims(1), CLIENT_SECRET, 'sha256')), 'BCX_TOKEN_INVALID', 'an HS256 MAC under an HS512 header')
+  t.equal(outcome(signRaw('{"alg":"HS256"}', claims(1), CLIENT_SECRET, 'sha512')), 'BCX_TOKEN_INVALID', 'an HS512 MAC under an HS256 header')
+  t.match(outcome(signRaw(HS512_HEADER, claims(1))), /^accepted /, 'HS512, as BigCommerce signs')
+  t.match(outcome(signRaw(HS512_HEADER, claims(1), ROTATED)), /^accepted /, 'HS512 with a previous secret')
   t.equal(outcome(signRaw('{"alg":"HS256","crit":["b64"],"b64":false}', claims(1))), 'BCX_TOKEN_INVALID')
   t.equal(outcome(signRaw('{"alg":"HS256","b64":false}', claims(1))), 'BCX_TOKEN_INVALID')
   t.equal(outcome(signRaw('{"alg":"HS256"}', expired)), 'BCX_TOKEN_EXPIRED', 'the claims are read once the MAC is good')
