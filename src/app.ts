@@ -62,6 +62,18 @@ export interface BuildOptions {
   redis?: RedisClient
 }
 
+/**
+ * Node checks for expired requests only every `connectionsCheckingInterval` (30 s by default), so a
+ * 30 s bound could take a minute: check ten times per bound (at most once a second) instead.
+ */
+export function requestTimeouts (requestTimeoutMs: number): { requestTimeout: number, headersTimeout: number, connectionsCheckingInterval: number } {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeoutMs / 10)))
+  }
+}
+
 export function buildApp (config: Config, opts: BuildOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
@@ -72,6 +84,13 @@ export function buildApp (config: Config, opts: BuildOptions = {}): FastifyInsta
     // No type coercion: {"token": 123} is a 400, not the string "123".
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     bodyLimit: 64 * 1024,
+    // A whole request (headers and body) gets REQUEST_TIMEOUT_MS, then 408 and the connection closes:
+    // a body that never finishes must not hold a socket (a file descriptor) forever.
+    requestTimeout: config.requestTimeoutMs,
+    http: requestTimeouts(config.requestTimeoutMs),
+    // Above the idle timeout of common proxies and load balancers (60 s), so that the proxy, not this
+    // server, closes an idle connection first and never reuses one closed under it.
+    keepAliveTimeout: 72_000,
     return503OnClosing: true,
     clientErrorHandler
   })

@@ -3,7 +3,7 @@
 // header; the cross-site rules do not apply and a session cookie is never read here.
 // @see https://github.com/standard-webhooks/standard-webhooks/tree/main/libraries/javascript
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
@@ -42,8 +42,24 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
 
+  const customSecretMatches = (request: FastifyRequest): boolean =>
+    customHeaderSecret !== undefined && secretEqual(header(request, 'x-webhook-secret'), customHeaderSecret)
+  const signed = (request: FastifyRequest): boolean =>
+    header(request, 'webhook-id') !== undefined && header(request, 'webhook-timestamp') !== undefined && header(request, 'webhook-signature') !== undefined
+
+  /**
+   * Before the body is read: a delivery that can never authenticate (no signature headers, no matching
+   * custom header) is refused at once and its connection closed, instead of holding a socket while a
+   * body trickles in. The signature itself needs the body, so it is checked in the handler.
+   */
+  async function credentialsPresent (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (customSecretMatches(request) || signed(request)) return
+    reply.header('connection', 'close')
+    throw new BCX_ADMIN_UNAUTHORIZED()
+  }
+
   function authentic (request: FastifyRequest, raw: Buffer): boolean {
-    if (customHeaderSecret !== undefined && secretEqual(header(request, 'x-webhook-secret'), customHeaderSecret)) return true
+    if (customSecretMatches(request)) return true
     const id = header(request, 'webhook-id')
     const timestamp = header(request, 'webhook-timestamp')
     const signature = header(request, 'webhook-signature')
@@ -73,6 +89,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
 
   fastify.post('/webhooks/bigcommerce', {
     bodyLimit: WEBHOOK_BODY_LIMIT,
+    onRequest: credentialsPresent,
     schema: {
       summary: 'BigCommerce webhook callbacks: customer deleted or updated, app uninstalled',
       tags: ['webhooks'],
