@@ -32,14 +32,14 @@ function bare (): FastifyInstance {
   return app
 }
 
-/** jose HS256 verification of the BigCommerce token on every request, key imported once (the sample apps' way). */
+/** jose verification of the BigCommerce token (HS512, as BigCommerce signs it) on every request, key imported once (the sample apps' way). */
 function jwt (): FastifyInstance {
   const app = Fastify({ logger: false })
-  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(BENCH.clientSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(BENCH.clientSecret), { name: 'HMAC', hash: 'SHA-512' }, false, ['verify'])
   app.get('/whoami', { schema: whoSchema }, async (request, reply) => {
     const token = request.headers.authorization?.slice('Bearer '.length) ?? ''
     try {
-      const { payload } = await jwtVerify(token, await key, { algorithms: ['HS256'], issuer: 'bc/apps', audience: BENCH.clientId })
+      const { payload } = await jwtVerify(token, await key, { algorithms: ['HS512'], issuer: 'bc/apps', audience: BENCH.clientId })
       return { customer: payload.customer }
     } catch {
       return await reply.code(401).send(null)

@@ -1,5 +1,6 @@
 // Tokens and sessions for the benchmark: minted with the dev minter, exchanged over real HTTP.
 import { mintCustomerToken } from '../../src/dev/mint-token.js'
+import type { AcceptedAlgorithm } from '../../src/token/verify-token.js'
 
 export const BENCH = {
   clientId: 'bench-client-id',
@@ -26,12 +27,12 @@ export function benchEnv (redisUrl: string, extra: Record<string, string> = {}):
   }
 }
 
-/** `count` distinct tokens for customers firstCustomerId, firstCustomerId + 1, ... */
-export async function mintTokens (count: number, firstCustomerId: number): Promise<string[]> {
+/** `count` distinct tokens for customers firstCustomerId, firstCustomerId + 1, ..., HS512 as BigCommerce signs them unless `alg` says HS256. */
+export async function mintTokens (count: number, firstCustomerId: number, alg: AcceptedAlgorithm = 'HS512'): Promise<string[]> {
   const tokens: string[] = []
   for (let start = 0; start < count; start += 1000) {
     const batch = Array.from({ length: Math.min(1000, count - start) }, (_, i) => mintCustomerToken({
-      secret: BENCH.clientSecret, clientId: BENCH.clientId, storeHash: BENCH.store, customerId: firstCustomerId + start + i
+      secret: BENCH.clientSecret, clientId: BENCH.clientId, storeHash: BENCH.store, customerId: firstCustomerId + start + i, alg
     }))
     tokens.push(...await Promise.all(batch))
   }
