@@ -85,3 +85,24 @@ t.test('typed values and defaults', async (t) => {
   t.same(c.cookie, { name: '__Secure-bc_session', sameSite: 'none', partitioned: true, domain: 'shop.example.com' })
   t.same(loadConfig({ ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' }).redis, { kind: 'cluster', nodes: [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }], url: undefined })
 })
+
+t.test('TRUST_PROXY: a range that would trust the internet is refused, naming the variable', async (t) => {
+  for (const value of ['0.0.0.0/0', '::/0', '0.0.0.0/1,128.0.0.0/1', '10.0.0.0/7', '2000::/6']) {
+    refuse(t, { ...BASE_ENV, TRUST_PROXY: value }, 'TRUST_PROXY')
+  }
+  t.same(loadConfig({ ...BASE_ENV, TRUST_PROXY: '10.0.0.0/8,fc00::/7,192.168.1.5' }).trustProxy, ['10.0.0.0/8', 'fc00::/7', '192.168.1.5'], 'the widest allowed ranges, and an exact address')
+})
+
+t.test('DOCS: off in production unless DOCS=true, on in development unless DOCS=false', async (t) => {
+  const prod = { ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' }
+  t.equal(loadConfig(prod).docs, false)
+  t.equal(loadConfig({ ...prod, DOCS: 'true' }).docs, true)
+  t.equal(loadConfig(BASE_ENV).docs, true)
+  t.equal(loadConfig({ ...BASE_ENV, DOCS: 'false' }).docs, false)
+  refuse(t, { ...BASE_ENV, DOCS: 'yes' }, 'DOCS')
+})
+
+t.test('BC_WEBHOOK_SECRET: accepted, with a warning that the signed deliveries are preferred', async (t) => {
+  t.notMatch(loadConfig(BASE_ENV).warnings.join('\n'), /BC_WEBHOOK_SECRET/)
+  t.match(loadConfig({ ...BASE_ENV, BC_WEBHOOK_SECRET: 'a-long-random-webhook-secret' }).warnings.join('\n'), /BC_WEBHOOK_SECRET is set: .*prefer the signed deliveries/)
+})

@@ -27,3 +27,16 @@ t.test('/docs/json lists every route with request and response schemas; /docs se
   const ui = await app.inject({ method: 'GET', url: '/docs' })
   t.ok(ui.statusCode === 200 || ui.statusCode === 302, `UI answers (${ui.statusCode})`)
 })
+
+// Production's default is DOCS off (test/config.test.ts); here the switch itself.
+t.test('with docs off (production\'s default), /docs and /docs/json are not served: they list the admin routes', async (t) => {
+  const { app } = await build(t, { redis: 'memory', env: { ADMIN_TOKEN: 'admin-token-123456', DOCS: 'false' } })
+  for (const url of ['/docs', '/docs/json', '/docs/static/index.html']) {
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.statusCode, 404, `${url}: 404`)
+    t.notMatch(res.body, /admin\/sessions/, `${url}: nothing of the document`)
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'the service itself answers')
+  const on = await build(t, { redis: 'memory', env: { DOCS: 'true' } })
+  t.equal((await on.app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 200, 'DOCS=true serves them')
+})
