@@ -13,8 +13,8 @@ t.teardown(() => cluster.close())
 const OTHER_STORE = 'xyz789'
 const OTHER_ORIGIN = 'https://store-xyz789.mybigcommerce.com'
 
-async function clusterApp (t: { teardown: (fn: () => unknown) => void }): Promise<FastifyInstance> {
-  const app = buildApp(testConfig({ REDIS_CLUSTER_NODES: cluster.seeds }), { logger: false })
+async function clusterApp (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const app = buildApp(testConfig({ REDIS_CLUSTER_NODES: cluster.seeds, ...env }), { logger: false })
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app)
@@ -129,4 +129,51 @@ t.test('revokeCustomer and revokeStore on the Cluster: the store-wide one reache
   t.equal(staleOfStore.statusCode, 401)
   t.equal(staleOfStore.json().code, 'BCX_TOKEN_REVOKED')
   t.equal(total(await sessionKeysPerNode()), 2, 'only the two live sessions remain')
+})
+
+t.test('an admin revocation on the Cluster ends every live session, tokens issued ahead of the cutoff included', async (t) => {
+  const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'
+  const app = await clusterApp(t, { ADMIN_TOKEN })
+  const ahead = Math.floor(Date.now() / 1000) + 30
+  const cookies = new Map<number, string>()
+  for (let id = 1; id <= 12; id++) {
+    const res = await exchange(app, await token({ customerId: id, iat: ahead }))
+    t.equal(res.statusCode, 201)
+    cookies.set(id, sessionCookieOf(res) as string)
+  }
+  const otherStore = sessionCookieOf(await exchange(app, await token({ customerId: 1, storeHash: OTHER_STORE, iat: ahead }), { origin: OTHER_ORIGIN })) as string
+  t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2, 'the store\'s sessions live on several masters')
+  const status = async (id: number): Promise<number> => (await getSession(app, cookies.get(id))).statusCode
+
+  const now = Math.floor(Date.now() / 1000)
+  t.equal(await app.sessionStore.revokeStore(STORE, now, 'issued'), 0, 'created_at semantics spare tokens issued after the cutoff')
+  const revoke = async (query: string) => await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+
+  const one = await revoke(`?store_hash=${STORE}&customer_id=1`)
+  t.equal(one.statusCode, 200)
+  t.same(one.json(), { revoked: 1 })
+  t.equal(await status(1), 401)
+  t.equal(await status(2), 200, 'other customers keep theirs')
+
+  const all = await revoke(`?store_hash=${STORE}`)
+  t.equal(all.statusCode, 200)
+  t.same(all.json(), { revoked: 11 }, 'every remaining session of the store, across all masters')
+  for (let id = 2; id <= 12; id++) t.equal(await status(id), 401, `customer ${id}`)
+  t.equal((await getSession(app, otherStore, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
+  const refused = await exchange(app, await token({ customerId: 77, iat: now }))
+  t.equal(refused.statusCode, 401)
+  t.equal(refused.json().code, 'BCX_TOKEN_REVOKED', 'a token issued at or before the cutoff is refused')
+  t.equal(total(await sessionKeysPerNode()), 1, 'only the other store\'s session remains')
+})
+
+t.test('the per-customer cap on the Cluster ends the session created first, whatever its token\'s iat', async (t) => {
+  const app = await clusterApp(t, { SESSION_MAX_PER_CUSTOMER: '3' })
+  const start = Math.floor(Date.now() / 1000)
+  const cookies: string[] = []
+  for (let i = 0; i < 4; i++) {
+    const res = await exchange(app, await token({ customerId: 41, iat: start - i * 60 }))
+    t.equal(res.statusCode, 201)
+    cookies.push(sessionCookieOf(res) as string)
+  }
+  t.same(await Promise.all(cookies.map(async (c) => (await getSession(app, c)).statusCode)), [401, 200, 200, 200])
 })
