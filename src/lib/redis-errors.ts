@@ -1,5 +1,5 @@
 // ioredis errors that mean "Redis did not answer", for errors thrown outside our store (the rate limiter).
-const REDIS_ERROR_NAMES = new Set(['ReplyError', 'MaxRetriesPerRequestError', 'ClusterAllFailedError', 'AbortError'])
+const REDIS_ERROR_NAMES = new Set(['ReplyError', 'MaxRetriesPerRequestError', 'ClusterAllFailedError', 'AbortError', 'RedisDeadlineError'])
 const REDIS_MESSAGES = /Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|Failed to refresh slots cache|OOM command not allowed|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN/
 
 export function isRedisError (err: unknown): boolean {

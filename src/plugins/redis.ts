@@ -1,8 +1,9 @@
 // The Redis connection (single, Sentinel or Cluster): bounded waits, endless reconnects, no secrets logged.
 // @see https://github.com/redis/ioredis
 import fp from 'fastify-plugin'
-import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import { Cluster, type RedisOptions } from 'ioredis'
 import type { Config, RedisSettings } from '../config.js'
+import { DeadlineRedis } from '../store/deadline.js'
 import type { RedisClient } from '../store/redis-session-store.js'
 
 declare module 'fastify' {
@@ -37,13 +38,15 @@ export function createRedisClient (settings: Exclude<RedisSettings, { kind: 'mem
     reconnectOnError: (err) => err.message.startsWith('READONLY') ? 2 : false,
     // Commands issued in one turn of the event loop (concurrent requests' session reads) leave in one
     // write and come back in one read: about one system call less per request (docs/benchmark.md).
+    // A call queued behind a batch in flight would wait for that batch's timeout before its own starts:
+    // DeadlineRedis bounds each call from when it is made instead (src/store/deadline.ts).
     enableAutoPipelining: true
   }
   switch (settings.kind) {
     case 'single':
-      return new Redis(settings.url, common)
+      return new DeadlineRedis(settings.url, common)
     case 'sentinel':
-      return new Redis({
+      return new DeadlineRedis({
         ...common,
         ...urlOptions(settings.url),
         sentinels: settings.sentinels,

@@ -5,14 +5,19 @@
 // half-written session, and recovery by itself. Prints a table at the end.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, startRedis } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
 import type { RedisServer } from '../support/redis-server.js'
 import { orphanSessions, tally, type TestT } from '../hardening/support.js'
 import { formatTable, Load, waitFor, type DrillRow } from './load.js'
 
-const TIMEOUT_MS = 500
-// Generous: the machine may be busy with other test files; the spec bound is "about a second".
-const SLACK_MS = Number(process.env.DRILL_SLACK_MS ?? 1000)
+const TIMEOUT_MS = 1000
+// Every answer within the command timeout × 1.2 (the per-call deadline is swept at most TIMEOUT_MS / 20
+// late) plus a fixed margin for a busy two-core machine: the load, both apps and their Redis clients
+// share this process's event loop, and other test files share the cores. 300 ms covers that lag and
+// stays far below two timeouts (2000 ms), what a call queued behind an auto-pipelined batch in flight
+// used to wait: these drills fail on that behaviour.
+const MARGIN_MS = Number(process.env.DRILL_SLACK_MS ?? 300)
+const BOUND_MS = TIMEOUT_MS * 1.2 + MARGIN_MS
 const rows: Array<DrillRow & { unclaimed: number }> = []
 
 interface Drill {
@@ -60,7 +65,7 @@ async function runDrill (t: TestT, d: Drill): Promise<void> {
   t.ok(during.length > 0 && during.some((s) => s.status === 503), `the fault was felt (${during.length} answers during it)`)
   if (d.all503 === true) t.same(during.filter((s) => s.status !== 503).map((s) => s.status), [], 'during the outage every answer is a 503')
   const slowest = Math.max(0, ...load.samples.map((s) => s.ms))
-  t.ok(slowest <= TIMEOUT_MS + SLACK_MS, `no answer slower than the command timeout + slack (slowest ${slowest} ms)`)
+  t.ok(slowest <= BOUND_MS, `no answer slower than the command timeout × 1.2 + ${MARGIN_MS} ms (slowest ${slowest} ms, bound ${BOUND_MS} ms)`)
 
   // Zero lost: every session a client got a cookie for (and did not end) still works.
   let lost = 0
@@ -106,7 +111,8 @@ t.test('SIGSTOP, then SIGCONT', async (t) => {
   await runDrill(t, {
     name: 'SIGSTOP/SIGCONT',
     async fault (redis) { redis.signal('SIGSTOP') },
-    faultMs: 2000,
+    // Long enough for requests made during the hang to meet their timeout, not the SIGCONT.
+    faultMs: 3 * TIMEOUT_MS,
     async restore (redis) { redis.signal('SIGCONT') }
   })
 })
@@ -131,8 +137,8 @@ t.test('CLIENT KILL, repeatedly', async (t) => {
 t.test('CLIENT PAUSE WRITE', async (t) => {
   await runDrill(t, {
     name: 'CLIENT PAUSE WRITE',
-    async fault (redis) { await redis.client.client('PAUSE', 1500, 'WRITE') },
-    faultMs: 1500,
+    async fault (redis) { await redis.client.client('PAUSE', 3 * TIMEOUT_MS, 'WRITE') },
+    faultMs: 3 * TIMEOUT_MS,
     async restore (redis) { await redis.client.client('UNPAUSE') }
   })
 })
@@ -160,6 +166,43 @@ t.test('maxmemory low with noeviction', async (t) => {
       t.equal(res.statusCode, 201, 'a token refused with 503 exchanges fine once memory is back')
     }
   })
+})
+
+t.test('SIGSTOP under 50 concurrent clients: every request answers 503 within the bound, none waits two timeouts', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis, env: { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_EXCHANGE: '1000000', LOG_LEVEL: 'silent' } })
+  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
+  // Minted beforehand: signing must not add to the measured time.
+  const tokens = await Promise.all(Array.from({ length: 400 }, async (_, i) => await token({ customerId: 1000 + i })))
+  const requests = [
+    async () => await app.inject({ method: 'GET', url: '/readyz' }),
+    async () => await getSession(app, cookie),
+    async () => await exchange(app, tokens.pop() as string)
+  ]
+  redis.signal('SIGSTOP')
+  const answers: Array<{ status: number, code?: string, ms: number }> = []
+  const until = Date.now() + 3 * TIMEOUT_MS
+  // As a load generator with 50 connections: each sends its next request once the last one is answered;
+  // their starts are spread over half a second, so that requests keep arriving while a batch is in flight.
+  await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+    await sleep(i * 10)
+    for (let n = i; Date.now() < until; n++) {
+      const started = Date.now()
+      const res = await (requests[n % requests.length] as () => Promise<Awaited<ReturnType<typeof getSession>>>)()
+      answers.push({ status: res.statusCode, code: res.json().code, ms: Date.now() - started })
+    }
+  }))
+  redis.signal('SIGCONT')
+
+  const ms = answers.map((a) => a.ms).sort((a, b) => a - b)
+  const p50 = ms[Math.floor(ms.length / 2)] as number
+  const slowest = ms[ms.length - 1] as number
+  t.comment(`${answers.length} answers during the hang: p50 ${p50} ms, slowest ${slowest} ms, bound ${BOUND_MS} ms`)
+  t.ok(answers.length >= 100, `${answers.length} requests answered`)
+  t.same(answers.filter((a) => a.status !== 503 || a.code !== 'BCX_STORE_UNAVAILABLE').map((a) => `${a.status} ${a.code ?? ''}`), [], 'every one is 503 BCX_STORE_UNAVAILABLE')
+  t.ok(slowest <= BOUND_MS, `none slower than the command timeout × 1.2 + ${MARGIN_MS} ms (slowest ${slowest} ms)`)
+  await waitFor(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200)
+  t.equal((await getSession(app, cookie)).statusCode, 200, 'the session survived the hang')
 })
 
 t.test('the drill table', async (t) => {
