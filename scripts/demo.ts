@@ -1,12 +1,12 @@
 // `npm run demo`: the service plus a stand-in storefront on a second site, with no configuration: the
 // in-process session store unless REDIS_URL is set. Prints the address to open.
 import closeWithGrace from 'close-with-grace'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { buildApp, REDACTED_PATHS } from '../src/app.js'
 import { ConfigError, loadConfig } from '../src/config.js'
-import { DEMO, startStandInStorefront, type StandInStorefront } from '../src/dev/stand-in-storefront.js'
+import { DEMO, startStandInStorefront, type StandInRequest, type StandInStorefront } from '../src/dev/stand-in-storefront.js'
 import { loadScriptAsset } from '../src/storefront/script-asset.js'
 
 export interface DemoOptions {
@@ -14,6 +14,7 @@ export interface DemoOptions {
   servicePort?: number
   storefrontPort?: number
   redisUrl?: string
+  /** Default info: one line per request of the service and of the stand-in, so the terminal shows the flow. */
   logLevel?: string
 }
 
@@ -29,10 +30,22 @@ export interface Demo {
 
 const busy = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
 
+// On a terminal, one line per request: the service's request log ({method, route, status, ms}) and the
+// stand-in's ({method, path, status}); the fields the line shows are not repeated below it.
+const PRETTY = {
+  target: 'pino-pretty',
+  options: {
+    ignore: 'pid,hostname,reqId,method,route,path,status,ms',
+    messageFormat: '{if route}service {end}{msg}{if route}: {method} {route} → {status} ({ms} ms){end}{if path}: {method} {path} → {status}{end}'
+  }
+}
+
 export async function startDemo (o: DemoOptions = {}): Promise<Demo> {
   const asset = loadScriptAsset()
   let serviceUrl = ''
-  const standInOptions = { serviceUrl: () => serviceUrl, host: '127.0.0.1', script: { version: asset.version, integrity: asset.integrity } }
+  let log: FastifyBaseLogger | undefined
+  const onRequest = (r: StandInRequest): void => { log?.info({ method: r.method, path: r.path, status: r.status }, 'stand-in storefront request') }
+  const standInOptions = { serviceUrl: () => serviceUrl, host: '127.0.0.1', script: { version: asset.version, integrity: asset.integrity }, onRequest }
   const storefront = await startStandInStorefront({ ...standInOptions, port: o.storefrontPort ?? 3001 })
     .catch(async (err: unknown) => { if (busy(err)) return await startStandInStorefront({ ...standInOptions, port: 0 }); throw err })
   // Two sites: the storefront on localhost, the service on 127.0.0.1 (the cross-site deployment).
@@ -46,11 +59,11 @@ export async function startDemo (o: DemoOptions = {}): Promise<Demo> {
       ALLOWED_ORIGINS: storefrontUrl,
       SESSION_SECRET: DEMO.sessionSecret,
       REDIS_URL: o.redisUrl,
-      LOG_LEVEL: o.logLevel ?? 'warn'
+      LOG_LEVEL: o.logLevel ?? 'info'
     })
-    const pretty = process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}
+    const pretty = process.stdout.isTTY ? { transport: PRETTY } : {}
     const app = buildApp(config, { logger: { level: config.logLevel, ...pretty, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } } })
-    for (const warning of config.warnings) app.log.warn(warning)
+    log = app.log
     const port = await app.listen({ port: o.servicePort ?? 3000, host: '127.0.0.1' })
       .catch(async (err: unknown) => { if (busy(err)) return await app.listen({ port: 0, host: '127.0.0.1' }); throw err })
       .then(() => (app.server.address() as { port: number }).port)

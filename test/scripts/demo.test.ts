@@ -53,6 +53,9 @@ t.test('the demo: a storefront page that loads the pinned script as Script Manag
   t.match(html, /id="service-session"/, 'shows who the service thinks is signed in')
   t.match(html, /BcSession\.fetch\('\/api\/me'\)/, 'calls a session-protected route')
   t.match(html, /id="sign-out"/)
+  t.match(html, /<table id="calls">/, 'lists the script\'s calls')
+  t.match(html, /id="call-api-me"/, 'calls the protected route again on demand')
+  t.ok(html.indexOf('window.fetch = function') < html.indexOf('<script src='), 'the recorder wraps fetch before the script loads')
   t.match(html, /<select name="customer_id">/, 'sign in as another shopper')
 
   const hinted = await (await fetch(`${d.storefrontUrl}/?hint=1`, { headers: { cookie: await signIn(d, 5001) } })).text()
@@ -119,10 +122,11 @@ t.test('a busy preferred port is replaced by a free one', async (t) => {
   t.equal((await fetch(`${d.storefrontUrl}/`)).status, 200)
 })
 
-t.test('npm run demo: no configuration, prints the address, stops cleanly on SIGTERM', async (t) => {
-  // A hostile environment must not matter: the demo sets what it needs.
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', BC_CLIENT_ID: '', SESSION_SECRET: 'short', LOG_LEVEL: 'silent' }
+t.test('npm run demo: no configuration, prints the address, logs each request at info without secrets, stops cleanly on SIGTERM', async (t) => {
+  // A hostile environment must not matter: the demo sets what it needs. LOG_LEVEL unset: the demo's info.
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', BC_CLIENT_ID: '', SESSION_SECRET: 'short' }
   delete env.REDIS_URL
+  delete env.LOG_LEVEL
   const child = spawn(process.execPath, [...process.execArgv, DEMO_SCRIPT, '--port', '0', '--storefront-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   let stdout = ''
@@ -131,16 +135,51 @@ t.test('npm run demo: no configuration, prints the address, stops cleanly on SIG
   const address = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       stdout += String(d)
-      const m = /Open the stand-in storefront: +(http:\/\/localhost:\d+\/)/.exec(stdout)
+      const m = /Open the stand-in storefront: +(http:\/\/localhost:\d+)\//.exec(stdout)
       if (m !== null) resolve(m[1] as string)
     })
     child.on('exit', (code) => reject(new Error(`demo exited (${code}): ${stdout} ${stderr}`)))
   })
+  const serviceUrl = (/Session service: +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout) as RegExpExecArray)[1] as string
   t.match(stdout, /Session store: +in-process/)
   t.match(stdout, /npm run --silent token -- --customer-id 4927 --store-hash abc123/)
-  const page = await fetch(address)
+  const page = await fetch(`${address}/`)
   t.equal(page.status, 200)
   t.match(await page.text(), /Stand-in storefront/)
+
+  // The storefront script's flow, by hand: what the terminal shows of it, and what it never shows.
+  const d = { storefrontUrl: address, serviceUrl } as Demo
+  const shopper = await signIn(d, 4927)
+  const jwt = await (await fetch(`${address}/customer/current.jwt?app_client_id=${DEMO.clientId}`, { headers: { cookie: shopper } })).text()
+  const exchange = await fetch(`${serviceUrl}/session`, { method: 'POST', headers: { origin: address, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
+  t.equal(exchange.status, 201)
+  const cookie = (exchange.headers.get('set-cookie') as string).split(';', 1)[0] as string
+  const me = await fetch(`${serviceUrl}/api/me`, { headers: { origin: address, 'x-csrf': '1', cookie } })
+  t.equal(me.status, 200)
+  t.equal((await fetch(`${serviceUrl}/session`, { method: 'DELETE', headers: { origin: address, 'x-csrf': '1', cookie } })).status, 204)
+
+  const expected = [
+    { msg: 'stand-in storefront request', method: 'GET', path: '/customer/current.jwt', status: 200 },
+    { msg: 'request', method: 'POST', route: '/session', status: 201 },
+    { msg: 'request', method: 'GET', route: '/api/me', status: 200 },
+    { msg: 'request', method: 'DELETE', route: '/session', status: 204 }
+  ]
+  type Line = { level: number, msg: string, method?: string, path?: string, route?: string, status?: number }
+  const lines = (): Line[] => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line)
+  const flow = (): Line[] => lines().filter((l) => l.path === '/customer/current.jwt' || l.route === '/session' || l.route === '/api/me')
+  // The log line of a request is written once it is answered: give the pipe a moment on a busy machine.
+  for (let i = 0; i < 100 && flow().length < expected.length; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.match(flow(), expected, 'the token fetch, the exchange, the read and the logout, in order')
+  t.ok(flow().every((l) => l.level === 30), 'each at info')
+  const signedIn = lines().find((l) => l.path === '/login')
+  t.match(signedIn, { method: 'POST', status: 303 }, 'the stand-in\'s own requests too')
+  const [header, payload, signature] = jwt.split('.') as [string, string, string]
+  const signed = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1))
+  const sid = signed.slice(0, signed.lastIndexOf('.'))
+  for (const [what, secret] of [['token header', header], ['token payload', payload], ['token signature', signature], ['session cookie', signed], ['session id', sid], ['its random part', sid.split('.').at(-1) as string]]) {
+    t.notOk(stdout.includes(secret as string) || stderr.includes(secret as string), `no ${what} in the output`)
+  }
+
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit') as [number | null]
   t.equal(code, 0)
