@@ -51,8 +51,15 @@ export function signatureOf (secret: string, request: SignedRequest, identity: I
   return 'v1=' + createHmac('sha256', secret).update(canonicalString(request, identity)).digest('base64url')
 }
 
-/** Header values are visible ASCII; anything else (a Unicode email) is percent-encoded, and signed as sent. */
-const headerSafe = (value: string): string => /^[!-~]*$/.test(value) ? value : encodeURIComponent(value)
+const LONE_SURROGATES = /\p{Cs}/gu
+
+/**
+ * Header values are visible ASCII; anything else (a Unicode email) is percent-encoded, and signed as sent.
+ * A lone surrogate (a claim can hold one: JSON escapes it, and the record codec keeps it) has no UTF-8 form,
+ * so encodeURIComponent would throw on it: it is sent as U+FFFD, as String.prototype.toWellFormed does.
+ */
+export const headerSafe = (value: string): string =>
+  /^[!-~]*$/.test(value) ? value : encodeURIComponent(value.replace(LONE_SURROGATES, '\uFFFD'))
 
 export interface Identity { id: number, email: string, groupId: string | null, storeHash: string }
 

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { BCX_BAD_REQUEST, BCX_STORE_UNAVAILABLE } from '../errors.js'
+import { BCX_BAD_REQUEST, BCX_INTERNAL, BCX_STORE_UNAVAILABLE } from '../errors.js'
 import { isRedisError } from '../lib/redis-errors.js'
 
 export interface ErrorBody { statusCode: number, code: string, error: string, message: string }
@@ -13,7 +13,11 @@ export function errorBody (statusCode: number, code: string, message: string): E
   return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
 }
 
-/** Maps anything thrown to the error we answer with. */
+/**
+ * Maps anything thrown to the error we answer with. Only errors of our table keep their message on a 5xx:
+ * anything else that is not a client error becomes BCX_INTERNAL, whose message is fixed, so the text of
+ * an unexpected error (a library's message, a path, a query) never reaches the client.
+ */
 export function toHttpError (err: FastifyError): FastifyError {
   if (err.code?.startsWith('BCX_') === true) return err
   if (err.validation !== undefined) return new BCX_BAD_REQUEST(err.message)
@@ -22,8 +26,11 @@ export function toHttpError (err: FastifyError): FastifyError {
   if (err.statusCode === 400) return new BCX_BAD_REQUEST(err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'empty body' : 'malformed body')
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return err
   if (isRedisError(err)) return new BCX_STORE_UNAVAILABLE({ cause: err })
-  return err
+  return new BCX_INTERNAL({ cause: err })
 }
+
+/** A dependency that did not answer is expected now and then: a warning with its cause, no stack. */
+const QUIET_5XX = new Set(['BCX_UPSTREAM_UNAVAILABLE', 'BCX_UPSTREAM_TIMEOUT'])
 
 /**
  * Node's HTTP parser refuses some requests before Fastify sees them (oversized headers: 431, malformed
@@ -48,9 +55,12 @@ export default fp(async function errorHandler (fastify) {
   fastify.setErrorHandler(function (error: FastifyError, request, reply) {
     const err = toHttpError(error)
     const statusCode = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
-    const code = err.code ?? 'BCX_INTERNAL'
+    // Only a client error without a code of its own gets here codeless: the fallback clientErrorHandler uses.
+    const code = err.code ?? 'FST_ERR_BAD_REQUEST'
     request.errorCode = code
-    if (statusCode >= 500) {
+    if (QUIET_5XX.has(code)) {
+      request.log.warn({ code, cause: (err.cause as Error | undefined)?.message }, 'request failed')
+    } else if (statusCode >= 500) {
       // The cause (a Redis message, a stack) goes to the log; the client gets the code alone.
       request.log.error({ err: error, cause: (err.cause as Error | undefined)?.message, code }, 'request failed')
     } else {

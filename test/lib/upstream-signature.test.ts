@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createHash, createHmac } from 'node:crypto'
-import { identityHeaders, isIdentityHeader, verifyUpstreamRequest, UPSTREAM_HEADERS } from '../../src/lib/upstream-signature.js'
+import { headerSafe, identityHeaders, isIdentityHeader, verifyUpstreamRequest, UPSTREAM_HEADERS } from '../../src/lib/upstream-signature.js'
 
 const SECRET = 'upstream-signing-secret-0123456789'
 const customer = { id: 4927, email: 'john.doe@gmail.com', groupId: '6', storeHash: 'abc123' }
@@ -68,4 +68,14 @@ t.test('identity headers a browser could forge', async (t) => {
     t.ok(isIdentityHeader(name), name)
   }
   for (const name of ['content-type', 'x-csrf', 'accept', 'x-store', 'x-customer']) t.notOk(isIdentityHeader(name), name)
+})
+
+t.test('lone surrogates (a claim can hold one) are sent as U+FFFD, percent-encoded, and verify', async (t) => {
+  t.equal(headerSafe('\ud800x@example.com'), '%EF%BF%BDx%40example.com')
+  t.equal(headerSafe('a\udc00\ud83d\ude00'), 'a%EF%BF%BD%F0%9F%98%80', 'a well-formed pair stays itself')
+  t.equal(headerSafe('plain@example.com'), 'plain@example.com')
+  const headers = identityHeaders(SECRET, request, { ...customer, email: '\ud800x@example.com', groupId: '\udfff' }, 'req-1', NOW)
+  t.equal(headers['x-customer-email'], '%EF%BF%BDx%40example.com')
+  t.equal(headers['x-customer-group-id'], '%EF%BF%BD')
+  t.ok(verifyUpstreamRequest(SECRET, { ...request, headers }, { now: NOW }).ok)
 })

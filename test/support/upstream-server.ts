@@ -1,9 +1,17 @@
 // A stand-in internal service behind the proxy: a real HTTP server on loopback that records what
-// arrives (method, target, headers, raw body) and answers with a small JSON echo.
+// arrives (method, target, headers as parsed and as sent, raw body) and answers with a small JSON echo;
+// a target under /hang is recorded and never answered (a hung upstream).
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export interface Received { method: string, url: string, headers: Record<string, string | string[] | undefined>, body: Buffer }
+export interface Received {
+  method: string
+  url: string
+  headers: Record<string, string | string[] | undefined>
+  /** Names and values as they came on the wire, in order (repeated headers stay apart). */
+  rawHeaders: string[]
+  body: Buffer
+}
 
 export interface StandInUpstream {
   url: string
@@ -18,7 +26,8 @@ export async function startUpstream (): Promise<StandInUpstream> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const body = Buffer.concat(chunks)
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body })
+      if (req.url?.startsWith('/hang') === true) return
       res.writeHead(req.url?.startsWith('/teapot') === true ? 418 : 200, { 'content-type': 'application/json', 'x-upstream': 'yes', 'cache-control': 'public, max-age=3600' })
       res.end(JSON.stringify({ upstream: true, method: req.method, url: req.url, customer: req.headers['x-customer-id'] ?? null }))
     })
