@@ -27,19 +27,24 @@ code,pre{background:#f3f3f3;padding:.1rem .3rem;border-radius:3px}pre{padding:.6
 section{border:1px solid #ddd;border-radius:6px;padding:.2rem 1rem .6rem;margin:1rem 0}span{overflow-wrap:anywhere}
 form{display:inline-block;margin-right:1rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee}
-td.status{font-weight:600}tr[data-status^="2"] td.status{color:#137333}tr[data-status^="4"] td.status,tr[data-status^="5"] td.status,tr[data-status="failed"] td.status{color:#b3261e}
+td.status{font-weight:600}tr[data-status^="2"] td.status{color:#137333}tr[data-status^="4"] td.status{color:#a35200}
+tr[data-status^="5"] td.status,tr[data-status="failed"] td.status{color:#b3261e}
 tr[data-status=""] td.status{color:#888}td.to{color:#555}`
 
 // Runs before /storefront.js: the script calls the global fetch at call time, so wrapping it here records
 // each call without any hook in the script. The stand-in page is ours; a real storefront has no such wrapper.
 const RECORDER = `(function () {
   var rows = document.querySelector('#calls tbody')
-  var what = {
-    'GET /customer/current.jwt': 'the shopper\\'s Current Customer JWT, from the store (404: a guest)',
-    'POST /session': 'exchange the token, once, for a session cookie',
-    'GET /session': 'who this browser\\'s session cookie belongs to',
-    'GET /api/me': 'a session-protected route',
-    'DELETE /session': 'end the session in the service'
+  // What a call is, and what its answer means; said once the answer is in.
+  var what = function (method, path, status) {
+    switch (method + ' ' + path) {
+      case 'GET /customer/current.jwt': return status === '404' ? 'a guest: the store has no token to give' : "the shopper's Current Customer JWT, from the store"
+      case 'POST /session': return 'exchange the token, once, for a session cookie'
+      case 'GET /session': return status === '401' ? "who this browser's session belongs to: no session (yet)" : "who this browser's session belongs to"
+      case 'GET /api/me': return status === '401' ? 'a session-protected route: refused, no session' : 'a session-protected route'
+      case 'DELETE /session': return 'end the session in the service'
+      default: return ''
+    }
   }
   var cell = function (row, className, text) {
     var td = row.insertCell()
@@ -62,8 +67,12 @@ const RECORDER = `(function () {
     cell(row, 'path', url.pathname)
     cell(row, 'to', row.dataset.to).title = url.origin
     var status = cell(row, 'status', '…')
-    cell(row, 'what', what[method + ' ' + url.pathname] || '')
-    var settle = function (text) { row.dataset.status = text; status.textContent = text }
+    var note = cell(row, 'what', what(method, url.pathname, ''))
+    var settle = function (text) {
+      row.dataset.status = text
+      status.textContent = text
+      note.textContent = what(method, url.pathname, text)
+    }
     return realFetch.apply(window, arguments).then(
       function (res) { settle(String(res.status)); return res },
       function (err) { settle('failed'); throw err }
