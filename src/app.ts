@@ -31,6 +31,8 @@ export interface ExchangerOptions {
 
 /** Everything the service is, as one plugin: also what an app builder registers in their own Fastify app. */
 export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionExchanger (fastify, { config, redis: client }) {
+  // Here, not in the server entry: an app builder who registers the plugin sees them in their own logger.
+  for (const warning of config.warnings) fastify.log.warn(warning)
   await fastify.register(metrics)
   await fastify.register(errorHandler)
   await fastify.register(requestLog)

@@ -4,7 +4,10 @@ import { Type, type Static } from 'typebox'
 import { parseOriginPattern, type OriginPattern } from './lib/origin.js'
 import { parseHostPorts, type HostPort } from './lib/host-port.js'
 import { ConfigError } from './lib/config-error.js'
+import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { resolve } from 'node:path'
+import { parseEnv } from 'node:util'
 
 const secret = (description: string) => Type.Optional(Type.String({ minLength: 1, description }))
 const list = (description: string) => Type.Optional(Type.String({ description }))
@@ -12,7 +15,7 @@ const bool = (def: string, description: string) => Type.String({ enum: ['true', 
 const seconds = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description })
 
 export const envSchemaDefinition = Type.Object({
-  NODE_ENV: Type.String({ default: 'development' }),
+  NODE_ENV: Type.String({ enum: ['development', 'test', 'production'], default: 'development', description: 'production turns on the production rules' }),
   BC_CLIENT_ID: Type.String({ minLength: 1, description: "app API account client id; the token's aud" }),
   BC_CLIENT_SECRET: Type.String({ minLength: 1, description: 'client secret; comma-separated during rotation, the first is current' }),
   BC_STORE_HASHES: list('comma-separated store allow-list'),
@@ -105,17 +108,68 @@ const PLACEHOLDER = /change-?me|replace-?me/i
 const splitList = (value: string | undefined): string[] =>
   (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0)
 
-function validate (env: Record<string, string | undefined>, dotenv: boolean): Env {
+interface SchemaError { instancePath: string, keyword: string, params: Record<string, unknown>, message?: string }
+
+/** What is wrong with one variable, in words that name it and, where harmless, its value. */
+function describe (e: SchemaError, data: Record<string, unknown>): { name: string, problem: string } {
+  const missing = e.params.missingProperty
+  if (typeof missing === 'string') return { name: missing, problem: `${missing} is required` }
+  const name = e.instancePath.replace(/^\//, '')
+  const value = data[name]
+  switch (e.keyword) {
+    case 'enum': return { name, problem: `${name} is invalid: "${String(value)}" is not one of ${(e.params.allowedValues as unknown[]).join(', ')}` }
+    case 'type': return { name, problem: `${name} is invalid: "${String(value)}" is not a whole number` }
+    case 'minimum': return { name, problem: `${name} is invalid: ${String(value)} is below the minimum, ${String(e.params.limit)}` }
+    case 'maximum': return { name, problem: `${name} is invalid: ${String(value)} is above the maximum, ${String(e.params.limit)}` }
+    // Values of patterns are left out: REDIS_URL and friends may carry a password.
+    default: return { name, problem: `${name} is invalid: it ${e.message ?? 'does not match the schema'}` }
+  }
+}
+
+/** Stand-ins for missing required variables, so that the other variables can still be checked. */
+const FILLER = 'x'.repeat(32)
+
+/**
+ * Validates against the schema, collecting every problem: an invalid variable is dropped (its default
+ * applies) and a missing required one stood in for, then the rest is validated again. `broken` names
+ * the variables already reported, so that later checks do not report them twice.
+ */
+function validate (data: Record<string, string>): { env: Env, problems: string[], broken: Set<string> } {
+  const problems: string[] = []
+  const broken = new Set<string>()
+  const attempt: Record<string, string> = { ...data }
+  for (;;) {
+    try {
+      return { env: envSchema<Env>({ schema: envSchemaDefinition as object, data: { ...attempt }, env: false, dotenv: false }), problems, broken }
+    } catch (err) {
+      const errors = (err as { errors?: SchemaError[] }).errors
+      if (errors === undefined || errors.length === 0) throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
+      const before = broken.size
+      for (const e of errors) {
+        const { name, problem } = describe(e, data)
+        if (broken.has(name)) continue
+        broken.add(name)
+        problems.push(problem)
+        if (typeof e.params.missingProperty === 'string' || name in REQUIRED) attempt[name] = FILLER
+        else Reflect.deleteProperty(attempt, name)
+      }
+      if (broken.size === before) throw new ConfigError(problems.join('\n'))
+    }
+  }
+}
+
+/** Variables with neither a value nor a default: a stand-in lets the others be checked. */
+const REQUIRED: Record<string, true> = Object.fromEntries(Object.entries(envSchemaDefinition.properties)
+  .filter(([name, schema]) => (envSchemaDefinition.required as readonly string[] | undefined ?? []).includes(name) && !('default' in schema))
+  .map(([name]) => [name, true]))
+
+/** `.env` in the working directory, if there is one: values of the environment win over it. */
+function readDotenv (): Record<string, string> {
   try {
-    return envSchema<Env>({ schema: envSchemaDefinition as object, data: env, env: false, dotenv })
+    return parseEnv(readFileSync(resolve('.env'), 'utf8')) as Record<string, string>
   } catch (err) {
-    const errors = (err as { errors?: Array<{ instancePath: string, params: { missingProperty?: string }, message?: string }> }).errors
-    const first = errors?.[0]
-    if (first === undefined) throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
-    const name = first.params.missingProperty ?? first.instancePath.replace(/^\//, '')
-    throw new ConfigError(first.params.missingProperty !== undefined
-      ? `${name} is required`
-      : `${name} is invalid: it ${first.message ?? 'does not match the schema'}`)
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new ConfigError(`.env could not be read: ${(err as Error).message}`)
   }
 }
 
@@ -162,18 +216,33 @@ function pairOrNothing<T> (names: [string, string], a: string | undefined, b: st
   return make()
 }
 
+/** Runs a check that may refuse; its refusal joins the others instead of stopping the checks. */
+function collect<T> (problems: string[], fallback: T, check: () => T): T {
+  try {
+    return check()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    problems.push(err.message)
+    return fallback
+  }
+}
+
 /**
- * Validates the environment once; throws a ConfigError whose message names the variable.
- * `dotenv` reads `.env` from the working directory (the server entry only).
+ * Validates the environment once; throws a ConfigError whose message lists every problem, one line
+ * each, naming its variable. `dotenv` reads `.env` from the working directory (the server entry and
+ * `npm run check-config`); the environment's own values win over it.
  */
 export function loadConfig (source: Record<string, string | undefined>, { dotenv = false } = {}): Config {
-  // Empty variables (FOO= in a compose file) mean unset, not the empty string.
-  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''))
-  const env = validate(raw, dotenv)
+  // Empty values (FOO= in a compose file or in a copied .env.example) mean unset, not the empty string.
+  const merged = { ...(dotenv ? readDotenv() : {}), ...source }
+  const raw = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''))
+  const { env, problems, broken } = validate(raw)
+  const refuse = (name: string, problem: string): void => { if (!broken.has(name)) problems.push(problem) }
   for (const name of KNOWN_VARIABLES) {
-    const value = env[name as keyof Env]
-    if (typeof value === 'string' && PLACEHOLDER.test(value)) {
-      throw new ConfigError(`${name} still holds the placeholder from .env.example: set a real value`)
+    const value = raw[name]
+    if (value !== undefined && PLACEHOLDER.test(value)) {
+      refuse(name, `${name} still holds the placeholder from .env.example: set a real value`)
+      broken.add(name)
     }
   }
   const production = env.NODE_ENV === 'production'
@@ -181,49 +250,64 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
 
   const sessionSecrets = splitList(env.SESSION_SECRET)
   if (sessionSecrets.length === 0 || sessionSecrets.some((s) => s.length < 32)) {
-    throw new ConfigError('SESSION_SECRET is invalid: each secret must have at least 32 characters')
+    refuse('SESSION_SECRET', 'SESSION_SECRET is invalid: each secret must have at least 32 characters')
   }
   const clientSecrets = splitList(env.BC_CLIENT_SECRET)
-  if (clientSecrets.length === 0) throw new ConfigError('BC_CLIENT_SECRET is required')
+  if (clientSecrets.length === 0) refuse('BC_CLIENT_SECRET', 'BC_CLIENT_SECRET is required')
 
   const stores = splitList(env.BC_STORE_HASHES)
   const badStore = stores.find((s) => !/^[A-Za-z0-9]{1,64}$/.test(s))
-  if (badStore !== undefined) throw new ConfigError(`BC_STORE_HASHES is invalid: "${badStore}" is not a store hash`)
+  if (badStore !== undefined) refuse('BC_STORE_HASHES', `BC_STORE_HASHES is invalid: "${badStore}" is not a store hash`)
   if (stores.length === 0) {
-    if (production) throw new ConfigError('BC_STORE_HASHES is required in production')
-    warnings.push('BC_STORE_HASHES is unset: tokens of ANY store are accepted (development only)')
+    if (production) refuse('BC_STORE_HASHES', 'BC_STORE_HASHES is required in production')
+    else warnings.push('BC_STORE_HASHES is unset: tokens of ANY store are accepted (development only)')
   }
 
-  const allowedOrigins = splitList(env.ALLOWED_ORIGINS).map((entry) => {
+  const allowedOrigins = splitList(env.ALLOWED_ORIGINS).flatMap((entry) => {
     const pattern = parseOriginPattern(entry)
-    if (pattern === null) throw new ConfigError(`ALLOWED_ORIGINS is invalid: "${entry}" is not an origin (scheme://host[:port], one leading *. label allowed)`)
-    return pattern
+    if (pattern === null) refuse('ALLOWED_ORIGINS', `ALLOWED_ORIGINS is invalid: "${entry}" is not an origin (scheme://host[:port], one leading *. label allowed)`)
+    return pattern === null ? [] : [pattern]
   })
-  if (allowedOrigins.length === 0) {
-    if (production) throw new ConfigError('ALLOWED_ORIGINS is required in production')
-    warnings.push('ALLOWED_ORIGINS is unset: no storefront origin can exchange a token or change a session')
+  if (splitList(env.ALLOWED_ORIGINS).length === 0) {
+    if (production) refuse('ALLOWED_ORIGINS', 'ALLOWED_ORIGINS is required in production')
+    else warnings.push('ALLOWED_ORIGINS is unset: no storefront origin can exchange a token or change a session')
   }
 
-  const redis = redisSettings(env)
-  if (redis.kind === 'memory') {
-    if (production) throw new ConfigError('REDIS_URL (or REDIS_SENTINELS or REDIS_CLUSTER_NODES) is required in production')
-    warnings.push('No Redis configured: sessions live in this process only; they are neither shared between instances nor kept across restarts')
+  const before = problems.length
+  const redis = collect<RedisSettings>(problems, { kind: 'memory' }, () => redisSettings(env))
+  if (redis.kind === 'memory' && problems.length === before) {
+    if (production) problems.push('REDIS_URL (or REDIS_SENTINELS or REDIS_CLUSTER_NODES) is required in production')
+    else warnings.push('No Redis configured: sessions live in this process only; they are neither shared between instances nor kept across restarts')
   }
 
   if (env.SESSION_ABSOLUTE_TIMEOUT < env.SESSION_IDLE_TIMEOUT) {
-    throw new ConfigError('SESSION_ABSOLUTE_TIMEOUT is invalid: it must not be shorter than SESSION_IDLE_TIMEOUT')
+    // Blame the one that was set: SESSION_IDLE_TIMEOUT=30000 alone is the idle timeout's mistake.
+    const idleAlone = raw.SESSION_IDLE_TIMEOUT !== undefined && raw.SESSION_ABSOLUTE_TIMEOUT === undefined
+    problems.push(idleAlone
+      ? `SESSION_IDLE_TIMEOUT is invalid: ${env.SESSION_IDLE_TIMEOUT} seconds is longer than SESSION_ABSOLUTE_TIMEOUT (${env.SESSION_ABSOLUTE_TIMEOUT}, its default); both are in seconds`
+      : `SESSION_ABSOLUTE_TIMEOUT is invalid: ${env.SESSION_ABSOLUTE_TIMEOUT} seconds is shorter than SESSION_IDLE_TIMEOUT (${env.SESSION_IDLE_TIMEOUT})`)
   }
 
   const cookieName = env.COOKIE_NAME ?? (env.COOKIE_DOMAIN !== undefined ? '__Secure-bc_session' : '__Host-bc_session')
   if (cookieName.startsWith('__Host-') && env.COOKIE_DOMAIN !== undefined) {
-    throw new ConfigError('COOKIE_NAME is invalid: a __Host- cookie cannot have COOKIE_DOMAIN; use a __Secure- name')
+    refuse('COOKIE_NAME', 'COOKIE_NAME is invalid: a __Host- cookie cannot have COOKIE_DOMAIN; use a __Secure- name')
   }
   if (env.BC_WEBHOOK_SECRET !== undefined) {
     warnings.push('BC_WEBHOOK_SECRET is set: webhooks carrying it in X-Webhook-Secret are accepted with no timestamp and nothing over the body; prefer the signed deliveries (see SECURITY.md)')
   }
+  if (production && env.METRICS_TOKEN === undefined) {
+    warnings.push('METRICS_TOKEN is unset: /metrics is open to anyone who reaches the port; set it, or keep the port private')
+  }
   if (env.COOKIE_SAMESITE === 'none' && env.COOKIE_PARTITIONED === 'false') {
     warnings.push('COOKIE_SAMESITE=none without COOKIE_PARTITIONED: browsers that block third-party cookies will drop the session cookie')
   }
+  const bigcommerce = collect(problems, undefined, () => pairOrNothing(['BC_STORE_HASH', 'BC_ACCESS_TOKEN'], env.BC_STORE_HASH, env.BC_ACCESS_TOKEN,
+    () => ({ storeHash: env.BC_STORE_HASH as string, accessToken: env.BC_ACCESS_TOKEN as string, apiUrl: env.BC_API_URL })))
+  const upstream = collect(problems, undefined, () => pairOrNothing(['UPSTREAM_URL', 'UPSTREAM_SIGNING_SECRET'], env.UPSTREAM_URL, env.UPSTREAM_SIGNING_SECRET,
+    () => ({ url: env.UPSTREAM_URL as string, signingSecret: env.UPSTREAM_SIGNING_SECRET as string })))
+  const trustProxy = collect(problems, [], () => trustedProxies(env.TRUST_PROXY))
+
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'))
 
   return {
     production,
@@ -248,11 +332,9 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
     adminToken: env.ADMIN_TOKEN,
     webhookSecret: env.BC_WEBHOOK_SECRET,
     metricsToken: env.METRICS_TOKEN,
-    bigcommerce: pairOrNothing(['BC_STORE_HASH', 'BC_ACCESS_TOKEN'], env.BC_STORE_HASH, env.BC_ACCESS_TOKEN,
-      () => ({ storeHash: env.BC_STORE_HASH as string, accessToken: env.BC_ACCESS_TOKEN as string, apiUrl: env.BC_API_URL })),
-    upstream: pairOrNothing(['UPSTREAM_URL', 'UPSTREAM_SIGNING_SECRET'], env.UPSTREAM_URL, env.UPSTREAM_SIGNING_SECRET,
-      () => ({ url: env.UPSTREAM_URL as string, signingSecret: env.UPSTREAM_SIGNING_SECRET as string })),
-    trustProxy: trustedProxies(env.TRUST_PROXY),
+    bigcommerce,
+    upstream,
+    trustProxy,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     docs: env.DOCS !== undefined ? env.DOCS === 'true' : !production,

@@ -9,7 +9,8 @@ function start (): void {
     config = loadConfig(process.env, { dotenv: true })
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
-    console.error(`bc-session-exchanger: configuration refused: ${err.message}`)
+    // One line per problem, each whole: every problem is reported at once.
+    for (const problem of err.message.split('\n')) console.error(`bc-session-exchanger: configuration refused: ${problem}`)
     process.exit(1)
   }
   // pino-pretty is a dev dependency: the production image (docker run -t) has no such module.
@@ -17,7 +18,6 @@ function start (): void {
   const app = buildApp(config, {
     logger: { level: config.logLevel, ...pretty, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   })
-  for (const warning of config.warnings) app.log.warn(warning)
 
   // A response sent while closing ends its connection: an idle keep-alive socket would otherwise hold
   // the exit back until keepAliveTimeout.

