@@ -16,15 +16,19 @@ export interface SessionBody {
 /** A read gives back what the store keeps (session-store.ts, StoredSession); these fields every session has. */
 export interface LiveSession { sid: string, record: Pick<SessionRecord, 'customer' | 'storeHash' | 'absoluteAt'>, expiresAt: number }
 
+// A named, exported interface: tsc drops an import that only a `declare module` block uses from the
+// emitted .d.ts, and the shipped declarations would then name FastifyReply without importing it.
+export interface SessionOperations {
+  exchange (request: FastifyRequest, reply: FastifyReply, token: string): Promise<LiveSession>
+  /** The session this request may see, or null (401); clears a dead cookie. */
+  load (request: FastifyRequest, reply: FastifyReply): Promise<LiveSession | null>
+  end (request: FastifyRequest, reply: FastifyReply): Promise<void>
+  body (session: LiveSession): SessionBody
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
-    sessions: {
-      exchange (request: FastifyRequest, reply: FastifyReply, token: string): Promise<LiveSession>
-      /** The session this request may see, or null (401); clears a dead cookie. */
-      load (request: FastifyRequest, reply: FastifyReply): Promise<LiveSession | null>
-      end (request: FastifyRequest, reply: FastifyReply): Promise<void>
-      body (session: LiveSession): SessionBody
-    }
+    sessions: SessionOperations
   }
 }
 

@@ -20,6 +20,7 @@ t.test('multi-stage: build with every dependency, run with production ones only'
   t.equal(production.from, build.from, 'the same Node image for both')
   t.match(build.from, /^node:\$\{NODE_VERSION\}-\w+-slim$/)
   t.ok(runs(build).some((r) => /^npm ci\b/.test(r) && !r.includes('--omit')), 'the build stage installs everything')
+  t.ok(runs(build).some((r) => /^npm ci\b.*--ignore-scripts\b/.test(r)), 'without the package\'s prepare, which needs the sources copied after it')
   t.ok(runs(build).some((r) => /\bnpm run build\b/.test(r)), 'and builds')
   t.ok(runs(production).some((r) => /^npm ci --omit=dev --ignore-scripts\b/.test(r)), 'the final stage installs production dependencies, running no install script')
   t.notOk(runs(production).some((r) => /npm run build|tsc/.test(r)), 'and compiles nothing')
@@ -54,7 +55,12 @@ t.test('everything the running service reads is in the image', async (t) => {
 
 t.test('the code the server loads needs production dependencies only', async (t) => {
   await buildDist()
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>, peerDependencies: Record<string, string> }
+  // fastify is a peer (an application brings its own); npm installs a root's peers, and the image's
+  // `npm ci --omit=dev` keeps them as long as the lock file does not mark them dev-only.
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> }
+  for (const peer of Object.keys(pkg.peerDependencies)) t.notOk(lock.packages[`node_modules/${peer}`]?.dev, `${peer} is not dev-only in the lock file`)
+  const production = { ...pkg.dependencies, ...pkg.peerDependencies }
   const seen = new Set<string>()
   const packages = new Set<string>()
   const visit = (file: string): void => {
@@ -69,7 +75,7 @@ t.test('the code the server loads needs production dependencies only', async (t)
   }
   visit(SERVER_ENTRY)
   t.ok(seen.size > 10, `${seen.size} files of dist/ reached from the server`)
-  t.same([...packages].filter((p) => !(p in pkg.dependencies)), [], 'every imported package is a production dependency')
+  t.same([...packages].filter((p) => !(p in production)), [], 'every imported package is a production or peer dependency')
 })
 
 t.test('the HEALTHCHECK uses node, and passes only when /healthz answers 200', async (t) => {

@@ -1,5 +1,5 @@
 // Runs the service as operators do: `node dist/src/server.js` in its own process, configured by its
-// environment alone. Builds dist/ first when a source is newer than the last build.
+// environment alone, from the dist/ that `npm test` builds first.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,7 +12,6 @@ import { freePort } from '../support/redis-server.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SERVER_ENTRY = join(ROOT, 'dist', 'src', 'server.js')
-const STAMP = join(ROOT, 'dist', '.bcx-build-stamp')
 const run = promisify(execFile)
 
 /** A complete production configuration, as an operator would give it. */
@@ -30,9 +29,10 @@ export const productionEnv = (redisUrl: string): Record<string, string> => ({
 let built: Promise<void> | undefined
 
 /**
- * `npx tsc -p tsconfig.build.json`, at most once per test file: under a lock (test files run in
- * parallel), and only when a file under src/ or scripts/ is newer than the last build. Type errors
- * are `npm test`'s to report (tsc --noEmit); tsc still emits, and the stamp stays old for a rebuild.
+ * `npm test` builds dist/ before any test runs, so here this is a check that finds it current. A test
+ * file run on its own after an edit rebuilds (scripts/build.mjs --if-stale), once per file, under a
+ * lock because test files run in parallel. Type errors are `npm test`'s to report (tsc --noEmit):
+ * tsc still emits, and the stamp stays old for a rebuild.
  */
 export async function buildDist (): Promise<void> {
   built ??= build()
@@ -40,14 +40,16 @@ export async function buildDist (): Promise<void> {
 }
 
 async function build (): Promise<void> {
-  const script = `
-    if [ -f "$1" ] && [ -z "$(find src scripts -newer "$1" -print -quit 2>/dev/null)" ]; then exit 0; fi
-    touch "$1.next"
-    npx tsc -p tsconfig.build.json && mv "$1.next" "$1"
-    exit 0`
-  await run('flock', [join(tmpdir(), 'bcx-dist-build.lock'), 'sh', '-c', script, 'sh', STAMP], { cwd: ROOT })
-  if (!existsSync(SERVER_ENTRY)) throw new Error(`npx tsc -p tsconfig.build.json did not produce ${SERVER_ENTRY}`)
+  const script = `"${process.execPath}" scripts/build.mjs --if-stale >&2 || true`
+  await run('flock', [join(tmpdir(), 'bcx-dist-build.lock'), 'sh', '-c', script], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 })
+  if (!existsSync(SERVER_ENTRY)) throw new Error(`scripts/build.mjs did not produce ${SERVER_ENTRY}`)
 }
+
+/**
+ * How long a server process may take to answer /healthz: generous, because a loaded two-core machine
+ * running test files in parallel can take tens of seconds to start node; TEST_START_TIMEOUT_MS overrides it.
+ */
+export const START_TIMEOUT_MS = Number(process.env.TEST_START_TIMEOUT_MS ?? 90_000)
 
 export interface ServerProcess {
   port: number
@@ -101,12 +103,12 @@ export async function startServer (t: { teardown: (fn: () => unknown) => void },
   await buildDist()
   const server = spawnServer({ HOST: '127.0.0.1', ...env, PORT: String(await freePort()) })
   t.teardown(() => server.kill())
-  const deadline = Date.now() + 15_000
+  const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (server.child.exitCode !== null) throw new Error(`server exited: ${server.stderr()}${server.stdout()}`)
     const res = await fetch(`${server.url}/healthz`).catch(() => null)
     if (res?.status === 200) return server
     await sleep(50)
   }
-  throw new Error(`server did not listen: ${server.stderr()}${server.stdout()}`)
+  throw new Error(`server did not listen within ${START_TIMEOUT_MS} ms: ${server.stderr()}${server.stdout()}`)
 }
