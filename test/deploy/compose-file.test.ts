@@ -70,7 +70,7 @@ t.test('the service: built from the Dockerfile, .env, after Redis is healthy, re
   t.equal(exchanger.env_file, '.env')
   t.same(exchanger.depends_on, { redis: { condition: 'service_healthy' } })
   t.ok(['always', 'unless-stopped'].includes(exchanger.restart as string), 'restarted after a crash')
-  t.match(exchanger.ports?.[0], /^(127\.0\.0\.1:)?\d+:3000$/, 'a published port to the service\'s 3000')
+  t.match(exchanger.ports?.[0], /^127\.0\.0\.1:\d+:3000$/, 'the service\'s 3000 published on this host\'s loopback only')
   t.match(exchanger.environment?.REDIS_URL, /^redis:\/\/redis:6379/, 'Redis by its compose service name')
   t.match(exchanger.stop_grace_period, /^\d+s$/)
   t.ok(Number.parseInt(exchanger.stop_grace_period as string) > 10, 'longer than the 10 s the shutdown may take')
@@ -80,4 +80,10 @@ t.test('the Redis arguments stay strings for YAML 1.1 parsers too', async (t) =>
   // Quoted "yes" stays a string: YAML 1.1 parsers would read a bare yes as a boolean.
   const doc = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { version: '1.1' }) as ComposeFile
   t.ok((doc.services.redis.command as unknown[]).every((a) => typeof a === 'string'), 'every Redis argument is a string, even under YAML 1.1')
+})
+
+t.test('Compose v1 reads it too: no top-level name, no version-only keys', async (t) => {
+  // docker-compose 1.29 (Debian's) refuses a top-level `name:`; `version:` is obsolete in v2.
+  const top = Object.keys(composeFile())
+  t.same(top.filter((k) => !['services', 'volumes'].includes(k)), [], 'only services and volumes at the top level')
 })

@@ -20,7 +20,6 @@ export interface ComposeService {
 }
 
 export interface ComposeFile {
-  name?: string
   services: Record<string, ComposeService> & { redis: ComposeService, exchanger: ComposeService }
   volumes?: Record<string, unknown>
 }
