@@ -12,7 +12,8 @@ export interface ScriptAsset {
 }
 
 // The script is plain JavaScript that tsc does not copy: from src/storefront/ it sits beside this file;
-// from dist/src/storefront/ it is read from the source tree (the Dockerfile copies src/storefront/).
+// from dist/src/storefront/ it is read from src/storefront/ of the same package root, which the
+// Dockerfile copies and the npm package ships (`files`), so nothing outside the package is read.
 const CANDIDATES = ['./bc-session.js', '../../../src/storefront/bc-session.js']
 
 /** `from`: this module's URL (tests pass where the compiled module would be). */
