@@ -13,6 +13,7 @@ export class RedisDeadlineError extends Error {
   override name = 'RedisDeadlineError'
 }
 
+/** `expiresAt` on the monotonic clock: a wall-clock step must not fail or stretch a call. */
 interface Pending { expiresAt: number, settled: boolean, reject: (err: Error) => void }
 
 export class CallDeadline {
@@ -29,7 +30,7 @@ export class CallDeadline {
   /** `work`'s outcome, or a RedisDeadlineError once `ms` have passed since this call (whichever is first). */
   track<T> (work: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry: Pending = { expiresAt: Date.now() + this.ms, settled: false, reject }
+      const entry: Pending = { expiresAt: performance.now() + this.ms, settled: false, reject }
       this.dropSettled()
       this.queue.push(entry)
       this.timer ??= this.schedule(entry.expiresAt)
@@ -51,7 +52,7 @@ export class CallDeadline {
   }
 
   private schedule (at: number): NodeJS.Timeout {
-    return setTimeout(this.sweep, Math.max(0, at - Date.now())).unref()
+    return setTimeout(this.sweep, Math.max(0, at - performance.now())).unref()
   }
 
   /** Answered calls leave the front of the queue as new ones arrive: under a healthy Redis it stays short. */
@@ -69,7 +70,7 @@ export class CallDeadline {
 
   private readonly sweep = (): void => {
     this.timer = undefined
-    const now = Date.now()
+    const now = performance.now()
     const q = this.queue
     while (this.head < q.length) {
       const entry = q[this.head] as Pending
