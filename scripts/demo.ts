@@ -36,7 +36,7 @@ const PRETTY = {
   target: 'pino-pretty',
   options: {
     ignore: 'pid,hostname,reqId,method,route,path,status,ms',
-    messageFormat: '{if route}service {end}{msg}{if route}: {method} {route} → {status} ({ms} ms){end}{if path}: {method} {path} → {status}{end}'
+    messageFormat: '{msg}{if route}: {method} {route} → {status} ({ms} ms){end}{if path}: {method} {path} → {status}{end}'
   }
 }
 
