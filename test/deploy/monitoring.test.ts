@@ -79,7 +79,7 @@ t.test('the alert rules: well formed, each naming only exported metrics', async 
   const alertNames = rules.map((r) => r.alert)
   t.equal(new Set(alertNames).size, alertNames.length, 'alert names are unique')
   for (const rule of rules) {
-    t.match(rule, { alert: /^Bcx\w+$/, expr: String, labels: { severity: /^(critical|warning|info)$/ }, annotations: { summary: String } }, rule.alert)
+    t.match(rule, { alert: /^Bcx\w+$/, expr: String, labels: { severity: /^(critical|warning|info)$/ }, annotations: { summary: String } }, rule.alert ?? '')
     if (rule.for !== undefined) t.match(rule.for, /^\d+[smh]$/)
     const names = metricNames(rule.expr)
     t.ok(names.length > 0, `${rule.alert ?? ''} selects a metric`)
