@@ -41,6 +41,9 @@ export const envSchemaDefinition = Type.Object({
   BC_STORE_HASH: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]+$' })),
   BC_ACCESS_TOKEN: secret('store API access token'),
   BC_API_URL: Type.String({ pattern: '^https?://', default: 'https://api.bigcommerce.com' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: "the service's public base URL; turns app mode on" })),
+  STORE_TOKEN_KEY: secret("key(s) for the stores' access tokens at rest, at least 32 characters each; the first encrypts"),
+  BC_LOGIN_URL: Type.String({ pattern: '^https?://', default: 'https://login.bigcommerce.com', description: "BigCommerce's OAuth host" }),
   UPSTREAM_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   UPSTREAM_SIGNING_SECRET: secret('HMAC key for the identity headers sent upstream'),
   TRUST_PROXY: list('comma-separated proxy addresses or CIDRs'),
@@ -68,7 +71,7 @@ export interface Config {
   clientId: string
   /** The first signs nothing (BigCommerce signs); all are accepted during rotation. */
   clientSecrets: string[]
-  /** null: any store (development only). */
+  /** The static list. null: any store (development only, never in app mode). */
   storeHashes: ReadonlySet<string> | null
   allowedOrigins: OriginPattern[]
   /** The first signs cookies; all verify. */
@@ -86,6 +89,8 @@ export interface Config {
   metricsToken?: string
   bigcommerce?: { storeHash: string, accessToken: string, apiUrl: string }
   upstream?: { url: string, signingSecret: string }
+  /** App mode (PUBLIC_URL set): stores come from installs too. */
+  app?: AppConfig
   trustProxy: string[]
   /** A whole request, headers and body, must arrive within this bound (ms), else 408. */
   requestTimeoutMs: number
@@ -98,6 +103,15 @@ export interface Config {
   logLevel: string
   /** Start-up warnings the server logs once (the logger does not exist yet here). */
   warnings: string[]
+}
+
+export interface AppConfig {
+  /** No trailing slash: callbacks are `${publicUrl}/bigcommerce/auth` and so on. */
+  publicUrl: string
+  /** The first encrypts; each decrypts what it encrypted. */
+  tokenKeys: string[]
+  loginUrl: string
+  apiUrl: string
 }
 
 export { ConfigError } from './lib/config-error.js'
@@ -210,6 +224,28 @@ function redisSettings (env: Env): RedisSettings {
   return { kind: 'memory' }
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+/**
+ * BigCommerce calls the app's callbacks over https; plain http is for a loopback address (tests, the
+ * demo). A query or fragment would break every callback URL built from it.
+ */
+function publicUrl (value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError('PUBLIC_URL is invalid: it is not a URL')
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    throw new ConfigError('PUBLIC_URL is invalid: it must be https:// (http:// only for 127.0.0.1 or localhost)')
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError('PUBLIC_URL is invalid: it must be a base URL, with no credentials, query or fragment')
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
+}
+
 function pairOrNothing<T> (names: [string, string], a: string | undefined, b: string | undefined, make: () => T): T | undefined {
   if (a === undefined && b === undefined) return undefined
   if (a === undefined || b === undefined) throw new ConfigError(`${a === undefined ? names[0] : names[1]} is required with ${a === undefined ? names[1] : names[0]}`)
@@ -225,6 +261,27 @@ function collect<T> (problems: string[], fallback: T, check: () => T): T {
     problems.push(err.message)
     return fallback
   }
+}
+
+/** PUBLIC_URL turns app mode on; STORE_TOKEN_KEY is then required. */
+function appConfig (env: Env, refuse: (name: string, problem: string) => void, broken: Set<string>, warnings: string[]): AppConfig | undefined {
+  const keys = splitList(env.STORE_TOKEN_KEY)
+  if (env.PUBLIC_URL === undefined) {
+    if (broken.has('PUBLIC_URL')) return undefined
+    if (keys.length > 0) warnings.push('STORE_TOKEN_KEY is set without PUBLIC_URL: app mode is off and the key is not used')
+    return undefined
+  }
+  let base: string | undefined
+  try {
+    base = publicUrl(env.PUBLIC_URL)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    refuse('PUBLIC_URL', err.message)
+  }
+  if (keys.length === 0) refuse('STORE_TOKEN_KEY', 'STORE_TOKEN_KEY is required with PUBLIC_URL (app mode keeps the stores\' access tokens encrypted with it)')
+  else if (keys.some((k) => k.length < 32)) refuse('STORE_TOKEN_KEY', 'STORE_TOKEN_KEY is invalid: each key must have at least 32 characters')
+  if (base === undefined) return undefined
+  return { publicUrl: base, tokenKeys: keys, loginUrl: env.BC_LOGIN_URL.replace(/\/+$/, ''), apiUrl: env.BC_API_URL.replace(/\/+$/, '') }
 }
 
 /**
@@ -255,10 +312,15 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
   const clientSecrets = splitList(env.BC_CLIENT_SECRET)
   if (clientSecrets.length === 0) refuse('BC_CLIENT_SECRET', 'BC_CLIENT_SECRET is required')
 
+  const app = appConfig(env, refuse, broken, warnings)
+  // An invalid PUBLIC_URL is reported as such, not also as the lists app mode would not need.
+  const appMode = raw.PUBLIC_URL !== undefined
+
   const stores = splitList(env.BC_STORE_HASHES)
   const badStore = stores.find((s) => !/^[A-Za-z0-9]{1,64}$/.test(s))
   if (badStore !== undefined) refuse('BC_STORE_HASHES', `BC_STORE_HASHES is invalid: "${badStore}" is not a store hash`)
-  if (stores.length === 0) {
+  // In app mode the installs are the list; an unset static list then means no store beyond them.
+  if (stores.length === 0 && !appMode) {
     if (production) refuse('BC_STORE_HASHES', 'BC_STORE_HASHES is required in production')
     else warnings.push('BC_STORE_HASHES is unset: tokens of ANY store are accepted (development only)')
   }
@@ -268,7 +330,7 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
     if (pattern === null) refuse('ALLOWED_ORIGINS', `ALLOWED_ORIGINS is invalid: "${entry}" is not an origin (scheme://host[:port], one leading *. label allowed)`)
     return pattern === null ? [] : [pattern]
   })
-  if (splitList(env.ALLOWED_ORIGINS).length === 0) {
+  if (splitList(env.ALLOWED_ORIGINS).length === 0 && !appMode) {
     if (production) refuse('ALLOWED_ORIGINS', 'ALLOWED_ORIGINS is required in production')
     else warnings.push('ALLOWED_ORIGINS is unset: no storefront origin can exchange a token or change a session')
   }
@@ -313,7 +375,7 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
     production,
     clientId: env.BC_CLIENT_ID,
     clientSecrets,
-    storeHashes: stores.length > 0 ? new Set(stores) : null,
+    storeHashes: stores.length > 0 || app !== undefined ? new Set(stores) : null,
     allowedOrigins,
     sessionSecrets,
     idleTimeout: env.SESSION_IDLE_TIMEOUT,
@@ -334,6 +396,7 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
     metricsToken: env.METRICS_TOKEN,
     bigcommerce,
     upstream,
+    ...(app !== undefined && { app }),
     trustProxy,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
