@@ -44,7 +44,8 @@ t.test('with compose\'s environment and the placeholders filled in, production s
   t.same(config.redis, { kind: 'single', url: 'redis://redis:6379' })
   t.equal(config.port, 3000)
   t.same(config.trustProxy, [])
-  t.same(config.warnings, [])
+  // Compose publishes the port on 127.0.0.1 only; the service still says that /metrics is open.
+  t.same(config.warnings.filter((w) => !w.startsWith('METRICS_TOKEN is unset')), [])
 })
 
 t.test('as copied, .env.example is refused at start-up, naming each placeholder variable', async (t) => {
