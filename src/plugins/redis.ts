@@ -72,6 +72,9 @@ export function createRedisClient (settings: Exclude<RedisSettings, { kind: 'mem
   }
 }
 
+/** How long after start a Redis that never answered is worth a warning. */
+export const STARTUP_GRACE_MS = 5000
+
 export default fp<{ config: Config, client?: RedisClient }>(async function redis (fastify, { config, client }) {
   if (config.redis.kind === 'memory') {
     fastify.decorate<RedisClient | null>('redis', null)
@@ -86,7 +89,13 @@ export default fp<{ config: Config, client?: RedisClient }>(async function redis
     up = false
   })
   fastify.decorate<RedisClient | null>('redis', redis)
+  // Started without Redis answering: say so once, loudly, instead of only answering 503 (it keeps trying).
+  const unanswered = setTimeout(() => {
+    if (!up) fastify.log.warn({ redis: config.redis.kind }, `redis does not answer ${STARTUP_GRACE_MS / 1000} s after start: session calls answer 503 until it does (still trying)`)
+  }, STARTUP_GRACE_MS)
+  unanswered.unref()
   fastify.addHook('onClose', async () => {
+    clearTimeout(unanswered)
     if (client !== undefined) return
     await redis.quit().catch(() => {})
     // quit() leaves the Sentinel failover subscriptions open (they would keep the process alive).

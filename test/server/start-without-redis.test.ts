@@ -48,6 +48,11 @@ t.test('no Redis yet: listens, /healthz 200, 503 quickly elsewhere; serves once 
   t.ok(read.ms < 2000, `GET /session answered in ${read.ms} ms`)
   t.equal(server.child.exitCode, null, 'the process is still up')
 
+  // Said once at start-up, not only as 503s: Redis does not answer.
+  const warnedBy = Date.now() + 60_000
+  while (!server.stdout().includes('redis does not answer') && Date.now() < warnedBy) await sleep(100)
+  t.match(server.stdout(), /"level":40[^\n]*redis does not answer 5 s after start: session calls answer 503 until it does/, 'a start-up warning')
+
   const redis = await startRedisServer([], redisPort)
   t.teardown(() => redis.close())
   const startedAt = Date.now()
