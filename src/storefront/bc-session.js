@@ -34,6 +34,8 @@
   let renewing = null // a re-exchange in flight, shared by concurrent fetch() calls
   let blocked = null // the cookies_blocked error once seen: later calls fail at once, never loop
   let loggedOut = false
+  // The store said 404 (a guest) on this page: a signing-in shopper loads a new page, so no second token fetch.
+  let guest = false
 
   function failure (code, message, status) {
     const err = new Error(message)
@@ -176,6 +178,7 @@
       }
       if (session !== null && String(session.id) === hint) return session
       const hinted = await fetchToken()
+      guest = hinted === null
       if (hinted === null) {
         if (session !== null) await endSession()
         return null
@@ -183,6 +186,7 @@
       return exchange(hinted, false)
     }
     const [token, existing] = await Promise.all([fetchToken(), readSession()])
+    guest = token === null
     if (token === null) {
       if (existing !== null) await endSession()
       return null
@@ -205,7 +209,7 @@
   function renew () {
     if (renewing === null) {
       renewing = (async function () {
-        if (loggedOut || hint === '' || !clientId) return null
+        if (loggedOut || guest || hint === '' || !clientId) return null
         const token = await fetchToken()
         const customer = token === null ? null : await exchange(token, false)
         current = Promise.resolve(customer)

@@ -23,6 +23,14 @@ t.test('without a hint', async (t) => {
     assertServiceCallsCarryCredentials(t, page.calls)
   })
 
+  t.test('a guest calling a protected route: the 401 stands, no second token fetch', async (t) => {
+    const page = loadScript()
+    t.equal(await page.BcSession.ready(), null)
+    t.equal((await page.BcSession.fetch('/api/me')).status, 401)
+    t.equal(page.count('GET /customer/current.jwt'), 1, 'the store said 404 once on this page: enough')
+    t.equal(page.count('POST /session'), 0)
+  })
+
   t.test('a guest with a live session ends it', async (t) => {
     const page = loadScript({ world: { session: JOHN } })
     t.equal(await page.BcSession.ready(), null)
