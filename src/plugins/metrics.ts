@@ -1,7 +1,7 @@
 // Prometheus metrics on a registry of this app's own (several apps in one process stay apart).
 // @see https://github.com/siimon/prom-client
 import fp from 'fastify-plugin'
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface Metrics {
   registry: Registry
@@ -10,6 +10,7 @@ export interface Metrics {
   sessions: Counter<'event' | 'reason'>
   storeOps: Histogram<'op' | 'result'>
   requests: Histogram<'method' | 'route' | 'status'>
+  bigcommerceQuota: Gauge<'store_hash'>
 }
 
 declare module 'fastify' {
@@ -45,6 +46,12 @@ export function createMetrics (): Metrics {
       help: 'Request durations by route',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry]
+    }),
+    bigcommerceQuota: new Gauge({
+      name: 'bcx_bigcommerce_quota_remaining',
+      help: 'Requests left in the store\'s BigCommerce API window, as its last answer said (X-Rate-Limit-Requests-Left)',
+      labelNames: ['store_hash'],
       registers: [registry]
     })
   }

@@ -93,8 +93,10 @@ const failures: Array<[StandInBigCommerce['mode'], number, string, string | unde
   ['forbidden', 502, 'BCX_BIGCOMMERCE_REFUSED', undefined],
   ['error', 502, 'BCX_BIGCOMMERCE_REFUSED', undefined],
   ['garbage', 502, 'BCX_BIGCOMMERCE_REFUSED', undefined],
-  ['throttled', 503, 'BCX_BIGCOMMERCE_THROTTLED', '15'],
-  ['throttled-bare', 503, 'BCX_BIGCOMMERCE_THROTTLED', '1']
+  // A bare 429 is retried once, a second later; the second 429 is answered with that second.
+  ['throttled-bare', 503, 'BCX_BIGCOMMERCE_THROTTLED', '1'],
+  // Last: its quota window (15 s) then holds every further call of this store.
+  ['throttled', 503, 'BCX_BIGCOMMERCE_THROTTLED', '15']
 ]
 
 t.test('BigCommerce failures map to our codes; the session survives', async (t) => {

@@ -1,0 +1,39 @@
+// BigCommerce's failures as our coded errors: 502 refused, 503 throttled (with the Retry-After we answer),
+// 504 timed out. The BigCommerce status stays on the error for callers that accept some (a 404 on a delete).
+import type { FastifyError } from 'fastify'
+import { BCX_BIGCOMMERCE_REFUSED, BCX_BIGCOMMERCE_THROTTLED, BCX_BIGCOMMERCE_TIMEOUT } from '../errors.js'
+
+/** The error handler sends `retryAfter` as the Retry-After header. */
+export interface ThrottledError extends FastifyError { retryAfter: number }
+
+export interface RefusedError extends FastifyError {
+  /** What BigCommerce answered; null when it could not be reached or its answer made no sense. */
+  bigcommerceStatus: number | null
+}
+
+export function throttled (retryAfterMs: number): ThrottledError {
+  const retryAfter = Math.min(3600, Math.max(1, Math.ceil(retryAfterMs / 1000)))
+  return Object.assign(new BCX_BIGCOMMERCE_THROTTLED(), { retryAfter })
+}
+
+/**
+ * `cause` is for the log (never a token); `detail`, when given, is told to the client, for a reason the
+ * caller can act on ("this store has no API access").
+ */
+export function refused (cause: string | Error, bigcommerceStatus: number | null = null, detail?: string): RefusedError {
+  const err = new BCX_BIGCOMMERCE_REFUSED({ cause: typeof cause === 'string' ? new Error(cause) : cause })
+  if (detail !== undefined) err.message = `${err.message}: ${detail}`
+  return Object.assign(err, { bigcommerceStatus })
+}
+
+/** The status BigCommerce answered, when `err` is its refusal. */
+export function bigcommerceStatus (err: unknown): number | null {
+  return err instanceof Error && typeof (err as Partial<RefusedError>).bigcommerceStatus === 'number' ? (err as RefusedError).bigcommerceStatus : null
+}
+
+const isTimeout = (err: unknown): boolean => err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
+
+/** A call that threw: no answer in time (504), or none at all (502). */
+export function unreachable (err: unknown): FastifyError {
+  return isTimeout(err) ? new BCX_BIGCOMMERCE_TIMEOUT({ cause: err }) : refused(err instanceof Error ? err : String(err))
+}
