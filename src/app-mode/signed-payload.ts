@@ -69,7 +69,11 @@ export interface SignedPayloadVerifierOptions {
   now?: () => number
 }
 
-export type SignedPayloadVerifier = (token: unknown) => Promise<SignedPayload>
+/**
+ * `accept` runs once the payload verifies and before its jti is kept: a refusal there (a store not
+ * installed) leaves the jti unused, so a refused callback changes nothing.
+ */
+export type SignedPayloadVerifier = (token: unknown, accept?: (storeHash: string) => void | Promise<void>) => Promise<SignedPayload>
 
 function storeUser (value: unknown): StoreUser | null {
   if (typeof value !== 'object' || value === null) return null
@@ -112,7 +116,7 @@ export function createSignedPayloadVerifier (opts: SignedPayloadVerifierOptions)
     throw failure
   }
 
-  return async function verifySignedPayload (token) {
+  return async function verifySignedPayload (token, accept) {
     if (typeof token !== 'string' || token.length > MAX_PAYLOAD_LENGTH || !COMPACT_JWS.test(token)) {
       throw new BCX_SIGNED_PAYLOAD_INVALID('not a compact JWS')
     }
@@ -133,6 +137,7 @@ export function createSignedPayloadVerifier (opts: SignedPayloadVerifierOptions)
     const { jti, exp } = payload
     if (typeof jti !== 'string' || !JTI.test(jti)) throw new BCX_SIGNED_PAYLOAD_INVALID('jti')
     const storeHash = store[1] as string
+    await accept?.(storeHash)
     // Kept until the payload's own exp (with the tolerance) has passed: after that it no longer verifies.
     const ttlMs = Math.max(1000, Math.ceil(((exp as number) + opts.clockTolerance - nowSeconds) * 1000))
     if (!await opts.jtiGuard.claim(storeHash, jti, ttlMs)) throw new BCX_SIGNED_PAYLOAD_INVALID('jti was used before')
