@@ -1,0 +1,245 @@
+// Install records: one per store, in Redis (or in this process for development), the access token
+// sealed before it leaves this module. Every change is announced on a pub/sub channel so that each
+// instance's in-memory allow-lists follow within a second.
+import { Cluster, type RedisOptions } from 'ioredis'
+import type { RedisClient } from '../store/redis-session-store.js'
+import { parseOriginPattern } from '../lib/origin.js'
+import type { TokenCipher } from './token-cipher.js'
+import type { InstallRegistry, StoreInstall } from './types.js'
+
+export const CHANGED_CHANNEL = 'bcx:app:changed'
+/** One slot for the list of stores: it is small, and one SMEMBERS reads it on a Cluster too. */
+export const STORES_KEY = 'bcx:{app}:stores'
+/** Everything of one store shares the hash tag {app:<hash>} (the signed payloads' jti keys too). */
+export const installKey = (storeHash: string): string => `bcx:{app:${storeHash}}:install`
+
+const STORE_HASH = /^[A-Za-z0-9]{1,64}$/
+
+/** What the allow-lists need of a store, read without decrypting its token. */
+export type StoreOrigins = Map<string, readonly string[]>
+
+export interface WatchedInstallRegistry extends InstallRegistry {
+  /** Origins of one installed store (null: not installed); its token stays sealed. */
+  originsOf (storeHash: string): Promise<readonly string[] | null>
+  /** Origins of every installed store. */
+  allOrigins (): Promise<StoreOrigins>
+  /**
+   * Hears every change, from any instance: `changed` with the store hash, `resync` when messages may
+   * have been missed (the subscriber reconnected). `listening` settles once subscribed (it waits for
+   * Redis as long as it takes); `stop` ends it.
+   */
+  watch (listener: RegistryListener): Watch
+}
+
+export interface RegistryListener { changed: (storeHash: string) => void, resync: () => void }
+export interface Watch { listening: Promise<void>, stop: () => Promise<void> }
+
+/** scheme://host[:port], lower-case host, no default port; null for anything else (wildcards included). */
+export function normalizeOrigin (origin: string): string | null {
+  const p = parseOriginPattern(origin)
+  if (p === null || p.wildcard) return null
+  return `${p.scheme}://${p.host}${p.port === '' ? '' : `:${p.port}`}`
+}
+
+/** Refuses what the lookups could never match, and keeps one spelling of each origin. */
+function checked (install: StoreInstall): StoreInstall {
+  if (!STORE_HASH.test(install.storeHash)) throw new TypeError(`not a store hash: "${install.storeHash}"`)
+  return { ...install, origins: normalizedOrigins(install.origins) }
+}
+
+function normalizedOrigins (origins: readonly string[]): string[] {
+  return [...new Set(origins.map((o) => {
+    const n = normalizeOrigin(o)
+    if (n === null) throw new TypeError(`not an origin (scheme://host[:port]): "${o}"`)
+    return n
+  }))]
+}
+
+/** The record at rest: the install with its token sealed, the store hash authenticated with it. */
+interface SealedRecord extends Omit<StoreInstall, 'accessToken'> { v: 1, token: string }
+
+function seal (install: StoreInstall, cipher: TokenCipher): string {
+  const { accessToken, ...rest } = install
+  const record: SealedRecord = { v: 1, ...rest, token: cipher.encrypt(accessToken, install.storeHash) }
+  return JSON.stringify(record)
+}
+
+function parseRecord (json: string): SealedRecord {
+  return JSON.parse(json) as SealedRecord
+}
+
+function open (record: SealedRecord, cipher: TokenCipher): StoreInstall {
+  const { v: _v, token, ...rest } = record
+  return { ...rest, accessToken: cipher.decrypt(token, record.storeHash) }
+}
+
+// Writes the record only if nobody changed it since it was read: two repairs of one store (a load on
+// each of two instances) must not lose one another's changes.
+const COMPARE_AND_SET = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`
+
+/**
+ * A subscribed connection can send nothing else, so it is a connection of its own (on a Cluster too:
+ * PUBLISH reaches every node's subscribers). Unlike the request path's, it waits for Redis as long as
+ * it takes: a subscription is no request that a client waits for, and ioredis subscribes again after
+ * each reconnect.
+ */
+function subscriberOf (redis: RedisClient): RedisClient {
+  const patient: RedisOptions = { enableOfflineQueue: true, commandTimeout: 0, maxRetriesPerRequest: null }
+  if (redis instanceof Cluster) {
+    return redis.duplicate([], { enableOfflineQueue: true, redisOptions: { ...redis.options.redisOptions, ...patient } })
+  }
+  return redis.duplicate(patient)
+}
+
+export interface RedisRegistryOptions {
+  /** A failed announcement is not a failed write: the periodic reload catches up. */
+  onPublishError?: (err: Error) => void
+}
+
+export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCipher, opts: RedisRegistryOptions = {}): WatchedInstallRegistry {
+  async function announce (storeHash: string): Promise<void> {
+    try {
+      await redis.publish(CHANGED_CHANNEL, storeHash)
+    } catch (err) {
+      opts.onPublishError?.(err as Error)
+    }
+  }
+
+  async function read (storeHash: string): Promise<SealedRecord | null> {
+    if (!STORE_HASH.test(storeHash)) return null
+    const json = await redis.get(installKey(storeHash))
+    return json === null ? null : parseRecord(json)
+  }
+
+  return {
+    async get (storeHash) {
+      const record = await read(storeHash)
+      return record === null ? null : open(record, cipher)
+    },
+
+    async put (install) {
+      const valid = checked(install)
+      // The record before the list: a store listed is a store whose record can be read.
+      await redis.set(installKey(valid.storeHash), seal(valid, cipher))
+      await redis.sadd(STORES_KEY, valid.storeHash)
+      await announce(valid.storeHash)
+    },
+
+    async update (storeHash, change) {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const key = installKey(storeHash)
+        const before = STORE_HASH.test(storeHash) ? await redis.get(key) : null
+        if (before === null) return null
+        const current = open(parseRecord(before), cipher)
+        const next: StoreInstall = { ...current, ...change, storeHash }
+        if (change.origins !== undefined) next.origins = normalizedOrigins(change.origins)
+        // Sealed afresh on every write: a token sealed by a key being rotated out moves to the current one.
+        const written = await redis.eval(COMPARE_AND_SET, 1, key, before, seal(next, cipher))
+        if (written === 1) {
+          await announce(storeHash)
+          return next
+        }
+      }
+      throw new Error(`install record of ${storeHash} kept changing under the update`)
+    },
+
+    async remove (storeHash) {
+      if (!STORE_HASH.test(storeHash)) return false
+      // The list before the record, the reverse of put.
+      const listed = await redis.srem(STORES_KEY, storeHash)
+      const deleted = await redis.del(installKey(storeHash))
+      await announce(storeHash)
+      return listed + deleted > 0
+    },
+
+    async list () {
+      return (await redis.smembers(STORES_KEY)).sort()
+    },
+
+    async originsOf (storeHash) {
+      return (await read(storeHash))?.origins ?? null
+    },
+
+    async allOrigins () {
+      const stores = await redis.smembers(STORES_KEY)
+      // One GET each (no MGET: on a Cluster the keys live in different slots).
+      const records = await Promise.all(stores.map(async (s) => await read(s)))
+      const out: StoreOrigins = new Map()
+      for (const record of records) if (record !== null) out.set(record.storeHash, record.origins)
+      return out
+    },
+
+    watch ({ changed, resync }) {
+      const subscriber = subscriberOf(redis)
+      subscriber.on('error', () => {})
+      let readyOnce = false
+      subscriber.on('ready', () => {
+        // ioredis subscribes again after a reconnect; what was published meanwhile is lost: reload all.
+        if (readyOnce) resync()
+        readyOnce = true
+      })
+      subscriber.on('message', (channel: string, message: string) => {
+        if (channel === CHANGED_CHANNEL && STORE_HASH.test(message)) changed(message)
+      })
+      const listening = subscriber.subscribe(CHANGED_CHANNEL).then(() => {})
+      listening.catch(() => {})
+      return {
+        listening,
+        stop: async () => {
+          await subscriber.quit().catch(() => {})
+          subscriber.disconnect()
+        }
+      }
+    }
+  }
+}
+
+/** The in-process form, for development without Redis: nothing shared, nothing kept. */
+export function createMemoryInstallRegistry (): WatchedInstallRegistry {
+  const installs = new Map<string, StoreInstall>()
+  const listeners = new Set<(storeHash: string) => void>()
+  const clone = (i: StoreInstall): StoreInstall => structuredClone(i)
+  const announce = (storeHash: string): void => { for (const l of listeners) l(storeHash) }
+
+  return {
+    async get (storeHash) {
+      const found = installs.get(storeHash)
+      return found === undefined ? null : clone(found)
+    },
+    async put (install) {
+      const valid = checked(install)
+      installs.set(valid.storeHash, clone(valid))
+      announce(valid.storeHash)
+    },
+    async update (storeHash, change) {
+      const current = installs.get(storeHash)
+      if (current === undefined) return null
+      const next: StoreInstall = clone({ ...current, ...change, storeHash })
+      if (change.origins !== undefined) next.origins = normalizedOrigins(change.origins)
+      installs.set(storeHash, next)
+      announce(storeHash)
+      return clone(next)
+    },
+    async remove (storeHash) {
+      const existed = installs.delete(storeHash)
+      announce(storeHash)
+      return existed
+    },
+    async list () {
+      return [...installs.keys()].sort()
+    },
+    async originsOf (storeHash) {
+      return installs.get(storeHash)?.origins.slice() ?? null
+    },
+    async allOrigins () {
+      return new Map([...installs].map(([hash, i]) => [hash, i.origins.slice()]))
+    },
+    watch ({ changed }) {
+      listeners.add(changed)
+      return { listening: Promise.resolve(), stop: async () => { listeners.delete(changed) } }
+    }
+  }
+}

@@ -1,0 +1,39 @@
+// Shared by the app-mode tests: install records, and app mode's environment.
+import type { StoreInstall } from '../../src/app-mode/types.js'
+
+export const TOKEN_KEY = 'store-token-key-one-0123456789abcdef'
+export const NEXT_TOKEN_KEY = 'store-token-key-two-0123456789abcdef'
+
+/** PUBLIC_URL and a key: app mode, with the static lists the test chooses. */
+export const APP_ENV: Record<string, string | undefined> = {
+  PUBLIC_URL: 'https://sessions.example.com',
+  STORE_TOKEN_KEY: TOKEN_KEY
+}
+
+/** An access token that is easy to find in a dump: no encoding would keep it intact but plaintext. */
+export const accessTokenOf = (storeHash: string): string => `bcaccess${storeHash}plaintextZQX7`
+
+export function installOf (storeHash: string, origins: string[], over: Partial<StoreInstall> = {}): StoreInstall {
+  return {
+    storeHash,
+    accessToken: accessTokenOf(storeHash),
+    scope: 'store_v2_content store_v2_customers_login',
+    origins,
+    scriptUuid: null,
+    hookIds: [],
+    installedAt: 1_700_000_000_000,
+    user: { id: 42, email: 'owner@example.com' },
+    problems: [],
+    ...over
+  }
+}
+
+/** Polls until `check` holds; the elapsed ms, or a rejection after `limitMs`. */
+export async function within (limitMs: number, check: () => boolean, what: string): Promise<number> {
+  const began = performance.now()
+  while (!check()) {
+    if (performance.now() - began > limitMs) throw new Error(`${what}: not within ${limitMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+  return performance.now() - began
+}
