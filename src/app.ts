@@ -9,6 +9,7 @@ import metrics from './plugins/metrics.js'
 import metricsRoute from './routes/metrics.js'
 import docs from './plugins/docs.js'
 import redis from './plugins/redis.js'
+import appInstalls from './plugins/app-installs.js'
 import sessionStore from './plugins/session-store.js'
 import sessionCookie from './plugins/session-cookie.js'
 import crossSite from './plugins/cross-site.js'
@@ -40,6 +41,7 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
   await fastify.register(docs, { config })
   await fastify.register(redis, { config, ...(client !== undefined && { client }) })
   await fastify.register(sessionStore, { config })
+  await fastify.register(appInstalls, { config })
   await fastify.register(sessionCookie, { config })
   await fastify.register(crossSite, { config })
   await fastify.register(rateLimit, { config })

@@ -33,13 +33,19 @@ declare module 'fastify' {
 }
 
 export default fp<{ config: Config }>(async function sessions (fastify, { config }) {
-  const verify = createTokenVerifier(config)
+  // Asked per token: installs and uninstalls change the answer without a restart.
+  const verify = createTokenVerifier({ ...config, storeHashes: fastify.allowLists.storeServed })
   const idleMs = config.idleTimeout * 1000
   const store = fastify.sessionStore
 
   async function exchange (request: FastifyRequest, reply: FastifyReply, token: string): Promise<LiveSession> {
     const verified = await verify(token)
     const { customer, storeHash, iat, exp } = verified
+    // An installed store's origin exchanges only tokens of the stores it belongs to: another store's
+    // shopper (a trial store anyone can create) cannot open a session on this storefront. An origin
+    // allowed only by ALLOWED_ORIGINS (a wildcard, say) is bound to no store.
+    const owners = fastify.allowLists.storesOfOrigin(request.headers.origin as string)
+    if (owners.size > 0 && !owners.has(storeHash)) throw new BCX_ORIGIN_REFUSED('origin belongs to another store')
     fastify.metrics.tokenSkew.observe(Date.now() / 1000 - iat)
     await fastify.exchangeLimits.checkCustomer(request, storeHash, customer.id)
     const now = Date.now()
@@ -109,4 +115,4 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
   })
 
   fastify.decorate('sessions', { exchange, load, end, body })
-}, { name: 'sessions', dependencies: ['session-store', 'session-cookie', 'rate-limit'] })
+}, { name: 'sessions', dependencies: ['session-store', 'session-cookie', 'rate-limit', 'app-installs'] })

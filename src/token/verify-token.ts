@@ -26,9 +26,18 @@ export interface TokenVerifierOptions {
   clientId: string
   /** Current first, then previous ones during rotation. */
   clientSecrets: readonly string[]
-  storeHashes: ReadonlySet<string> | null
+  /** The stores served: a fixed set (null: any store, development only), or a check that may change its answer (app mode's installs). */
+  storeHashes: ReadonlySet<string> | null | StoreServed
   clockTolerance: number
   now?: () => number
+}
+
+export type StoreServed = (storeHash: string) => boolean
+
+function storeCheck (storeHashes: TokenVerifierOptions['storeHashes']): StoreServed {
+  if (typeof storeHashes === 'function') return storeHashes
+  if (storeHashes === null) return () => true
+  return (storeHash) => storeHashes.has(storeHash)
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedCustomerToken>
@@ -50,7 +59,7 @@ function mapJoseError (err: unknown): Error {
   return new BCX_TOKEN_INVALID('malformed token')
 }
 
-function checkCustomerClaims (payload: JWTPayload, clientId: string, storeHashes: ReadonlySet<string> | null): Omit<VerifiedCustomerToken, 'fingerprint'> {
+function checkCustomerClaims (payload: JWTPayload, clientId: string, storeServed: StoreServed): Omit<VerifiedCustomerToken, 'fingerprint'> {
   // jose accepts an array that contains the audience; BigCommerce's aud is the client id alone.
   if (payload.aud !== clientId) throw new BCX_TOKEN_CLAIMS('aud must be the client id')
   if (payload.operation !== 'current_customer') throw new BCX_TOKEN_CLAIMS('operation must be current_customer')
@@ -64,7 +73,7 @@ function checkCustomerClaims (payload: JWTPayload, clientId: string, storeHashes
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new BCX_TOKEN_CLAIMS('customer.id must be a positive integer')
   if (typeof email !== 'string') throw new BCX_TOKEN_CLAIMS('customer.email must be a string')
   if (groupId !== null && typeof groupId !== 'string') throw new BCX_TOKEN_CLAIMS('customer.group_id must be a string')
-  if (storeHashes !== null && !storeHashes.has(storeHash)) throw new BCX_STORE_NOT_ALLOWED()
+  if (!storeServed(storeHash)) throw new BCX_STORE_NOT_ALLOWED()
   // Only these fields leave this function: extra claims (__proto__, isAdmin, ...) are dropped here.
   return {
     customer: { id, email, group_id: groupId },
@@ -146,6 +155,7 @@ export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: st
 export function createTokenVerifier (opts: TokenVerifierOptions): TokenVerifier {
   const now = opts.now ?? (() => Date.now())
   const verifyPayload = createPayloadVerifier({ ...opts, now })
+  const storeServed = storeCheck(opts.storeHashes)
 
   return async function verifyCustomerToken (token) {
     if (!isCompactJws(token)) throw new BCX_TOKEN_INVALID('not a compact JWS')
@@ -154,6 +164,6 @@ export function createTokenVerifier (opts: TokenVerifierOptions): TokenVerifier 
     if (typeof payload.iat !== 'number' || payload.iat > now() / 1000 + opts.clockTolerance) {
       throw new BCX_TOKEN_CLAIMS('iat is in the future')
     }
-    return { ...checkCustomerClaims(payload, opts.clientId, opts.storeHashes), fingerprint }
+    return { ...checkCustomerClaims(payload, opts.clientId, storeServed), fingerprint }
   }
 }
