@@ -1,9 +1,10 @@
 // GET /api/orders/recent: the signed-in customer's recently purchased products through the BigCommerce
-// REST API. Exists only with BC_STORE_HASH and BC_ACCESS_TOKEN; filters by the session's customer id.
+// REST API, with the session's store's own token. Exists with BC_STORE_HASH and BC_ACCESS_TOKEN, or in
+// app mode; filters by the session's customer id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
-import { createBigCommerceClient } from '../../bigcommerce/client.js'
+import bigcommerce from '../../plugins/bigcommerce.js'
 import { recentProducts } from '../../bigcommerce/recent-products.js'
 import { BCX_STORE_NOT_ALLOWED } from '../../errors.js'
 import { errorResponses } from '../schemas.js'
@@ -21,9 +22,10 @@ const RecentProducts = Type.Object({
 })
 
 const ordersRecent: FastifyPluginAsyncTypebox<{ config: Config }> = async function (fastify, { config }) {
-  const store = config.bigcommerce
-  if (store === undefined) return
-  const client = createBigCommerceClient(store)
+  if (config.bigcommerce === undefined && config.app === undefined) return
+  // Normally registered at the app's root (every /api route gets it); here too when it is not, so that this
+  // route never depends on the order the app registers its plugins in.
+  if (!fastify.hasRequestDecorator('bigcommerce')) await fastify.register(bigcommerce, { config })
 
   fastify.get('/orders/recent', {
     schema: {
@@ -36,9 +38,10 @@ const ordersRecent: FastifyPluginAsyncTypebox<{ config: Config }> = async functi
       }
     }
   }, async (request) => {
-    // The store credentials read one store: a session of another store must not see its orders.
-    if (request.customer.storeHash !== store.storeHash) throw new BCX_STORE_NOT_ALLOWED()
-    return { products: await recentProducts(client, request.customer.id) }
+    // A store without a token of its own (not installed, not BC_STORE_HASH) has no orders to show here:
+    // another store's token must never read them.
+    if (!await request.bigcommerce.available()) throw new BCX_STORE_NOT_ALLOWED()
+    return { products: await recentProducts(request.bigcommerce, request.customer.id) }
   })
 }
 
