@@ -6,6 +6,7 @@ import { BCX_ORIGIN_REFUSED, BCX_TOKEN_REPLAYED, BCX_TOKEN_REVOKED } from '../er
 import { createTokenVerifier, MAX_TOKEN_AGE_SECONDS } from '../token/verify-token.js'
 import { newSessionId, originTag } from '../store/keys.js'
 import type { SessionRecord } from '../store/session-store.js'
+import { agentCodes } from '../lib/user-agent.js'
 
 export interface SessionBody {
   customer: { id: number, email: string, group_id: string | null }
@@ -51,7 +52,7 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
     const now = Date.now()
     // Whole seconds: the session id carries the absolute deadline in seconds.
     const absoluteAt = Math.floor(now / 1000 + config.absoluteTimeout) * 1000
-    const record: SessionRecord = { customer, storeHash, origin: request.headers.origin as string, iat, absoluteAt }
+    const record: SessionRecord = { customer, storeHash, origin: request.headers.origin as string, iat, absoluteAt, agent: agentCodes(request.headers['user-agent']) }
     const sid = newSessionId({ storeHash, customerId: customer.id, absoluteAt })
     // The guard outlives every moment at which the token could still verify.
     const guardTtlMs = (Math.min(exp, iat + MAX_TOKEN_AGE_SECONDS) + config.clockTolerance + 1) * 1000 - now
