@@ -11,6 +11,7 @@ export const BCX_STORE_NOT_ALLOWED = createError('BCX_STORE_NOT_ALLOWED', 'The s
 export const BCX_ORIGIN_REFUSED = createError('BCX_ORIGIN_REFUSED', 'Origin refused: %s', 403)
 export const BCX_CSRF_HEADER_MISSING = createError('BCX_CSRF_HEADER_MISSING', 'Requests to /session and /api must carry the header X-CSRF: 1 from a CORS request', 403)
 export const BCX_UNAUTHENTICATED = createError('BCX_UNAUTHENTICATED', 'No valid session', 401)
+export const BCX_SESSION_NOT_FOUND = createError('BCX_SESSION_NOT_FOUND', 'No session of this customer has that handle', 404)
 export const BCX_SIGNED_PAYLOAD_INVALID = createError('BCX_SIGNED_PAYLOAD_INVALID', 'The signed payload does not verify or was used before: %s', 401)
 export const BCX_ADMIN_UNAUTHORIZED = createError('BCX_ADMIN_UNAUTHORIZED', 'Missing or wrong credentials', 401)
 export const BCX_RATE_LIMITED = createError('BCX_RATE_LIMITED', 'Too many requests, retry in %s seconds', 429)
@@ -34,6 +35,7 @@ export const ERROR_CODES = {
   BCX_ORIGIN_REFUSED: 403,
   BCX_CSRF_HEADER_MISSING: 403,
   BCX_UNAUTHENTICATED: 401,
+  BCX_SESSION_NOT_FOUND: 404,
   BCX_SIGNED_PAYLOAD_INVALID: 401,
   BCX_ADMIN_UNAUTHORIZED: 401,
   BCX_RATE_LIMITED: 429,

@@ -1,4 +1,5 @@
-// DELETE /admin/sessions (SPEC.md): revoke a customer's or a store's sessions with ADMIN_TOKEN. The token
+// DELETE /admin/sessions (SPEC.md): revoke a customer's or a store's sessions with ADMIN_TOKEN; GET: a
+// customer's sessions, for support. The token
 // alone authenticates: no cross-site rules here, and a session cookie is never read. Absent without ADMIN_TOKEN.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
@@ -6,10 +7,16 @@ import type { Config } from '../config.js'
 import { BCX_ADMIN_UNAUTHORIZED, BCX_BAD_REQUEST } from '../errors.js'
 import { bearerMatches } from '../lib/bearer.js'
 import { errorResponses } from './schemas.js'
+import { AdminSessionListSchema, listedBody } from './session-list.js'
 
 const Query = Type.Object({
   store_hash: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$', description: 'the store whose sessions end' }),
   customer_id: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'only this customer\'s sessions' }))
+}, { additionalProperties: false })
+
+const ListQuery = Type.Object({
+  store_hash: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$', description: 'the customer\'s store' }),
+  customer_id: Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'the customer' })
 }, { additionalProperties: false })
 
 const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async function (fastify, { config }) {
@@ -44,6 +51,24 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async functio
       : await fastify.sessionStore.revokeCustomer(storeHash, customerId, cutoff, 'all')
     request.log.info({ storeHash, customerId, revoked }, 'sessions revoked by an admin')
     return { revoked }
+  })
+
+  fastify.get('/admin/sessions', {
+    schema: {
+      summary: 'A customer\'s live sessions, as GET /session/list shows them (without `current`); reading them slides nothing',
+      tags: ['admin'],
+      security: [{ bearer: [] }],
+      querystring: ListQuery,
+      response: {
+        200: AdminSessionListSchema,
+        ...errorResponses('BCX_BAD_REQUEST', 'BCX_ADMIN_UNAUTHORIZED', 'BCX_STORE_UNAVAILABLE')
+      }
+    }
+  }, async (request) => {
+    const customerId = Number(request.query.customer_id)
+    if (!Number.isSafeInteger(customerId)) throw new BCX_BAD_REQUEST('customer_id is too large')
+    const sessions = await fastify.sessionStore.list(request.query.store_hash, customerId)
+    return { sessions: sessions.map(listedBody) }
   })
 }
 

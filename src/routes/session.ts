@@ -1,10 +1,11 @@
-// POST, GET and DELETE /session (SPEC.md, "HTTP interface").
+// POST, GET and DELETE /session (SPEC.md, "HTTP interface"), and the session list beneath it.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
 import { BCX_BAD_REQUEST, BCX_UNAUTHENTICATED } from '../errors.js'
 import { applySessionScope } from '../plugins/session-scope.js'
 import { errorResponses } from './schemas.js'
+import sessionListRoutes from './session-list.js'
 
 /** Largest exchange body accepted (SPEC.md); larger ones get Fastify's 413. */
 export const EXCHANGE_BODY_LIMIT = 8 * 1024
@@ -16,6 +17,8 @@ const ExchangeBody = Type.Union([
 
 const sessionRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async function (fastify, { config }) {
   applySessionScope(fastify)
+  // In this scope: the same cross-site rules and no-store answers.
+  await fastify.register(sessionListRoutes)
   const sessionRef = Type.Ref('BcxSession')
 
   fastify.post('/session', {

@@ -2,7 +2,7 @@
 import type { Metrics } from '../plugins/metrics.js'
 import type { SessionStore } from './session-store.js'
 
-type Op = 'exchange' | 'read' | 'destroy' | 'revokeCustomer' | 'revokeStore' | 'ping'
+type Op = 'exchange' | 'read' | 'destroy' | 'revokeCustomer' | 'revokeStore' | 'ping' | 'list' | 'endByHandle' | 'endSessions'
 
 export function instrumentStore (store: SessionStore, metrics: Metrics): SessionStore {
   // A plain promise chain, no startTimer: this wraps every read, the hot path (docs/benchmark.md).
@@ -36,6 +36,17 @@ export function instrumentStore (store: SessionStore, metrics: Metrics): Session
     },
     revokeCustomer: async (...args) => revoked('customer')(await timed('revokeCustomer', () => store.revokeCustomer(...args))),
     revokeStore: async (...args) => revoked('store')(await timed('revokeStore', () => store.revokeStore(...args))),
+    list: async (...args) => timed('list', () => store.list(...args)),
+    endByHandle: async (...args) => {
+      const ended = await timed('endByHandle', () => store.endByHandle(...args))
+      if (ended) metrics.sessions.inc({ event: 'ended', reason: 'logout' })
+      return ended
+    },
+    endSessions: async (...args) => {
+      const n = await timed('endSessions', () => store.endSessions(...args))
+      metrics.sessions.inc({ event: 'ended', reason: 'logout' }, n)
+      return n
+    },
     ping: async () => timed('ping', () => store.ping()),
     close: async () => store.close()
   }

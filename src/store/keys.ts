@@ -47,6 +47,16 @@ const tag = (storeHash: string, customerId: number): string => `bcx:{${storeHash
  */
 export const sessionMember = (sid: string): string => hash('sha256', sid, 'base64url').slice(0, 16)
 
+/**
+ * What a listing calls a session: its member. It names the session only within its customer's index
+ * (a foreign customer's member names no key of this customer), and it is a hash of the id: it cannot
+ * be turned back into a session id, let alone a signed cookie.
+ */
+export const sessionHandle = sessionMember
+
+/** A handle as sessionHandle makes them; anything else names no session. */
+export const HANDLE = /^[A-Za-z0-9_-]{16}$/
+
 /** Length of an origin tag: 64 bits, base64url. */
 export const ORIGIN_TAG_LENGTH = 11
 
@@ -64,6 +74,8 @@ export const keys = {
   guard: (storeHash: string, customerId: number, fingerprint: string) => `${tag(storeHash, customerId)}:g:${fingerprint}`,
   customerCutoff: (storeHash: string, customerId: number) => `${tag(storeHash, customerId)}:c`,
   storeCutoff: (storeHash: string) => `bcx:{${storeHash}}:c`,
+  /** Hash of origin tag -> origin, for the store's listings: a session keeps only the tag. */
+  storeOrigins: (storeHash: string) => `bcx:{${storeHash}}:o`,
   /** SCAN pattern for the per-customer indexes of one store (store hashes hold no glob characters). */
   storeIndexPattern: (storeHash: string) => `bcx:{${storeHash}:*}:i`,
   parseIndexKey: (key: string): { storeHash: string, customerId: number } | null => {

@@ -139,3 +139,51 @@ local cur = redis.call('GET', cutoffKey)
 if (not cur) or tonumber(cur) < cutoff then redis.call('SET', cutoffKey, ARGV[1], 'PX', ttlMs) end
 return 1
 `
+
+/**
+ * KEYS: index. ARGV: session key prefix. The customer's live sessions, oldest first, as
+ * member, score (creation ms), value, remaining ttl ms; an entry whose session is gone is left out.
+ * Reads only: a listing changes nothing (the exchange and the ends keep the index tidy).
+ */
+export const LIST = `
+local indexKey = KEYS[1]
+local sessionPrefix = ARGV[1]
+
+local entries = redis.call('ZRANGE', indexKey, 0, -1, 'WITHSCORES')
+local out = {}
+for i = 1, #entries, 2 do
+  local sessionKey = sessionPrefix .. entries[i]
+  local v = redis.call('GET', sessionKey)
+  if v then
+    local ttl = redis.call('PTTL', sessionKey)
+    if ttl > 0 then
+      out[#out + 1] = entries[i]
+      out[#out + 1] = entries[i + 1]
+      out[#out + 1] = v
+      out[#out + 1] = ttl
+    end
+  end
+end
+return out
+`
+
+/**
+ * KEYS: index. ARGV: session key prefix, member to keep ('' for none). Ends every other session of the
+ * customer with its index entry, in one step: a session exchanged meanwhile is either ended or made
+ * after. Returns how many ended.
+ */
+export const END_SESSIONS = `
+local indexKey = KEYS[1]
+local sessionPrefix = ARGV[1]
+local keep = ARGV[2]
+
+local members = redis.call('ZRANGE', indexKey, 0, -1)
+local n = 0
+for i = 1, #members do
+  if members[i] ~= keep then
+    n = n + redis.call('DEL', sessionPrefix .. members[i])
+    redis.call('ZREM', indexKey, members[i])
+  end
+end
+return n
+`

@@ -1,6 +1,9 @@
 // The in-process store for development without Redis: same rules, one process, nothing kept.
-import { keys, originTag, parseSessionId, sessionMember } from './keys.js'
-import type { RevokedSessions, SessionStore, StoredSession } from './session-store.js'
+import { HANDLE, keys, originTag, parseSessionId, sessionMember } from './keys.js'
+import { lastSeenAt } from './listed-session.js'
+import { minuteOf } from './record-codec.js'
+import type { ListedSession, RevokedSessions, SessionStore, StoredSession } from './session-store.js'
+import { UNKNOWN } from '../lib/user-agent.js'
 
 interface Entry<T> { value: T, expiresAt: number }
 
@@ -17,6 +20,8 @@ class TtlMap<T> {
   }
 
   set (key: string, value: T, ttlMs: number): void { this.map.set(key, { value, expiresAt: Date.now() + ttlMs }) }
+  /** When a live entry expires (ms since the epoch). */
+  expiresAt (key: string): number | undefined { return this.get(key) === undefined ? undefined : this.map.get(key)?.expiresAt }
   touch (key: string, ttlMs: number): void { const e = this.map.get(key); if (e !== undefined) e.expiresAt = Date.now() + ttlMs }
   delete (key: string): boolean { return this.map.delete(key) }
   /** Drops expired entries nobody asked for again (guards, cutoffs), so a long dev run stays small. */
@@ -30,6 +35,8 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
   const cutoffs = new TtlMap<number>()
   /** index key -> member -> its creation time and token iat */
   const indexes = new Map<string, Map<string, Indexed>>()
+  /** origin tag -> origin, as the store's origin table in Redis */
+  const origins = new Map<string, string>()
   let exchanges = 0
   const cutoffTtl = (cutoff: number): number => (cutoff + tokenLifetimeSeconds) * 1000 - Date.now()
 
@@ -74,7 +81,15 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
       }
       // What Redis would keep: the origin as its tag; the creation time (strictly after the newest, as
       // the script makes it) and the iat beside the member.
-      const stored: StoredSession = { customer: record.customer, storeHash, originTag: originTag(record.origin), absoluteAt: record.absoluteAt }
+      const stored: StoredSession = {
+        customer: record.customer,
+        storeHash,
+        originTag: originTag(record.origin),
+        absoluteAt: record.absoluteAt,
+        agent: record.agent ?? { browser: UNKNOWN, os: UNKNOWN },
+        lastSeenMinute: minuteOf(Date.now())
+      }
+      origins.set(stored.originTag, record.origin)
       sessions.set(keys.session({ storeHash, customerId: id, absoluteAt: record.absoluteAt }, sid), stored, Math.min(idleMs, record.absoluteAt - Date.now()))
       index.set(sessionMember(sid), { createdAt: Math.max(Date.now(), newest + 1), iat: record.iat })
       return 'created'
@@ -88,7 +103,8 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
       const record = ttl > 0 ? sessions.get(key) : undefined
       if (record === undefined || record.absoluteAt !== parts.absoluteAt) return null
       sessions.touch(key, ttl)
-      return { record, expiresAt: Date.now() + ttl }
+      record.lastSeenMinute = Math.max(record.lastSeenMinute ?? 0, minuteOf(Date.now()))
+      return { record: { ...record }, expiresAt: Date.now() + ttl }
     },
 
     async destroy (sid, origin) {
@@ -114,6 +130,46 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
       for (const indexKey of indexes.keys()) {
         const owner = keys.parseIndexKey(indexKey)
         if (owner?.storeHash === storeHash) n += revokeIndex(owner.storeHash, owner.customerId, cutoff, ended)
+      }
+      return n
+    },
+
+    async list (storeHash, customerId) {
+      const prefix = keys.sessionPrefix(storeHash, customerId)
+      const listed: ListedSession[] = []
+      for (const [member, { createdAt }] of indexes.get(keys.index(storeHash, customerId)) ?? []) {
+        const record = sessions.get(prefix + member)
+        const expiresAt = sessions.expiresAt(prefix + member)
+        if (record === undefined || expiresAt === undefined) continue
+        listed.push({
+          handle: member,
+          createdAt,
+          lastSeenAt: lastSeenAt(record.lastSeenMinute, createdAt),
+          expiresAt,
+          origin: origins.get(record.originTag) ?? null,
+          agent: record.agent
+        })
+      }
+      return listed.sort((a, b) => a.createdAt - b.createdAt)
+    },
+
+    async endByHandle (storeHash, customerId, handle) {
+      if (!HANDLE.test(handle)) return false
+      const index = indexes.get(keys.index(storeHash, customerId))
+      const ended = sessions.get(keys.sessionPrefix(storeHash, customerId) + handle) !== undefined &&
+        sessions.delete(keys.sessionPrefix(storeHash, customerId) + handle)
+      index?.delete(handle)
+      return ended
+    },
+
+    async endSessions (storeHash, customerId, keep) {
+      const index = indexes.get(keys.index(storeHash, customerId))
+      let n = 0
+      for (const member of [...(index?.keys() ?? [])]) {
+        if (member === keep) continue
+        if (sessions.get(keys.sessionPrefix(storeHash, customerId) + member) !== undefined) n++
+        sessions.delete(keys.sessionPrefix(storeHash, customerId) + member)
+        index?.delete(member)
       }
       return n
     },

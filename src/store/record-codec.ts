@@ -1,38 +1,67 @@
 // The stored value of a session: only what the signed session id does not carry (store hash,
-// customer id and absolute deadline come from the id), in a compact text that Redis keeps as an
-// embedded string (one allocation) up to 44 bytes. Bytes per session: docs/benchmark.md.
+// customer id and absolute deadline come from the id), in a compact text. Bytes per session:
+// docs/benchmark.md.
 //
-//   <origin tag, 11 chars><kind><token iat, 7 base36 digits><rest>
-//   kind 'N': group_id null; rest is the email
-//   kind 'S': rest is `<group length>:<group><email>`
-//   kind 'J': rest is JSON [group, email] (a lone surrogate would not survive UTF-8 otherwise)
+//   <origin tag, 11 chars><kind><token iat, 7 base36 digits><browser><os><last-seen minute, 6 base36 digits><rest>
+//   kind 'A': group_id null; rest is the email
+//   kind 'B': rest is `<group length>:<group><email>`
+//   kind 'C': rest is JSON [group, email] (a lone surrogate would not survive UTF-8 otherwise)
 //
 // The email comes last and the group is length-prefixed, so neither needs a delimiter it could contain.
 // The iat is there for revocations by BigCommerce's created_at (the index is ordered by creation
 // time); it is the token's iat rounded up, so `stored <= cutoff` exactly when `iat <= cutoff` for a
-// whole-second cutoff. Seven digits hold any iat before the year 4400.
-// Values written before the iat was kept have a lower-case kind ('n', 's', 'j') and no iat; their
-// index score is the iat. They still read.
-// The Lua scripts read the origin tag as the value's first ORIGIN_TAG_LENGTH bytes and the iat as the
-// IAT_DIGITS bytes after the kind (lua.ts).
+// whole-second cutoff. Seven digits hold any iat before the year 4400. Browser and OS are one code
+// each (user-agent.ts). The last-seen minute (ms since the epoch / 60000) sits at a fixed place, so a
+// read rewrites it without decoding the rest; six digits hold any minute before the year 6100.
+//
+// Older values still read: kinds 'N', 'S', 'J' (the same without browser, OS and minute) and,
+// before the iat was kept, 'n', 's', 'j' (no iat either; their index score is the iat).
+// The Lua scripts read the origin tag as the value's first ORIGIN_TAG_LENGTH bytes and, for an upper-case
+// kind, the iat as the IAT_DIGITS bytes after the kind (lua.ts).
 import { ORIGIN_TAG_LENGTH, originTag, type SessionIdParts } from './keys.js'
+import { AGENT_CODE, UNKNOWN, type AgentCodes } from '../lib/user-agent.js'
 import type { SessionCustomer, SessionRecord, StoredSession } from './session-store.js'
 
 /** Width of the stored iat, in base36 digits. */
 export const IAT_DIGITS = 7
+/** Width of the stored last-seen minute, in base36 digits. */
+export const MINUTE_DIGITS = 6
+/** Where the last-seen minute begins in a value of the current format. */
+const MINUTE_AT = ORIGIN_TAG_LENGTH + 1 + IAT_DIGITS + 2
+/** Kinds of the current format, by the kind of the format before it. */
+const CURRENT: Record<string, string> = { N: 'A', S: 'B', J: 'C' }
+const PREVIOUS: Record<string, string> = { A: 'N', B: 'S', C: 'J' }
+const NO_AGENT: AgentCodes = { browser: UNKNOWN, os: UNKNOWN }
+
+export const minuteOf = (ms: number): number => Math.floor(ms / 60_000)
 
 const TAG = new RegExp(`^[A-Za-z0-9_-]{${ORIGIN_TAG_LENGTH}}$`)
 const IAT = new RegExp(`^[0-9a-z]{${IAT_DIGITS}}$`)
+const MINUTE = new RegExp(`^[0-9a-z]{${MINUTE_DIGITS}}$`)
 const GROUP_LENGTH = /^(0|[1-9][0-9]{0,15}):/
 /** A lone surrogate: in Unicode mode a well-formed pair is one code point and does not match. */
 const LONE_SURROGATE = /\p{Cs}/u
 
-export function encodeRecord (r: SessionRecord): string {
+const minuteText = (minute: number): string => minute.toString(36).padStart(MINUTE_DIGITS, '0')
+
+/** The value of a new session; `lastSeenMs` is its exchange. */
+export function encodeRecord (r: SessionRecord, lastSeenMs = Date.now()): string {
   const tag = originTag(r.origin)
   const iat = Math.ceil(r.iat).toString(36).padStart(IAT_DIGITS, '0')
+  const { browser, os } = r.agent ?? NO_AGENT
+  const meta = `${iat}${browser}${os}${minuteText(minuteOf(lastSeenMs))}`
   const { email, group_id: group } = r.customer
-  if (LONE_SURROGATE.test(email) || (group !== null && LONE_SURROGATE.test(group))) return `${tag}J${iat}${JSON.stringify([group, email])}`
-  return group === null ? `${tag}N${iat}${email}` : `${tag}S${iat}${group.length}:${group}${email}`
+  if (LONE_SURROGATE.test(email) || (group !== null && LONE_SURROGATE.test(group))) return `${tag}C${meta}${JSON.stringify([group, email])}`
+  return group === null ? `${tag}A${meta}${email}` : `${tag}B${meta}${group.length}:${group}${email}`
+}
+
+/**
+ * The same value, last used in `minute`; null for a value of an older format (it has no minute, and
+ * is left as it is until it expires).
+ */
+export function withLastSeen (text: string, minute: number): string | null {
+  if (PREVIOUS[text.charAt(ORIGIN_TAG_LENGTH)] === undefined) return null
+  return text.slice(0, MINUTE_AT) + minuteText(minute) + text.slice(MINUTE_AT + MINUTE_DIGITS)
 }
 
 function decodeCustomer (kind: string, rest: string): Omit<SessionCustomer, 'id'> | null {
@@ -62,17 +91,36 @@ function decodeCustomer (kind: string, rest: string): Omit<SessionCustomer, 'id'
 export function decodeRecord (text: string, parts: SessionIdParts): StoredSession | null {
   const tag = text.slice(0, ORIGIN_TAG_LENGTH)
   if (!TAG.test(tag)) return null
-  const kind = text.charAt(ORIGIN_TAG_LENGTH)
-  const lower = kind.toLowerCase()
-  // An upper-case kind carries the iat; a lower-case one was written before it did.
-  const restAt = ORIGIN_TAG_LENGTH + 1 + (kind === lower ? 0 : IAT_DIGITS)
-  if (kind !== lower && !IAT.test(text.slice(ORIGIN_TAG_LENGTH + 1, restAt))) return null
-  const customer = decodeCustomer(lower, text.slice(restAt))
+  let kind = text.charAt(ORIGIN_TAG_LENGTH)
+  let at = ORIGIN_TAG_LENGTH + 1
+  let agent = NO_AGENT
+  let lastSeenMinute: number | null = null
+  const previous = PREVIOUS[kind]
+  if (previous !== undefined) {
+    const browser = text.charAt(at + IAT_DIGITS)
+    const os = text.charAt(at + IAT_DIGITS + 1)
+    const minute = text.slice(MINUTE_AT, MINUTE_AT + MINUTE_DIGITS)
+    if (!IAT.test(text.slice(at, at + IAT_DIGITS)) || !AGENT_CODE.test(browser) || !AGENT_CODE.test(os) || !MINUTE.test(minute)) return null
+    agent = { browser, os }
+    lastSeenMinute = parseInt(minute, 36)
+    kind = previous
+    at = MINUTE_AT + MINUTE_DIGITS
+  } else if (CURRENT[kind] !== undefined) {
+    // An upper-case kind of the format before carries the iat; a lower-case one was written before it did.
+    if (!IAT.test(text.slice(at, at + IAT_DIGITS))) return null
+    at += IAT_DIGITS
+  }
+  const customer = decodeCustomer(kind.toLowerCase(), text.slice(at))
   if (customer === null) return null
   return {
     customer: { id: parts.customerId, email: customer.email, group_id: customer.group_id },
     storeHash: parts.storeHash,
     originTag: tag,
-    absoluteAt: parts.absoluteAt
+    absoluteAt: parts.absoluteAt,
+    agent,
+    lastSeenMinute
   }
 }
+
+/** Whether a value was written before the index was scored by creation time: its score is the token's iat in seconds. */
+export const scoredByIat = (text: string): boolean => /^[a-z]$/.test(text.charAt(ORIGIN_TAG_LENGTH))

@@ -1,4 +1,5 @@
 // The contract between the routes and a session store (Redis, or in-process for development).
+import type { AgentCodes } from '../lib/user-agent.js'
 
 export interface SessionCustomer { id: number, email: string, group_id: string | null }
 
@@ -11,6 +12,8 @@ export interface SessionRecord {
   iat: number
   /** Absolute deadline, ms since the epoch: never extended. */
   absoluteAt: number
+  /** Browser and OS family of the exchange (user-agent.ts); unknown when absent. */
+  agent?: AgentCodes
 }
 
 /**
@@ -23,6 +26,24 @@ export interface StoredSession {
   /** `originTag(origin)` of the storefront origin that exchanged the token. */
   originTag: string
   absoluteAt: number
+  /** Browser and OS family codes (user-agent.ts). */
+  agent: AgentCodes
+  /** Minute (ms since the epoch / 60000) of the last use; null for a value written before it was kept. */
+  lastSeenMinute: number | null
+}
+
+/** One session of a customer, as a listing shows it. */
+export interface ListedSession {
+  /** The session's member in its customer's index: opaque, and no way back to the session id. */
+  handle: string
+  createdAt: number
+  /** Start of the minute of the last use; null when not known. */
+  lastSeenAt: number | null
+  /** When the session ends if not used again (idle deadline, capped by the absolute one). */
+  expiresAt: number
+  /** The origin that exchanged it; null when the store no longer knows the text of its tag. */
+  origin: string | null
+  agent: AgentCodes
 }
 
 export interface ExchangeInput {
@@ -65,6 +86,12 @@ export interface SessionStore {
   revokeCustomer (storeHash: string, customerId: number, cutoff: number, sessions?: RevokedSessions): Promise<number>
   /** The same for a whole store. */
   revokeStore (storeHash: string, cutoff: number, sessions?: RevokedSessions): Promise<number>
+  /** The customer's live sessions, created longest ago first. */
+  list (storeHash: string, customerId: number): Promise<ListedSession[]>
+  /** Ends the customer's session with that handle, atomically with the index; false when there is none. */
+  endByHandle (storeHash: string, customerId: number, handle: string): Promise<boolean>
+  /** Ends every session of the customer but the one with handle `keep` (all of them without it). Returns how many ended. */
+  endSessions (storeHash: string, customerId: number, keep?: string): Promise<number>
   ping (): Promise<void>
   close (): Promise<void>
 }

@@ -150,7 +150,10 @@ t.test('redis: key layout — per-customer index in the hash tag, expiring; no p
   const indexTtl = await client.pttl(index)
   t.ok(indexTtl > 0 && indexTtl <= 3600_000, `the index expires with its sessions (pttl ${indexTtl})`)
   const all = (await client.keys('*')).sort()
-  t.ok(all.every((k) => /^bcx:\{abc123:[78]\}:/.test(k)), `every key sits in a customer's hash tag: ${all.join(', ')}`)
+  // Besides the store's origin table (origin tag -> origin, for listings): one small hash per store, as
+  // large as the store's origins are many, written once per origin by each process.
+  t.ok(all.every((k) => /^bcx:\{abc123:[78]\}:/.test(k) || k === keys.storeOrigins('abc123')), `every key sits in a customer's hash tag: ${all.join(', ')}`)
+  t.same(await client.hgetall(keys.storeOrigins('abc123')), { [originTag('https://a.example')]: 'https://a.example' }, 'one origin, one field')
 
   await store.revokeCustomer('abc123', 7, cutoff)
   await store.revokeStore('abc123', cutoff)
@@ -160,7 +163,7 @@ t.test('redis: key layout — per-customer index in the hash tag, expiring; no p
   t.ok(storeCutoffTtl > 0 && storeCutoffTtl <= LIFETIME * 1000, `store cutoff expires (${storeCutoffTtl})`)
   t.equal(await client.get(keys.storeCutoff('abc123')), String(cutoff))
   const remaining = await client.keys('bcx:*')
-  t.ok(remaining.every((k) => k.endsWith(':c') || k.includes(':g:') || k.endsWith(':i')), `no session key left: ${remaining.join(', ')}`)
+  t.ok(remaining.every((k) => k.endsWith(':c') || k.includes(':g:') || k.endsWith(':i') || k.endsWith('}:o')), `no session key left: ${remaining.join(', ')}`)
 })
 
 t.test('redis: store-wide revocation walks many customers through SCAN', async (t) => {

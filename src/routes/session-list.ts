@@ -1,0 +1,128 @@
+// "Where am I signed in?": the customer's sessions, and ending one, the others or all of them. Registered
+// inside the /session scope, so the cross-site rules of /session come first and the session's origin
+// binding holds (sessions.load): a read from another origin sees no session, a write is refused.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { BCX_BAD_REQUEST, BCX_SESSION_NOT_FOUND, BCX_UNAUTHENTICATED } from '../errors.js'
+import { browserName, osName } from '../lib/user-agent.js'
+import { HANDLE, sessionHandle } from '../store/keys.js'
+import type { ListedSession } from '../store/session-store.js'
+import { sessionListCors } from './session-list-cors.js'
+import { errorResponses } from './schemas.js'
+
+const isoDate = (description: string) => Type.String({ format: 'date-time', description })
+const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
+
+const listedFields = {
+  handle: Type.String({ description: 'Names the session in DELETE /session/list/{handle}; opaque, not a cookie, and no way to one' }),
+  created_at: isoDate('When the session was made (the exchange)'),
+  last_seen_at: nullable(isoDate('Last use, to the minute; null for a session made before it was kept')),
+  expires_at: isoDate('When the session ends if not used again (idle deadline, capped by the absolute one)'),
+  origin: nullable(Type.String({ description: 'The storefront origin that exchanged it' })),
+  browser: nullable(Type.String({ description: 'Browser family, from the User-Agent of the exchange ("Chrome", "Safari", ..., "Other"); null when unknown' })),
+  os: nullable(Type.String({ description: 'Operating system family ("Windows", "iOS", ..., "Other"); null when unknown' }))
+}
+
+/** The list for support: no `current`, since the caller has no session. */
+export const AdminSessionListSchema = Type.Object({
+  sessions: Type.Array(Type.Object(listedFields), { description: 'Live sessions, the one created longest ago first' })
+})
+
+const SessionListSchema = Type.Object({
+  sessions: Type.Array(Type.Object({
+    ...listedFields,
+    current: Type.Boolean({ description: 'The session of this very request' })
+  }), { description: 'Live sessions, the one created longest ago first' })
+})
+
+export interface ListedBody {
+  handle: string
+  created_at: string
+  last_seen_at: string | null
+  expires_at: string
+  origin: string | null
+  browser: string | null
+  os: string | null
+}
+
+export function listedBody (s: ListedSession): ListedBody {
+  return {
+    handle: s.handle,
+    created_at: new Date(s.createdAt).toISOString(),
+    last_seen_at: s.lastSeenAt === null ? null : new Date(s.lastSeenAt).toISOString(),
+    expires_at: new Date(s.expiresAt).toISOString(),
+    origin: s.origin,
+    browser: browserName(s.agent.browser),
+    os: osName(s.agent.os)
+  }
+}
+
+const Scope = Type.Object({
+  scope: Type.Optional(Type.String({ description: '`others`: every session but this one; `all`: this one too' }))
+})
+
+const sessionListRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
+  sessionListCors(fastify)
+  const store = fastify.sessionStore
+  const ended = { 204: Type.Null({ description: 'Ended' }) }
+
+  fastify.get('/session/list', {
+    schema: {
+      summary: 'This customer\'s live sessions; slides the idle timeout of this one',
+      tags: ['session'],
+      response: { 200: SessionListSchema, ...errorResponses('BCX_UNAUTHENTICATED', 'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE') }
+    }
+  }, async (request, reply) => {
+    const session = await fastify.sessions.load(request, reply)
+    if (session === null) throw new BCX_UNAUTHENTICATED()
+    const own = sessionHandle(session.sid)
+    const sessions = await store.list(session.record.storeHash, session.record.customer.id)
+    return { sessions: sessions.map((s) => ({ ...listedBody(s), current: s.handle === own })) }
+  })
+
+  fastify.delete('/session/list/:handle', {
+    schema: {
+      summary: 'End one of this customer\'s sessions (this one too: then the cookie is cleared)',
+      tags: ['session'],
+      params: Type.Object({ handle: Type.String({ description: 'A handle from GET /session/list' }) }),
+      response: {
+        ...ended,
+        ...errorResponses('BCX_SESSION_NOT_FOUND', 'BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE')
+      }
+    }
+  }, async (request, reply) => {
+    const session = await fastify.sessions.load(request, reply)
+    if (session === null) throw new BCX_UNAUTHENTICATED()
+    const { handle } = request.params
+    // Malformed, unknown, ended or another customer's: all alike, nothing changes.
+    if (!HANDLE.test(handle) || !await store.endByHandle(session.record.storeHash, session.record.customer.id, handle)) {
+      throw new BCX_SESSION_NOT_FOUND()
+    }
+    if (handle === sessionHandle(session.sid)) reply.clearSessionCookie()
+    return reply.code(204).send(null)
+  })
+
+  fastify.delete('/session/list', {
+    schema: {
+      summary: 'End every other session of this customer (scope=others), or every one (scope=all, clears the cookie)',
+      tags: ['session'],
+      querystring: Scope,
+      response: {
+        ...ended,
+        ...errorResponses('BCX_BAD_REQUEST', 'BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE')
+      }
+    }
+  }, async (request, reply) => {
+    const { scope } = request.query
+    // Before the session is read: a bad request changes nothing, not even the idle deadline.
+    if (scope !== 'others' && scope !== 'all') throw new BCX_BAD_REQUEST('scope must be "others" or "all"')
+    const session = await fastify.sessions.load(request, reply)
+    if (session === null) throw new BCX_UNAUTHENTICATED()
+    const { storeHash, customer } = session.record
+    await store.endSessions(storeHash, customer.id, scope === 'others' ? sessionHandle(session.sid) : undefined)
+    if (scope === 'all') reply.clearSessionCookie()
+    return reply.code(204).send(null)
+  })
+}
+
+export default sessionListRoutes
