@@ -9,7 +9,7 @@ import { BCX_UNAUTHENTICATED } from '../errors.js'
 import { createBigCommerceClient, type BigCommerceClient, type HttpMethod, type Query, type RequestOptions } from '../bigcommerce/client.js'
 import { refused } from '../bigcommerce/failures.js'
 import { StoreQuotas } from '../bigcommerce/quotas.js'
-import type { InstallRegistry } from '../app-mode/types.js'
+import type { StoreInstall } from '../app-mode/types.js'
 import type { Customer } from './customer-session.js'
 
 export interface SessionBigCommerce extends BigCommerceClient {
@@ -32,10 +32,13 @@ declare module 'fastify' {
   }
 }
 
+/** What this plugin reads of the install registry: a store's token. */
+export interface StoreTokens { get (storeHash: string): Promise<Pick<StoreInstall, 'accessToken'> | null> }
+
 export interface BigCommercePluginOptions {
   config: Config
   /** Where installed stores' tokens are; default `fastify.installs` when app mode registered it. */
-  installs?: Pick<InstallRegistry, 'get'>
+  installs?: StoreTokens
 }
 
 const kClient = Symbol('bcx.bigcommerce')
@@ -48,7 +51,7 @@ function createApi (fastify: FastifyInstance, { config, installs }: BigCommerceP
   const client = (storeHash: string, accessToken: string): BigCommerceClient => createBigCommerceClient({ storeHash, accessToken, apiUrl, quotas })
 
   async function tokenOf (storeHash: string): Promise<string | null> {
-    const registry = installs ?? (fastify.hasDecorator('installs') ? (fastify as unknown as { installs: Pick<InstallRegistry, 'get'> }).installs : undefined)
+    const registry = installs ?? (fastify.hasDecorator('installs') ? (fastify as unknown as { installs: StoreTokens }).installs : undefined)
     const install = registry === undefined ? null : await registry.get(storeHash)
     if (install !== null) return install.accessToken
     return config.bigcommerce?.storeHash === storeHash ? config.bigcommerce.accessToken : null
