@@ -22,6 +22,7 @@ import apiRoutes from './routes/api/index.js'
 import adminRoutes from './routes/admin.js'
 import webhookRoutes from './routes/webhooks.js'
 import storefrontRoutes from './routes/storefront.js'
+import bigcommerceCallbacks from './routes/bigcommerce/index.js'
 import type { RedisClient } from './store/redis-session-store.js'
 
 export interface ExchangerOptions {
@@ -53,6 +54,8 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
   await fastify.register(adminRoutes, { config })
   await fastify.register(webhookRoutes, { config })
   await fastify.register(storefrontRoutes)
+  // The install lifecycle callbacks exist in app mode only.
+  if (config.app !== undefined) await fastify.register(bigcommerceCallbacks, { config: { ...config, app: config.app } })
 }, { name: 'bc-session-exchanger', fastify: '5.x' })
 
 /** Secrets that must never reach a log line, whatever logs them. */

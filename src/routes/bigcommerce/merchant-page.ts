@@ -1,0 +1,55 @@
+// The merchant page: what the app set up in the store, how many shoppers are signed in, and the button
+// that signs them all out. Rendered by the install and load callbacks.
+import { html, type Html } from './page.js'
+import { HOOK_SCOPES } from '../../app-mode/install-steps.js'
+import type { StoreInstall } from '../../app-mode/types.js'
+
+export const REVOKE_PATH = '/bigcommerce/sessions/revoke'
+
+export interface MerchantView {
+  install: StoreInstall
+  /** From the store now; null when it could not be asked. */
+  scriptEnabled: boolean | null
+  /** null: not counted (the in-process store). */
+  liveSessions: number | null
+  /** Present on the load page: the form to sign every shopper out. */
+  formToken?: string
+  /** A line above the state, e.g. "Installed." */
+  headline: string
+}
+
+function scriptState ({ install, scriptEnabled }: MerchantView): Html {
+  if (install.scriptUuid === null) return html`<span class="problem">not installed</span>`
+  if (scriptEnabled === false) return html`installed but <span class="problem">disabled</span> in Script Manager: shoppers are not signed in until it is enabled`
+  return html`<span class="ok">installed</span> in the storefront footer (Script Manager, category essential) <small>(${install.scriptUuid})</small>`
+}
+
+export function merchantBody (view: MerchantView): Html {
+  const { install, liveSessions, formToken, headline } = view
+  const origins = install.origins.length === 0
+    ? html`<p class="problem">No storefront origin is known yet: no shopper can sign in.</p>`
+    : html`<ul>${install.origins.map((o) => html`<li><code>${o}</code></li>`)}</ul>`
+  const hooks = install.hookIds.length === HOOK_SCOPES.length
+    ? html`<span class="ok">registered</span> (${HOOK_SCOPES.join(', ')})`
+    : html`<span class="problem">${install.hookIds.length} of ${HOOK_SCOPES.length} registered</span>`
+  const problems = install.problems.length === 0
+    ? html``
+    : html`<h2>Needs attention</h2><ul class="problem">${install.problems.map((p) => html`<li>${p}</li>`)}</ul>
+<p>These steps are tried again each time you open the app. If they keep failing, reinstall the app to grant the scopes it asks for.</p>`
+  const sessions = liveSessions === null ? 'not counted (this service keeps sessions in its own process)' : String(liveSessions)
+  const form = formToken === undefined
+    ? html``
+    : html`<form method="post" action="${REVOKE_PATH}">
+<input type="hidden" name="form_token" value="${formToken}">
+<button type="submit">Sign out every shopper</button>
+</form>
+<p><small>Ends every session of this store at once; shoppers sign in again on their next page view.</small></p>`
+  return html`<p class="ok">${headline}</p>
+<h2>Store</h2><p><code>${install.storeHash}</code>, installed ${new Date(install.installedAt).toISOString()}${install.user === undefined ? '' : html` by ${install.user.email}`}</p>
+<h2>Storefront origins served</h2>${origins}
+<h2>Storefront script</h2><p>${scriptState(view)}</p>
+<h2>Webhooks</h2><p>${hooks}</p>
+${problems}
+<h2>Signed-in shoppers</h2><p>Live sessions: <strong data-live-sessions="${liveSessions ?? ''}">${sessions}</strong></p>
+${form}`
+}
