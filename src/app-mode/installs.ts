@@ -87,7 +87,8 @@ return 1`
  * each reconnect.
  */
 function subscriberOf (redis: RedisClient): RedisClient {
-  const patient: RedisOptions = { enableOfflineQueue: true, commandTimeout: 0, maxRetriesPerRequest: null }
+  // ioredis sets a timer for any numeric commandTimeout, 0 included: only undefined turns it off.
+  const patient: RedisOptions = { enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null }
   if (redis instanceof Cluster) {
     return redis.duplicate([], { enableOfflineQueue: true, redisOptions: { ...redis.options.redisOptions, ...patient } })
   }

@@ -4,6 +4,7 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { createRedisInstallRegistry, createMemoryInstallRegistry, installKey, STORES_KEY, CHANGED_CHANNEL } from '../../src/app-mode/installs.js'
 import { createTokenCipher } from '../../src/app-mode/token-cipher.js'
+import { createRedisClient } from '../../src/plugins/redis.js'
 import { startRedis } from '../helper.js'
 import { accessTokenOf, installOf, NEXT_TOKEN_KEY, TOKEN_KEY } from './support.js'
 
@@ -175,4 +176,24 @@ t.test('the in-process registry (development) behaves the same', async (t) => {
   await t.rejects(memory.put(installOf('bad:hash', [])), /not a store hash/)
   t.same(heard, ['store1', 'store1', 'store1', 'store1'])
   await watch.stop()
+})
+
+t.test('changes are heard on a client made as the service makes it (bounded calls, no offline queue)', async (t) => {
+  const service = createRedisClient({ kind: 'single', url: redis.url }, 1000)
+  service.on('error', () => {})
+  t.teardown(() => service.disconnect())
+  const watched = createRedisInstallRegistry(service, createTokenCipher([TOKEN_KEY]))
+  const heard: string[] = []
+  let resyncs = 0
+  const watch = watched.watch({ changed: (s) => heard.push(s), resync: () => { resyncs++ } })
+  t.teardown(() => watch.stop())
+  // Its own connection waits for Redis with no deadline: a subscription is no request a client waits on.
+  await t.resolves(watch.listening, 'subscribed, not timed out')
+  await registry.put(installOf('heard', ['https://heard.example']))
+  await registry.update('heard', { problems: [] })
+  await registry.remove('heard')
+  const began = Date.now()
+  while (heard.length < 3 && Date.now() - began < 3000) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.same(heard, ['heard', 'heard', 'heard'])
+  t.equal(resyncs, 0)
 })
