@@ -61,6 +61,14 @@ t.test('app lifecycle', async (t) => {
   const load = async (store: string): Promise<LightMyRequestResponse> => await get(app, `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(store)}`)
   const s1Token = async (): Promise<string> => await token({ storeHash: S1 })
 
+  t.test('the callbacks are in the OpenAPI document, answering text/html', async (t) => {
+    const doc = (await get(app, '/docs/json')).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> }
+    for (const path of ['/bigcommerce/auth', '/bigcommerce/load', '/bigcommerce/uninstall', '/bigcommerce/remove-user']) {
+      t.ok(doc.paths[path]?.get?.responses['200']?.content?.['text/html'], path)
+    }
+    t.ok(doc.paths['/bigcommerce/sessions/revoke']?.post, 'the merchant button')
+  })
+
   t.test('before the install, s1 tokens are refused', async (t) => {
     t.equal((await exchange(app, await s1Token(), { origin: S1_ORIGIN })).statusCode, 403)
     t.equal((await exchange(app, await s1Token(), { origin: STATIC_ORIGIN })).statusCode, 403)
@@ -198,9 +206,13 @@ t.test('app lifecycle', async (t) => {
     const hookIds = [...bc.store(S1).hooks.keys()]
     t.equal(hookIds.length, 3)
 
+    const live = (await redis.client.keys(`bcx:{${S1}:*}:s:*`)).length
+    t.ok(live >= 2)
     const done = await get(app, `/bigcommerce/uninstall?signed_payload_jwt=${await bc.signPayload(S1)}`)
     t.equal(done.statusCode, 200)
-    t.match(done.body, 'data-revoked="2"')
+    t.match(done.body, `data-revoked="${live}"`)
+    t.equal((await redis.client.keys(`bcx:{${S1}:*}:s:*`)).length, 0, 'no s1 session left')
+    t.equal(await redis.client.exists(`bcx:{app:${S1}}:install`), 0, 'its install record deleted')
     t.equal(bc.store(S1).hooks.size, 0, 'its hooks deleted')
     t.equal((await getSession(app, cookie, S1_ORIGIN)).statusCode, 401, 'cookie -> 401')
     t.equal((await getSession(second, sessionCookieOf(fromStatic), STATIC_ORIGIN)).statusCode, 401, 'on the other instance too')
