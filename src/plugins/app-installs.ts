@@ -43,7 +43,9 @@ export default fp<{ config: Config }>(async function appInstalls (fastify, { con
 
   let sync: AllowListSync | undefined
   fastify.addHook('onReady', async () => {
-    sync = syncAllowLists(lists, registry, { log: fastify.log })
+    // Waits for the installs no longer than a request waits for Redis: started without it, the
+    // service answers with the static lists and loads the installs once Redis answers.
+    sync = syncAllowLists(lists, registry, { log: fastify.log, startWaitMs: config.redisCommandTimeoutMs })
     await sync.started
   })
   fastify.addHook('onClose', async () => { await sync?.stop() })
