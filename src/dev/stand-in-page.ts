@@ -43,7 +43,9 @@ const RECORDER = `(function () {
       case 'GET /session': return status === '401' ? "who this browser's session belongs to: no session (yet)" : "who this browser's session belongs to"
       case 'GET /api/me': return status === '401' ? 'a session-protected route: refused, no session' : 'a session-protected route'
       case 'DELETE /session': return 'end the session in the service'
-      default: return ''
+      case 'GET /session/list': return 'where this customer is signed in'
+      case 'DELETE /session/list': return 'end every session of this customer (sign out everywhere)'
+      default: return method === 'DELETE' && path.indexOf('/session/list/') === 0 ? 'end one session of this customer, by its handle' : ''
     }
   }
   var cell = function (row, className, text) {
@@ -99,9 +101,42 @@ const PANELS = `(async function () {
     out.me = { status: res.status, body: await res.json() }
     show('api-me', res.status + ' ' + JSON.stringify(out.me.body))
   }
+  var when = function (iso) { return iso === null ? '—' : new Date(iso).toLocaleString() }
+  var listSessions = async function () {
+    var list = out.sessions = await window.BcSession.sessions()
+    var body = document.querySelector('#sessions tbody')
+    body.textContent = ''
+    list.forEach(function (s) {
+      var row = body.insertRow()
+      row.dataset.handle = s.handle
+      row.dataset.current = String(s.current)
+      ;[(s.browser || 'unknown browser') + ' on ' + (s.os || 'unknown OS') + (s.current ? ' (this browser)' : ''),
+        s.origin || '—', when(s.created_at), when(s.last_seen_at)].forEach(function (text) { row.insertCell().textContent = text })
+      var button = document.createElement('button')
+      button.type = 'button'
+      button.className = 'end-session'
+      button.textContent = 'End'
+      button.onclick = function () { run(async function () {
+        var res = await window.BcSession.fetch('/session/list/' + encodeURIComponent(s.handle), { method: 'DELETE' })
+        out.ended = res.status
+        await refresh()
+        await showSessions()
+      }) }
+      row.insertCell().appendChild(button)
+    })
+    show('sessions-note', list.length === 0 ? 'none' : list.length + ' live session(s)')
+  }
+  // On request only: a page load makes the calls of the flow above and no more.
+  var showSessions = async function () {
+    try { await listSessions() } catch (err) { failed('sessions-note', err) }
+  }
   var refresh = async function () {
     try { await readSession() } catch (err) { failed('service-session', err); return }
     try { await callMe() } catch (err) { failed('api-me', err) }
+  }
+  var run = async function (work) {
+    out.done = false
+    try { await work() } finally { out.done = true }
   }
   var action = function (id, run) {
     document.getElementById(id).onclick = async function () {
@@ -115,6 +150,12 @@ const PANELS = `(async function () {
   action('service-logout', async function () {
     try { await window.BcSession.logout() } catch (err) { failed('service-session', err); return }
     await refresh()
+  })
+  action('list-sessions', showSessions)
+  action('logout-everywhere', async function () {
+    try { await window.BcSession.logout({ everywhere: true }) } catch (err) { failed('sessions-note', err); return }
+    await refresh()
+    await showSessions()
   })
   await refresh()
   out.done = true
@@ -146,6 +187,13 @@ export function page (o: PageOptions): string {
 <p><code>BcSession.fetch('/api/me')</code>: <span id="api-me">…</span></p>
 <p><button id="call-api-me" type="button">Call /api/me again</button>
 <button id="service-logout" type="button">BcSession.logout()</button> ends the service session only (not the store login).</p>
+</section>
+<section><h2>Your sessions</h2>
+<p><button id="list-sessions" type="button">Show your sessions</button> <code>BcSession.sessions()</code>: <span id="sessions-note">not asked yet</span></p>
+<table id="sessions"><thead><tr><th>browser</th><th>origin</th><th>signed in</th><th>last seen</th><th></th></tr></thead><tbody></tbody></table>
+<p><button id="logout-everywhere" type="button">Sign out everywhere</button> <code>BcSession.logout({ everywhere: true })</code>
+ends every session of this customer, in every browser (not the store login: a browser still signed in to the store
+gets a new session on its next page).</p>
 </section>
 <section><h2>Calls the storefront script made on this page load</h2>
 <table id="calls"><thead><tr><th>#</th><th>method</th><th>path</th><th>to</th><th>status</th><th>what it is</th></tr></thead><tbody></tbody></table>

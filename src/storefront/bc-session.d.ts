@@ -26,6 +26,23 @@ export interface BcSessionError extends Error {
   status?: number
 }
 
+/** One session of the signed-in customer, as GET /session/list answers it. */
+export interface BcSessionInfo {
+  /** Pass to DELETE /session/list/{handle} to end it; not a cookie. */
+  handle: string
+  created_at: string
+  /** Last use, to the minute; null when not known. */
+  last_seen_at: string | null
+  expires_at: string
+  origin: string | null
+  /** Browser family ('Chrome', 'Safari', ..., 'Other'), null when not known. */
+  browser: string | null
+  /** OS family ('Windows', 'iOS', ..., 'Other'), null when not known. */
+  os: string | null
+  /** The session of this browser. */
+  current: boolean
+}
+
 export interface BcSession {
   /**
    * The signed-in customer, or null for a guest. Memoised for the page load (it starts as soon as the
@@ -37,8 +54,13 @@ export interface BcSession {
    * with the session cookie and X-CSRF: 1; on a 401 BCX_UNAUTHENTICATED it re-exchanges once and retries once.
    */
   fetch (path: string, init?: RequestInit): Promise<Response>
-  /** Ends the service session (DELETE /session); later ready() calls on this page give null. */
-  logout (): Promise<void>
+  /**
+   * Ends the service session (DELETE /session); later ready() calls on this page give null. With
+   * `everywhere: true`, ends every session of the customer, in every browser (DELETE /session/list?scope=all).
+   */
+  logout (options?: { everywhere?: boolean }): Promise<void>
+  /** Where the customer is signed in, the session created longest ago first; [] for a guest. */
+  sessions (): Promise<BcSessionInfo[]>
 }
 
 declare global {

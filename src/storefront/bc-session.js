@@ -9,6 +9,9 @@
  * window.BcSession.ready()        -> the signed-in customer {id, email, group_id, store_hash}, or null
  * window.BcSession.fetch(path, i) -> window.fetch against the service, with the session
  * window.BcSession.logout()       -> ends the service session (DELETE /session)
+ * window.BcSession.logout({ everywhere: true }) -> ends every session of this customer, in every browser
+ * window.BcSession.sessions()     -> where this customer is signed in: [{handle, created_at, last_seen_at,
+ *                                    expires_at, origin, browser, os, current}], [] for a guest
  *
  * Failures reject with an Error carrying a `code`: the service's (BCX_...), or one of
  * config_error, network_error, timeout, token_unavailable, unexpected_response, bad_path,
@@ -64,8 +67,8 @@
     return failure('network_error', what + ' could not be reached (network error, or the service refused this origin)')
   }
 
-  /** One call to the service's /session with the cookie; answers {status, body}. */
-  async function call (method, body) {
+  /** One call to the service's /session (or a path beneath it) with the cookie; answers {status, body}. */
+  async function call (method, body, path) {
     const init = {
       method,
       credentials: 'include',
@@ -76,7 +79,7 @@
     if (body !== undefined) init.body = JSON.stringify(body)
     let res
     try {
-      res = await fetch(service + '/session', init)
+      res = await fetch(service + (path || '/session'), init)
     } catch (err) {
       throw networkFailure(err, 'The session service')
     }
@@ -254,13 +257,29 @@
     return customer === null ? res : send()
   }
 
-  async function logout () {
+  async function logout (options) {
     loggedOut = true
     current = Promise.resolve(null)
-    await endSession()
+    if (!(options && options.everywhere)) return endSession()
+    // Every session of the customer, this one included; no session here (401) is signed out already.
+    const res = await call('DELETE', undefined, '/session/list?scope=all')
+    if (res.status !== 204 && res.status !== 401) throw serviceFailure(res)
   }
 
-  window.BcSession = { ready, fetch: bcFetch, logout }
+  /** This customer's sessions; [] for a guest. */
+  async function sessions () {
+    if (blocked) throw blocked
+    if (!service) throw failure('config_error', 'The storefront.js script tag has no src')
+    const res = await bcFetch('/session/list', { method: 'GET', cache: 'no-store' })
+    let body = null
+    try { body = await res.json() } catch (err) { body = null }
+    if (res.status === 401) return []
+    if (res.status !== 200) throw serviceFailure({ status: res.status, body })
+    if (!body || !Array.isArray(body.sessions)) throw failure('unexpected_response', 'The service answered without sessions')
+    return body.sessions
+  }
+
+  window.BcSession = { ready, fetch: bcFetch, logout, sessions }
   // Started at once so the session is ready by the time the page asks; the rejection is the caller's to see.
   ready().catch(function () {})
   if (typeof CustomEvent === 'function') window.dispatchEvent(new CustomEvent('bcsession:loaded'))
