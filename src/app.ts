@@ -23,6 +23,7 @@ import adminRoutes from './routes/admin.js'
 import webhookRoutes from './routes/webhooks.js'
 import storefrontRoutes from './routes/storefront.js'
 import bigcommerceCallbacks from './routes/bigcommerce/index.js'
+import bigcommerce from './plugins/bigcommerce.js'
 import type { RedisClient } from './store/redis-session-store.js'
 
 export interface ExchangerOptions {
@@ -47,6 +48,8 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
   await fastify.register(crossSite, { config })
   await fastify.register(rateLimit, { config })
   await fastify.register(sessions, { config })
+  // request.bigcommerce for every /api route, app builders' own included: the session's store's client.
+  await fastify.register(bigcommerce, { config })
   await fastify.register(healthRoutes, { config })
   await fastify.register(metricsRoute, { config })
   await fastify.register(sessionRoutes, { config })

@@ -106,7 +106,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
     if (!parsed.ok) throw new BCX_BAD_REQUEST(`webhook payload: ${parsed.reason}`)
     const { event } = parsed
     const log = { scope: event.scope, storeHash: event.storeHash, customerId: event.dataId, createdAt: event.createdAt }
-    if (config.storeHashes !== null && !config.storeHashes.has(event.storeHash)) {
+    // Served: the static list or an installed store (app mode), as for an exchange.
+    if (!fastify.allowLists.storeServed(event.storeHash)) {
       request.log.info(log, 'webhook ignored: store not served')
       return { status: 'ignored' as const, revoked: 0 }
     }
