@@ -337,7 +337,9 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
 
   const before = problems.length
   const redis = collect<RedisSettings>(problems, { kind: 'memory' }, () => redisSettings(env))
-  if (redis.kind === 'memory' && problems.length === before) {
+  // A Redis setting already reported as invalid is not also reported as missing.
+  const redisReported = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].some((name) => broken.has(name))
+  if (redis.kind === 'memory' && problems.length === before && !redisReported) {
     if (production) problems.push('REDIS_URL (or REDIS_SENTINELS or REDIS_CLUSTER_NODES) is required in production')
     else warnings.push('No Redis configured: sessions live in this process only; they are neither shared between instances nor kept across restarts')
   }
