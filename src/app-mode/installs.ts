@@ -65,7 +65,12 @@ function seal (install: StoreInstall, cipher: TokenCipher): string {
 }
 
 function parseRecord (json: string): SealedRecord {
-  return JSON.parse(json) as SealedRecord
+  const record = JSON.parse(json) as Partial<SealedRecord> | null
+  if (record?.v !== 1 || typeof record.storeHash !== 'string' || typeof record.token !== 'string' ||
+    !Array.isArray(record.origins) || !record.origins.every((o) => typeof o === 'string')) {
+    throw new Error('install record is not one this service wrote')
+  }
+  return record as SealedRecord
 }
 
 function open (record: SealedRecord, cipher: TokenCipher): StoreInstall {
@@ -98,6 +103,8 @@ function subscriberOf (redis: RedisClient): RedisClient {
 export interface RedisRegistryOptions {
   /** A failed announcement is not a failed write: the periodic reload catches up. */
   onPublishError?: (err: Error) => void
+  /** A record that does not parse: its store is not served until it is installed again. */
+  onUnreadable?: (storeHash: string, err: Error) => void
 }
 
 export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCipher, opts: RedisRegistryOptions = {}): WatchedInstallRegistry {
@@ -167,7 +174,14 @@ export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCip
     async allOrigins () {
       const stores = await redis.smembers(STORES_KEY)
       // One GET each (no MGET: on a Cluster the keys live in different slots).
-      const records = await Promise.all(stores.map(async (s) => await read(s)))
+      const records = await Promise.all(stores.map(async (s) => await read(s).catch((err: unknown) => {
+        // One unreadable record must not keep every other store from loading: it alone is left out.
+        if (err instanceof SyntaxError || (err as Error).message.startsWith('install record')) {
+          opts.onUnreadable?.(s, err as Error)
+          return null
+        }
+        throw err
+      })))
       const out: StoreOrigins = new Map()
       for (const record of records) if (record !== null) out.set(record.storeHash, record.origins)
       return out

@@ -37,7 +37,8 @@ export default fp<{ config: Config }>(async function appInstalls (fastify, { con
   const registry = fastify.redis === null
     ? createMemoryInstallRegistry()
     : createRedisInstallRegistry(fastify.redis, createTokenCipher(config.app.tokenKeys), {
-      onPublishError: (err) => fastify.log.warn({ err: { message: err.message } }, 'install change not announced; other instances see it at their next full reload (30 s)')
+      onPublishError: (err) => fastify.log.warn({ err: { message: err.message } }, 'install change not announced; other instances see it at their next full reload (30 s)'),
+      onUnreadable: (storeHash, err) => fastify.log.error({ storeHash, err: { message: err.message } }, 'install record unreadable: the store is not served until it installs again')
     })
   fastify.decorate<InstallRegistry>('installs', registry)
 

@@ -197,3 +197,17 @@ t.test('changes are heard on a client made as the service makes it (bounded call
   t.same(heard, ['heard', 'heard', 'heard'])
   t.equal(resyncs, 0)
 })
+
+t.test('an unreadable record leaves out its store only, and says so', async (t) => {
+  const unreadable: string[] = []
+  const watched = createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]), { onUnreadable: (s) => unreadable.push(s) })
+  await watched.put(installOf('good', ['https://good.example']))
+  await watched.put(installOf('broken', ['https://broken.example']))
+  await watched.put(installOf('alien', ['https://alien.example']))
+  await redis.client.set(installKey('broken'), '{not json')
+  await redis.client.set(installKey('alien'), JSON.stringify({ v: 2, storeHash: 'alien' }))
+  t.same([...await watched.allOrigins()], [['good', ['https://good.example']]])
+  t.same(unreadable.sort(), ['alien', 'broken'])
+  await t.rejects(watched.get('broken'))
+  await t.rejects(watched.originsOf('alien'), /not one this service wrote/)
+})
