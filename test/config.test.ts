@@ -147,3 +147,7 @@ t.test('production warns when /metrics is open', async (t) => {
   t.notMatch(loadConfig({ ...prod, METRICS_TOKEN: 'metrics-token-0123456789' }).warnings.join('\n'), /METRICS_TOKEN/)
   t.notMatch(loadConfig(BASE_ENV).warnings.join('\n'), /METRICS_TOKEN/, 'not in development')
 })
+
+t.test('an invalid Redis URL is reported once, not also as missing', async (t) => {
+  t.same(problemsOf({ ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'http://127.0.0.1:6379' }), ['REDIS_URL is invalid: it must match pattern "^rediss?://"'])
+})
