@@ -1,4 +1,4 @@
-// Start-up refusals: one clear message naming the variable (issue 2, SPEC.md "Configuration").
+// Start-up refusals: every problem at once, each naming its variable (README, "Configuration").
 import t from 'tap'
 import { loadConfig, ConfigError } from '../src/config.js'
 import { BASE_ENV } from './helper.js'

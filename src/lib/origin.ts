@@ -1,4 +1,4 @@
-// Allow-list entries are exact origins or origins with one leading wildcard label (SPEC.md, "Cross-site rules").
+// Allow-list entries are exact origins or origins with one leading wildcard label (README, "Cross-site rules").
 
 export interface OriginPattern {
   scheme: 'http' | 'https'

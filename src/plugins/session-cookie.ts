@@ -30,7 +30,7 @@ export default fp<{ config: Config }>(async function sessionCookie (fastify, { c
   // hook: false — the Cookie header is parsed only where a session is read, never on other routes.
   await fastify.register(cookie, { secret: config.sessionSecrets, hook: false })
   const { name, sameSite, partitioned, domain } = config.cookie
-  // Always Secure (SPEC.md): behind a TLS proxy the request arrives as plain HTTP, and browsers
+  // Always Secure: behind a TLS proxy the request arrives as plain HTTP, and browsers
   // keep Secure cookies from http://localhost.
   const attributes = { httpOnly: true, secure: true, path: '/', sameSite, partitioned, ...(domain !== undefined && { domain }) }
 

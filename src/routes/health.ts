@@ -1,4 +1,4 @@
-// Liveness and readiness (SPEC.md): /healthz never touches Redis; /readyz asks the session store.
+// Liveness and readiness: /healthz never touches Redis; /readyz asks the session store.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'

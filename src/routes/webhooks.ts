@@ -1,4 +1,4 @@
-// POST /webhooks/bigcommerce (SPEC.md, "Webhook authentication"): revokes sessions when BigCommerce says a
+// POST /webhooks/bigcommerce (README, "Backend routes, revocation and webhooks"): revokes sessions when BigCommerce says a
 // customer changed or the app left a store. Authenticated by the Standard Webhooks signature or the custom
 // header; the cross-site rules do not apply and a session cookie is never read here.
 // @see https://github.com/standard-webhooks/standard-webhooks/tree/main/libraries/javascript

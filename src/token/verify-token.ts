@@ -1,4 +1,4 @@
-// Strict verification of a BigCommerce Current Customer JWT (SPEC.md, "POST /session", step 4).
+// Strict verification of a BigCommerce Current Customer JWT: what POST /session checks of the token (README).
 import { createHmac, createSecretKey, hash, timingSafeEqual } from 'node:crypto'
 import { decodeProtectedHeader, UnsecuredJWT, errors as joseErrors, type JWTPayload, type ProtectedHeaderParameters } from 'jose'
 import {

@@ -1,5 +1,5 @@
 // Evidence for the README's design notes: where @fastify/session (the customer's first choice) does
-// not meet SPEC.md, verified against the real library. If a future version fixes one, this test
+// not meet the service's contract (README), verified against the real library. If a future version fixes one, this test
 // fails and the note (and our replacement of that part) should be revisited.
 import t from 'tap'
 import Fastify from 'fastify'

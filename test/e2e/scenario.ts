@@ -1,4 +1,4 @@
-// The seven browser proofs of issue 3, run in order in one browser profile for a deployment.
+// The seven browser proofs of the storefront flow, run in order in one browser profile for a deployment.
 import { request, type Cookie } from 'playwright-core'
 import type { TAP } from 'tap'
 import { COOKIE_NAME, sessionKeyCount } from '../helper.js'

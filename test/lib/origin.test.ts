@@ -3,7 +3,7 @@ import { originAllowed, parseOriginPattern, type OriginPattern } from '../../src
 
 const patterns = ['https://*.mybigcommerce.com', 'https://shop.example.com', 'http://localhost:5173'].map((p) => parseOriginPattern(p) as OriginPattern)
 
-t.test('allow-list matching (SPEC.md examples)', async (t) => {
+t.test('allow-list matching (the README\'s examples)', async (t) => {
   const allowed = ['https://store-abc123.mybigcommerce.com', 'https://STORE-ABC123.MyBigCommerce.com', 'https://shop.example.com',
     'https://shop.example.com:443', 'http://localhost:5173']
   const refused = ['https://a.b.mybigcommerce.com', 'https://mybigcommerce.com', 'https://mybigcommerce.com.evil.example',

@@ -1,4 +1,4 @@
-// The cookie and the session's origin: what reads it, who sees it, how it ends (issue 2).
+// The cookie and the session's origin: what reads it, who sees it, how it ends.
 import t from 'tap'
 import { build, exchange, getSession, sessionCookieOf, sessionKeyCount, setCookieHeader, startRedis, token, ORIGIN, OTHER_ORIGIN, COOKIE_NAME } from '../helper.js'
 import { createHmac } from 'node:crypto'

@@ -1,4 +1,4 @@
-// Timeouts, secret rotation, restarts, several instances, Redis outages, and logs (issue 2).
+// Timeouts, secret rotation, restarts, several instances, Redis outages, and logs.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { build, exchange, getSession, sessionCookieOf, startRedis, token, waitReady, ORIGIN, CLIENT_SECRET, SESSION_SECRET } from '../helper.js'
