@@ -7,7 +7,7 @@ import { bcSessionExchanger, requireCustomerSession, REDACTED_PATHS, type Config
 
 /** The builder's feature, one file: every route here sees the signed-in customer or answers 401. */
 export const loyaltyRoutes: FastifyPluginAsync = async function (scope) {
-  // Cross-site rules (allowed Origin, X-CSRF: 1 on writes, the session's own origin), then the session.
+  // Cross-site rules (X-CSRF: 1 on every request, an allowed Origin on writes, the session's own origin), then the session.
   requireCustomerSession(scope)
   const balances = new Map<string, number>() // stands for the builder's database
   const keyOf = (c: { storeHash: string, id: number }): string => `${c.storeHash}:${c.id}`
