@@ -1,4 +1,4 @@
-// DELETE /admin/sessions (SPEC.md): revoke a customer's or a store's sessions with ADMIN_TOKEN; GET: a
+// DELETE /admin/sessions (README, "HTTP interface"): revoke a customer's or a store's sessions with ADMIN_TOKEN; GET: a
 // customer's sessions, for support. The token
 // alone authenticates: no cross-site rules here, and a session cookie is never read. Absent without ADMIN_TOKEN.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'

@@ -1,4 +1,4 @@
-// POST, GET and DELETE /session (SPEC.md, "HTTP interface"), and the session list beneath it.
+// POST, GET and DELETE /session (README, "HTTP interface"), and the session list beneath it.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
@@ -7,7 +7,7 @@ import { applySessionScope } from '../plugins/session-scope.js'
 import { errorResponses } from './schemas.js'
 import sessionListRoutes from './session-list.js'
 
-/** Largest exchange body accepted (SPEC.md); larger ones get Fastify's 413. */
+/** Largest exchange body accepted; larger ones get Fastify's 413. */
 export const EXCHANGE_BODY_LIMIT = 8 * 1024
 
 const ExchangeBody = Type.Union([
