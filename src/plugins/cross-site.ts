@@ -11,6 +11,7 @@ import { originAllowed, type OriginPattern } from '../lib/origin.js'
 import { BCX_CSRF_HEADER_MISSING, BCX_ORIGIN_REFUSED } from '../errors.js'
 
 const SESSION_METHODS = 'GET,HEAD,POST,DELETE'
+const SESSION_LIST_METHODS = 'GET,HEAD,DELETE'
 const API_METHODS = 'GET,HEAD,POST,PUT,PATCH,DELETE'
 const ALLOWED_HEADERS = 'Content-Type, X-CSRF'
 const MAX_AGE = '600'
@@ -20,6 +21,8 @@ export function scopeMethods (url: string): string | null {
   const end = url.indexOf('?')
   const path = end === -1 ? url : url.slice(0, end)
   if (path === '/session') return SESSION_METHODS
+  // /session/list and /session/list/{handle}: listing and ending sessions.
+  if (path.startsWith('/session/')) return SESSION_LIST_METHODS
   if (path === '/api' || path.startsWith('/api/')) return API_METHODS
   return null
 }

@@ -7,7 +7,6 @@ import { BCX_BAD_REQUEST, BCX_SESSION_NOT_FOUND, BCX_UNAUTHENTICATED } from '../
 import { browserName, osName } from '../lib/user-agent.js'
 import { HANDLE, sessionHandle } from '../store/keys.js'
 import type { ListedSession } from '../store/session-store.js'
-import { sessionListCors } from './session-list-cors.js'
 import { errorResponses } from './schemas.js'
 
 const isoDate = (description: string) => Type.String({ format: 'date-time', description })
@@ -62,7 +61,6 @@ const Scope = Type.Object({
 })
 
 const sessionListRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
-  sessionListCors(fastify)
   const store = fastify.sessionStore
   const ended = { 204: Type.Null({ description: 'Ended' }) }
 
