@@ -1,12 +1,14 @@
 // A stand-in for BigCommerce's login and API hosts on one loopback port, for tests and `npm run demo`
 // (BC_LOGIN_URL and BC_API_URL both point at it): the OAuth token endpoint, the store API paths the
-// service calls, rate-limit headers on every answer, and the control panel's signed payloads.
+// service calls, rate-limit headers on every answer, and the control panel's signed payloads. With
+// `controlPanel` it also serves a tiny control panel page per store (the demo's "install the app").
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { SignJWT } from 'jose'
 import { DEMO } from './stand-in-storefront.js'
+import { controlPanelPage, type ControlPanelView } from './stand-in-control-panel.js'
 
 export type SiteUrlType = 'primary' | 'canonical' | 'checkout'
 export interface StandInSite { id: number, channel_id: number, url: string, urls: Array<{ type: SiteUrlType, url: string }> }
@@ -61,6 +63,11 @@ export interface StandInBigCommerceOptions {
   port?: number
   host?: string
   onRequest?: (request: { method: string, path: string, status: number }) => void
+  /**
+   * Serves GET /manage/{hash}, a control panel page for each store already mentioned (store()), whose
+   * buttons open the app's callbacks on the service as BigCommerce's control panel does. Off by default.
+   */
+  controlPanel?: { serviceUrl: string | (() => string) }
 }
 
 export interface StandInBigCommerce {
@@ -81,6 +88,10 @@ export interface StandInBigCommerce {
   installUrl (serviceUrl: string, hash: string, opts?: { scope?: string, user?: { id: number, email: string } }): string
   /** The control panel's `signed_payload_jwt` for load, uninstall and remove-user. */
   signPayload (hash: string, opts?: SignPayloadOptions): Promise<string>
+  /** The app is installed on the store: a code was exchanged since the control panel's last uninstall. */
+  installed (hash: string): boolean
+  /** The html of the store's enabled Script Manager scripts, as the app created or updated them (none: []). */
+  scriptTags (hash: string): string[]
   /** The next `count` API calls answer 429 with Retry-After (seconds). */
   throttleNext (count: number, retryAfterSeconds?: number): void
   /** Calls received for `METHOD /path` (no query), or for every method when only a path is given. */
@@ -125,6 +136,8 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
   const hanging = new Set<ServerResponse>()
   let throttled = { count: 0, retryAfter: 1 }
   let nextHookId = 1
+  // Stores whose code was exchanged; the control panel's uninstall takes a store out.
+  const installedApps = new Set<string>()
 
   function store (hash: string): StandInStore {
     let s = stores.get(hash)
@@ -163,6 +176,7 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
       return json(res, 400, { error: 'Invalid code, context or redirect_uri.' })
     }
     codes.delete(p.code as string)
+    installedApps.add(grant.hash)
     const token = `bc-token-${randomBytes(12).toString('hex')}`
     // A new install (or a re-install) replaces the store's token.
     const s = store(grant.hash)
@@ -275,12 +289,58 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
     const token = typeof header === 'string' ? header : undefined
     const body = parseBody(req, await readBody(req))
     const method = req.method ?? 'GET'
+    // The control panel is the merchant's browser's page, not an API call: neither recorded nor faulted.
+    if (opts.controlPanel !== undefined && url.pathname.startsWith('/manage/')) {
+      await controlPanel(res, method, url.pathname, opts.controlPanel)
+      opts.onRequest?.({ method, path: url.pathname, status: res.statusCode })
+      return
+    }
     api.requests.push({ method, url: req.url ?? '/', path: url.pathname, token, body })
     counts.set(`${method} ${url.pathname}`, (counts.get(`${method} ${url.pathname}`) ?? 0) + 1)
     if (api.fault !== null) faulty(res, api.fault)
     else if (method === 'POST' && url.pathname === '/oauth2/token') tokenEndpoint(res, body)
     else storeApi(req, res, url, token, body)
     if (res.writableEnded) opts.onRequest?.({ method, path: url.pathname, status: res.statusCode })
+  }
+
+  /**
+   * GET /manage/{hash}: the page; POST /manage/{hash}/install, /load, /uninstall: 303 to the app's
+   * callback with a fresh code or signed payload, as the control panel opens it (top-level here: the
+   * callbacks' pages may be framed by BigCommerce's own hosts only).
+   */
+  async function controlPanel (res: ServerResponse, method: string, path: string, panel: { serviceUrl: string | (() => string) }): Promise<void> {
+    const match = /^\/manage\/([A-Za-z0-9]{1,64})(?:\/(install|load|uninstall))?$/.exec(path)
+    const hash = match?.[1]
+    const action = match?.[2]
+    const text = (status: number, message: string): void => { res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(message) }
+    if (hash === undefined || !stores.has(hash)) return text(404, 'No such store in this stand-in control panel.')
+    if (action === undefined ? method !== 'GET' : method !== 'POST') return text(405, action === undefined ? 'GET only.' : 'POST only (a button of the control panel).')
+    const serviceUrl = (typeof panel.serviceUrl === 'function' ? panel.serviceUrl() : panel.serviceUrl).replace(/\/+$/, '')
+    const s = store(hash)
+    if (action === undefined) {
+      const view: ControlPanelView = {
+        hash,
+        serviceUrl,
+        installed: api.installed(hash),
+        sites: s.sites.map((site) => site.url),
+        scripts: api.scriptTags(hash),
+        hooks: [...s.hooks.values()].map((h) => ({ scope: String(h.scope), destination: String(h.destination), active: h.is_active !== false }))
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(controlPanelPage(view))
+      return
+    }
+    let location: string
+    if (action === 'install') {
+      location = api.installUrl(serviceUrl, hash)
+    } else {
+      if (action === 'uninstall') {
+        // BigCommerce takes the app's auto_uninstall scripts out of Script Manager with the app.
+        for (const [uuid, script] of s.scripts) if (script.auto_uninstall === true) s.scripts.delete(uuid)
+        installedApps.delete(hash)
+      }
+      location = `${serviceUrl}/bigcommerce/${action}?signed_payload_jwt=${await api.signPayload(hash)}`
+    }
+    res.writeHead(303, { location, 'cache-control': 'no-store' }).end()
   }
 
   const server = createServer((req, res) => {
@@ -327,6 +387,14 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
       }
       for (const name of o.omit ?? []) Reflect.deleteProperty(claims, name)
       return await new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'HS256' }).sign(new TextEncoder().encode(o.secret ?? clientSecret))
+    },
+    installed (hash) {
+      return installedApps.has(hash)
+    },
+    scriptTags (hash) {
+      // A storefront renders the enabled ones only.
+      return [...stores.get(hash)?.scripts.values() ?? []].filter((script) => script.enabled !== false)
+        .map((script) => script.html).filter((html): html is string => typeof html === 'string')
     },
     throttleNext (count, retryAfterSeconds = 1) {
       throttled = { count, retryAfter: retryAfterSeconds }

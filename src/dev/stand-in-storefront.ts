@@ -11,7 +11,10 @@ export const DEMO = {
   clientId: 'demo-client-id',
   clientSecret: 'demo-client-secret-for-local-use-only',
   sessionSecret: 'demo-session-secret-for-local-use-only-0123456789',
-  storeHash: 'abc123'
+  storeHash: 'abc123',
+  /** The store that installs the app in the demo's app mode. */
+  appStoreHash: 'app42',
+  storeTokenKey: 'demo-store-token-key-for-local-use-only-0123456789'
 } as const
 
 export { DEMO_SHOPPERS, type Shopper } from './stand-in-page.js'
@@ -31,6 +34,12 @@ export interface StandInOptions {
   script?: { version?: string, integrity?: string }
   /** Told of every request the stand-in answered, as it is answered (the demo logs them). */
   onRequest?: (request: StandInRequest) => void
+  /**
+   * A store that gets the script by installing the app: the page says what its Script Manager holds
+   * (`scripts`, the html the install created) and links to the control panel. The page loads the same
+   * tag either way, so that before the install it shows the service refusing this origin.
+   */
+  app?: { scripts: () => readonly string[], controlPanelUrl: string }
 }
 
 export interface StandInRequest { method: string, path: string, status: number }
@@ -50,6 +59,34 @@ function readBody (req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(body))
     req.on('error', reject)
   })
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+
+/** The app store's part of the page: what its Script Manager holds, and where to install the app. */
+function appSection (app: NonNullable<StandInOptions['app']>): string {
+  const scripts = app.scripts()
+  const panel = `<a id="control-panel" href="${escapeHtml(app.controlPanelUrl)}">the control panel</a>`
+  const state = scripts.length === 0
+    ? `<p id="app-install" data-installed="false">The app is <strong>not installed</strong> on this store: Script Manager has no script of it,
+and the service does not know this origin, so it refuses it (the browser reports <code>network_error</code>). Install it from ${panel},
+then reload. This page loads the tag regardless, to show the refusal.</p>`
+    : `<p id="app-install" data-installed="true">The app is <strong>installed</strong>: its install put this script in Script Manager through the
+Scripts API, and told the service this origin. Uninstall it from ${panel} and the shopper's session ends.</p>
+${scripts.map((html) => `<pre>${escapeHtml(html)}</pre>`).join('')}`
+  return `<section><h2>Script Manager (the app, installed from the control panel)</h2>
+${state}
+</section>
+`
+}
+
+/** Adds the app store's section under the page's heading. */
+function withAppSection (html: string, app: StandInOptions['app']): string {
+  if (app === undefined) return html
+  const at = html.indexOf('</h1>')
+  const cut = at === -1 ? html.indexOf('<body>') + '<body>'.length : at + '</h1>'.length
+  return `${html.slice(0, cut)}
+${appSection(app)}${html.slice(cut)}`
 }
 
 function cookieValue (req: IncomingMessage, name: string): string | undefined {
@@ -78,7 +115,7 @@ export async function startStandInStorefront (opts: StandInOptions): Promise<Sta
 
     if (req.method === 'GET' && url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-      res.end(page({ serviceUrl: typeof opts.serviceUrl === 'function' ? opts.serviceUrl() : opts.serviceUrl, clientId, storeHash, shopper, hint, script: opts.script }))
+      res.end(withAppSection(page({ serviceUrl: typeof opts.serviceUrl === 'function' ? opts.serviceUrl() : opts.serviceUrl, clientId, storeHash, shopper, hint, script: opts.script }), opts.app))
     } else if (req.method === 'GET' && url.pathname === '/customer/current.jwt') {
       if (url.searchParams.get('app_client_id') !== clientId) {
         res.writeHead(400, { 'content-type': 'text/plain' }).end('unknown app_client_id')
