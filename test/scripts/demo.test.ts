@@ -143,6 +143,12 @@ t.test('npm run demo: no configuration, prints the address, logs each request at
   const serviceUrl = (/Session service: +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout) as RegExpExecArray)[1] as string
   t.match(stdout, /Session store: +in-process/)
   t.match(stdout, /npm run --silent token -- --customer-id 4927 --store-hash abc123/)
+  // The app-mode part: the control panel that installs the app on a second store, and that store's storefront.
+  const controlPanel = (/Control panel: +(http:\/\/127\.0\.0\.1:\d+\/manage\/app42)\n/.exec(stdout) as RegExpExecArray)[1] as string
+  const appStorefront = (/That store's storefront: +(http:\/\/localhost:\d+)\//.exec(stdout) as RegExpExecArray)[1] as string
+  t.match(stdout, /Try this:\n +1\. .*Install the app.*\n +2\. .*sign in.*\n +3\. .*Uninstall the app.*session ends/)
+  t.match(await (await fetch(controlPanel)).text(), /id="install"/)
+  t.match(await (await fetch(`${appStorefront}/`)).text(), /id="app-install" data-installed="false"/)
   const page = await fetch(`${address}/`)
   t.equal(page.status, 200)
   t.match(await page.text(), /Stand-in storefront/)
