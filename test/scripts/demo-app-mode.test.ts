@@ -216,6 +216,7 @@ if (missing !== null) {
     context.setDefaultTimeout(60_000)
     const page = context.pages()[0] ?? await context.newPage()
     const text = async (selector: string, on = page): Promise<string> => await on.textContent(selector) ?? ''
+    const secrets: string[] = []
 
     await t.test('before the install: a signed-in shopper gets no session, the origin is refused', async (t) => {
       await page.goto(`${d.appStorefrontUrl}/`)
@@ -235,6 +236,7 @@ if (missing !== null) {
       t.equal(await page.getAttribute('#app-state', 'data-installed'), 'false')
       await click(page, '#install')
       t.equal(new URL(page.url()).pathname, '/bigcommerce/auth')
+      secrets.push(new URL(page.url()).searchParams.get('code') as string, ...d.bigcommerce.store(APP_STORE).tokens)
       t.match(await text('h1'), /installed/)
       t.match(await text('body'), /Installed\./)
       t.match(await text('body'), d.appStorefrontUrl)
@@ -266,6 +268,7 @@ if (missing !== null) {
       await page.goto(d.controlPanelUrl)
       await click(page, '#uninstall')
       t.equal(new URL(page.url()).pathname, '/bigcommerce/uninstall')
+      secrets.push(new URL(page.url()).searchParams.get('signed_payload_jwt') as string)
       t.match(await text('h1'), /uninstalled/)
       t.equal(await page.getAttribute('[data-revoked]', 'data-revoked'), '1', 'the session ended')
       const from = log.length
@@ -283,6 +286,12 @@ if (missing !== null) {
       t.notOk(after.customer, 'no session on a new page either')
       t.equal(await page.getAttribute('#app-install', 'data-installed'), 'false')
       t.notOk(log.slice(from).some((l) => l.method === 'POST' && l.route === '/session' && l.status === 201), 'no new exchange')
+    })
+
+    t.test('the log has no code, access token or signed payload', async (t) => {
+      t.equal(secrets.length, 3)
+      const written = JSON.stringify(log)
+      for (const secret of secrets) t.ok(secret.length > 10 && !written.includes(secret))
     })
   })
 }
