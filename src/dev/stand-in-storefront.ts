@@ -74,7 +74,7 @@ then reload. This page loads the tag regardless, to show the refusal.</p>`
     : `<p id="app-install" data-installed="true">The app is <strong>installed</strong>: its install put this script in Script Manager through the
 Scripts API, and told the service this origin. Uninstall it from ${panel} and the shopper's session ends.</p>
 ${scripts.map((html) => `<pre>${escapeHtml(html)}</pre>`).join('')}`
-  return `<section><h2>Script Manager (the app, installed from the control panel)</h2>
+  return `<section><h2>The app in this store's Script Manager</h2>
 ${state}
 </section>
 `
