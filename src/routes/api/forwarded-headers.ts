@@ -11,8 +11,15 @@ const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'expect', 'http2-settings'
 ])
 
-/** What the browser must not say for itself; `cookie` carries the session. */
-const NOT_THE_CLIENTS_TO_SAY = new Set(['cookie', 'authorization', 'proxy-authorization', 'forwarded', 'x-real-ip'])
+/**
+ * What the browser must not say for itself: `cookie` carries the session; the others are credentials,
+ * the client's address as CDNs and proxies name it, or a method or URL other than the one signed.
+ */
+const NOT_THE_CLIENTS_TO_SAY = new Set([
+  'cookie', 'authorization', 'proxy-authorization', 'forwarded', 'x-real-ip',
+  'true-client-ip', 'cf-connecting-ip', 'x-client-ip', 'x-cluster-client-ip', 'fastly-client-ip',
+  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url'
+])
 
 /** Set by the proxy for the upstream (destination host, the body it sends): Connection cannot remove them. */
 const SET_BY_THE_PROXY = new Set(['host', 'content-length', 'content-type'])
@@ -64,4 +71,23 @@ export function upstreamHeaders (
     kept[name] = value
   }
   return { ...kept, ...forwardedFor(request), ...added }
+}
+
+/**
+ * The upstream's answer as the browser gets it: CORS is the service's to answer (the upstream's
+ * Access-Control-* would replace ours), and the session cookie is the service's alone to set.
+ */
+export function downstreamHeaders (headers: Record<string, string | string[] | undefined>, cookieName: string): Record<string, string | string[] | undefined> {
+  const out: Record<string, string | string[] | undefined> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    const n = name.toLowerCase()
+    if (n.startsWith('access-control-')) continue
+    if (n === 'set-cookie') {
+      const kept = (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((c) => c.split('=', 1)[0]?.trim() !== cookieName)
+      if (kept.length > 0) out[name] = kept
+      continue
+    }
+    out[name] = value
+  }
+  return out
 }

@@ -11,7 +11,7 @@ import type { Config } from '../../config.js'
 import { BCX_BAD_REQUEST, BCX_UPSTREAM_TIMEOUT, BCX_UPSTREAM_UNAVAILABLE } from '../../errors.js'
 import { identityHeaders } from '../../lib/upstream-signature.js'
 import { errorResponses } from '../schemas.js'
-import { upstreamHeaders } from './forwarded-headers.js'
+import { downstreamHeaders, upstreamHeaders } from './forwarded-headers.js'
 
 // OPTIONS stays with CORS (preflights); everything else is forwarded.
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT']
@@ -59,6 +59,7 @@ const proxy: FastifyPluginAsync<{ config: Config }> = async function (fastify, {
     return reply.from(dest, {
       ...options,
       rewriteRequestHeaders,
+      rewriteHeaders: (headers) => downstreamHeaders(headers, config.cookie.name),
       timeout: config.upstreamTimeoutMs,
       ...(hasBody && (body.length > 0
         ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' }

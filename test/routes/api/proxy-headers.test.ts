@@ -42,7 +42,11 @@ const DROPPED: Array<[string, Record<string, string>, string, string[]]> = [
   ['Proxy-Authorization', { 'proxy-authorization': 'Basic dXNlcjpwYXNz' }, 'GET', ['proxy-authorization']],
   ['Forwarded', { forwarded: 'for=6.6.6.6;proto=https;host=evil.example' }, 'GET', ['forwarded']],
   ['X-Real-IP', { 'x-real-ip': '6.6.6.6' }, 'GET', ['x-real-ip']],
-  ['X-Forwarded-Port and -Prefix', { 'x-forwarded-port': '443', 'x-forwarded-prefix': '/admin' }, 'GET', ['x-forwarded-port', 'x-forwarded-prefix']]
+  ['X-Forwarded-Port and -Prefix', { 'x-forwarded-port': '443', 'x-forwarded-prefix': '/admin' }, 'GET', ['x-forwarded-port', 'x-forwarded-prefix']],
+  ['CDN client-address headers', { 'true-client-ip': '6.6.6.6', 'cf-connecting-ip': '6.6.6.6', 'x-client-ip': '6.6.6.6', 'x-cluster-client-ip': '6.6.6.6' }, 'GET',
+    ['true-client-ip', 'cf-connecting-ip', 'x-client-ip', 'x-cluster-client-ip']],
+  ['a method or URL other than the signed one', { 'x-http-method-override': 'DELETE', 'x-method-override': 'DELETE', 'x-original-url': '/admin', 'x-rewrite-url': '/admin' }, 'GET',
+    ['x-http-method-override', 'x-method-override', 'x-original-url', 'x-rewrite-url']]
 ]
 
 t.test('hop-by-hop headers and client credentials never reach the upstream; the request still does', async (t) => {
@@ -70,6 +74,17 @@ t.test('hop-by-hop headers and client credentials never reach the upstream; the 
     }
   }
   t.same(loud(logs), [], 'nothing logged as an error, no stack')
+})
+
+t.test('the upstream\'s answer: its CORS headers and a cookie of the session\'s name do not reach the browser', async (t) => {
+  const { app, cookie } = await setup(t)
+  const res = await app.inject({ method: 'GET', url: '/api/claims-headers', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['access-control-allow-origin'], ORIGIN, 'the service\'s CORS answer, not the upstream\'s *')
+  t.equal(res.headers['access-control-allow-credentials'], 'true')
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? [])
+  t.notOk(cookies.some((c) => c.startsWith('__Host-bc_session=')), 'the session cookie is not planted by the upstream')
+  t.ok(cookies.some((c) => c.startsWith('upstream_pref=1')), 'the upstream\'s own cookies pass')
 })
 
 t.test('client X-Forwarded-* are replaced by the address, protocol and host we believe', async (t) => {
