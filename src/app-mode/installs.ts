@@ -73,9 +73,21 @@ function parseRecord (json: string): SealedRecord {
   return record as SealedRecord
 }
 
-function open (record: SealedRecord, cipher: TokenCipher): StoreInstall {
+/**
+ * Opened with the store hash it was read for, never the one inside: a whole record copied under another
+ * store's key must not decrypt (the token is bound to the hash it was sealed for).
+ */
+function open (record: SealedRecord, cipher: TokenCipher, storeHash: string): StoreInstall {
   const { v: _v, token, ...rest } = record
-  return { ...rest, accessToken: cipher.decrypt(token, record.storeHash) }
+  return { ...rest, storeHash, accessToken: cipher.decrypt(token, storeHash) }
+}
+
+/** A record kept under one store's key that names another store: copied there, never written by us. */
+export class MisplacedRecordError extends Error {
+  constructor (readonly storeHash: string, readonly named: string) {
+    super(`install record under ${storeHash} names store ${named}`)
+    this.name = 'MisplacedRecordError'
+  }
 }
 
 // Writes the record only if nobody changed it since it was read: two repairs of one store (a load on
@@ -116,16 +128,23 @@ export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCip
     }
   }
 
+  /** The record kept under the store's key; one that names another store is refused (logged) as not installed. */
   async function read (storeHash: string): Promise<SealedRecord | null> {
     if (!STORE_HASH.test(storeHash)) return null
     const json = await redis.get(installKey(storeHash))
-    return json === null ? null : parseRecord(json)
+    if (json === null) return null
+    const record = parseRecord(json)
+    if (record.storeHash !== storeHash) {
+      opts.onUnreadable?.(storeHash, new MisplacedRecordError(storeHash, record.storeHash))
+      return null
+    }
+    return record
   }
 
   return {
     async get (storeHash) {
       const record = await read(storeHash)
-      return record === null ? null : open(record, cipher)
+      return record === null ? null : open(record, cipher, storeHash)
     },
 
     async put (install) {
@@ -141,7 +160,12 @@ export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCip
         const key = installKey(storeHash)
         const before = STORE_HASH.test(storeHash) ? await redis.get(key) : null
         if (before === null) return null
-        const current = open(parseRecord(before), cipher)
+        const record = parseRecord(before)
+        if (record.storeHash !== storeHash) {
+          opts.onUnreadable?.(storeHash, new MisplacedRecordError(storeHash, record.storeHash))
+          return null
+        }
+        const current = open(record, cipher, storeHash)
         const next: StoreInstall = { ...current, ...change, storeHash }
         if (change.origins !== undefined) next.origins = normalizedOrigins(change.origins)
         // Sealed afresh on every write: a token sealed by a key being rotated out moves to the current one.
@@ -183,7 +207,7 @@ export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCip
         throw err
       })))
       const out: StoreOrigins = new Map()
-      for (const record of records) if (record !== null) out.set(record.storeHash, record.origins)
+      stores.forEach((s, i) => { const record = records[i]; if (record != null) out.set(s, record.origins) })
       return out
     },
 

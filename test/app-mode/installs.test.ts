@@ -211,3 +211,21 @@ t.test('an unreadable record leaves out its store only, and says so', async (t) 
   await t.rejects(watched.get('broken'))
   await t.rejects(watched.originsOf('alien'), /not one this service wrote/)
 })
+
+t.test("a whole record copied under another store's key reads as not installed, and says so", async (t) => {
+  const misplaced: Array<[string, string]> = []
+  const watched = createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]), { onUnreadable: (s, err) => misplaced.push([s, err.message]) })
+  await watched.put(installOf('storea', ['https://a.example']))
+  const copied = await redis.client.get(installKey('storea')) as string
+  await redis.client.set(installKey('storeb'), copied)
+  await redis.client.sadd(STORES_KEY, 'storeb')
+  const before = await dumpAll()
+  t.equal(await watched.get('storeb'), null, "store A's token is not handed out as store B's")
+  t.equal(await watched.originsOf('storeb'), null)
+  t.equal(await watched.update('storeb', { problems: ['x'] }), null, 'nothing to repair')
+  t.same([...await watched.allOrigins()], [['storea', ['https://a.example']]], 'B is not served, A still is')
+  t.equal(await redis.client.get(installKey('storeb')), copied, 'the copy is left as found, for the operator to see')
+  t.equal(await dumpAll(), before, 'nothing changed')
+  t.ok(misplaced.length >= 4 && misplaced.every(([s, m]) => s === 'storeb' && m === 'install record under storeb names store storea'), 'each read says so')
+  t.same((await watched.get('storea'))?.accessToken, accessTokenOf('storea'), "A's own record reads as before")
+})
