@@ -64,7 +64,10 @@ export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionE
 /** Secrets that must never reach a log line, whatever logs them. */
 export const REDACTED_PATHS = [
   'req.headers.cookie', 'req.headers.authorization', 'req.headers["x-webhook-secret"]',
-  'res.headers["set-cookie"]', 'token', '*.token', 'cookie', '*.cookie', 'sid', '*.sid'
+  'res.headers["set-cookie"]', 'token', '*.token', 'cookie', '*.cookie', 'sid', '*.sid',
+  // App mode: a store's access token and the OAuth exchange, wherever a log line might carry them.
+  'accessToken', '*.accessToken', 'access_token', '*.access_token', 'client_secret', '*.client_secret',
+  'signed_payload_jwt', '*.signed_payload_jwt'
 ]
 
 export interface BuildOptions {

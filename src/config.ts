@@ -304,6 +304,13 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
   }
   const production = env.NODE_ENV === 'production'
   const warnings: string[] = []
+  // They carry the client secret and the stores' access tokens: never in clear outside this machine.
+  for (const name of ['BC_LOGIN_URL', 'BC_API_URL'] as const) {
+    const url = URL.canParse(env[name]) ? new URL(env[name]) : null
+    if (production && url !== null && url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+      refuse(name, `${name} is invalid: it must be https:// in production (http:// only for 127.0.0.1 or localhost)`)
+    }
+  }
 
   const sessionSecrets = splitList(env.SESSION_SECRET)
   if (sessionSecrets.length === 0 || sessionSecrets.some((s) => s.length < 32)) {

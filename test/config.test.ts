@@ -151,3 +151,11 @@ t.test('production warns when /metrics is open', async (t) => {
 t.test('an invalid Redis URL is reported once, not also as missing', async (t) => {
   t.same(problemsOf({ ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'http://127.0.0.1:6379' }), ['REDIS_URL is invalid: it must match pattern "^rediss?://"'])
 })
+
+t.test('production: BigCommerce hosts over https only (they carry the client secret and access tokens)', async (t) => {
+  const prod = { ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' }
+  t.same(problemsOf({ ...prod, BC_API_URL: 'http://api.example.com' }), ['BC_API_URL is invalid: it must be https:// in production (http:// only for 127.0.0.1 or localhost)'])
+  t.same(problemsOf({ ...prod, BC_LOGIN_URL: 'http://login.example.com' }), ['BC_LOGIN_URL is invalid: it must be https:// in production (http:// only for 127.0.0.1 or localhost)'])
+  t.equal(loadConfig({ ...prod, BC_API_URL: 'http://127.0.0.1:9000' }).production, true, 'a loopback stand-in is fine')
+  t.equal(loadConfig({ ...BASE_ENV, BC_API_URL: 'http://api.example.com' }).production, false, 'development may use http')
+})
