@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import type { Config } from '../config.js'
 import { BCX_RATE_LIMITED } from '../errors.js'
+import { addressGroup } from '../lib/address-group.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,8 +17,17 @@ declare module 'fastify' {
       /** Counts one created session: refused exchanges (replays, revoked tokens) never use up a customer's allowance. */
       countCustomer (request: FastifyRequest, storeHash: string, customerId: number): Promise<void>
     }
+    /**
+     * onRequest hook for the app's BigCommerce callbacks, per client address; null when
+     * RATE_LIMIT_EXCHANGE=0. Each install callback makes the service send the client secret to
+     * BigCommerce's token endpoint and wait for it: nobody may make it do so at will.
+     */
+    appCallbackLimit: onRequestAsyncHookHandler | null
   }
 }
+
+/** App callbacks (/bigcommerce/*) per client address per minute: far more than a merchant clicks. */
+export const APP_CALLBACKS_PER_MINUTE = 30
 
 const kCustomerKey = Symbol('bcx.rateLimitCustomer')
 type Keyed = FastifyRequest & { [kCustomerKey]?: string }
@@ -26,6 +36,7 @@ export default fp<{ config: Config }>(async function exchangeRateLimit (fastify,
   const max = config.rateLimitExchange
   if (max === 0) {
     fastify.decorate('exchangeLimits', { byAddress: null, checkCustomer: async () => {}, countCustomer: async () => {} })
+    fastify.decorate('appCallbackLimit', null)
     return
   }
   await fastify.register(rateLimit, {
@@ -60,4 +71,10 @@ export default fp<{ config: Config }>(async function exchangeRateLimit (fastify,
       await customerLimit(keyed(request, storeHash, customerId))
     }
   })
+  // Its own key space: these counters and the exchanges' share one store and one prefix.
+  fastify.decorate('appCallbackLimit', fastify.rateLimit({
+    max: APP_CALLBACKS_PER_MINUTE,
+    timeWindow,
+    keyGenerator: (request) => `app-callbacks:${addressGroup(request.ip)}`
+  }) as onRequestAsyncHookHandler)
 }, { name: 'rate-limit', dependencies: ['redis'] })

@@ -33,6 +33,7 @@ const SignedPayloadQuery = Type.Object({
 })
 const HtmlPage = Type.String({ description: 'a small HTML page' })
 const page = (description: string): unknown => ({ description, content: { 'text/html': { schema: HtmlPage } } })
+const LIMITED = page('BCX_RATE_LIMITED: too many callbacks from this address (Retry-After says when to try again)')
 
 /** What the merchant reads for each refusal; the log has the cause. */
 const ADVICE: Record<string, string> = {
@@ -42,10 +43,11 @@ const ADVICE: Record<string, string> = {
   BCX_BIGCOMMERCE_REFUSED: 'BigCommerce refused the app\'s request. Install the app again from your store\'s control panel; if it keeps failing, the app\'s operator should check its client id, client secret and callback URLs.',
   BCX_BIGCOMMERCE_THROTTLED: 'BigCommerce asked the app to slow down. Wait a minute, then open or install the app again.',
   BCX_BIGCOMMERCE_TIMEOUT: 'BigCommerce did not answer in time. Wait a minute, then open or install the app again.',
-  BCX_STORE_UNAVAILABLE: 'The app\'s storage did not answer. Wait a minute, then try again.'
+  BCX_STORE_UNAVAILABLE: 'The app\'s storage did not answer. Wait a minute, then try again.',
+  BCX_RATE_LIMITED: 'Too many requests to the app from this address. Wait a minute, then open the app again from your store\'s control panel.'
 }
 
-const TITLES: Record<number, string> = { 400: 'Not a BigCommerce callback', 401: 'Request not verified', 403: 'App not installed', 502: 'BigCommerce refused', 503: 'Try again shortly', 504: 'BigCommerce did not answer' }
+const TITLES: Record<number, string> = { 400: 'Not a BigCommerce callback', 401: 'Request not verified', 403: 'App not installed', 429: 'Too many requests', 502: 'BigCommerce refused', 503: 'Try again shortly', 504: 'BigCommerce did not answer' }
 
 const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions> = async function (fastify, opts) {
   const { config } = opts
@@ -60,6 +62,10 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
   const nowSeconds = (): number => Math.floor(Date.now() / 1000)
   const { installs } = fastify
   if (installs === null || installs === undefined) throw new Error('the app callbacks need the install registry (PUBLIC_URL)')
+
+  // Every callback, before any work: the install callback alone sends the client secret to BigCommerce
+  // and waits up to its timeout for each call. Registered here, so it covers this scope only.
+  if (fastify.hasDecorator('appCallbackLimit') && fastify.appCallbackLimit !== null) fastify.addHook('onRequest', fastify.appCallbackLimit)
 
   // Pages, not JSON: the merchant's browser shows whatever this scope answers.
   fastify.setErrorHandler(function (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
@@ -109,6 +115,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       response: {
         200: page('Installed: what was set up, and what needs attention'),
         400: page('BCX_BAD_REQUEST: missing code, or context not stores/{store_hash}'),
+        429: LIMITED,
         502: page('BCX_BIGCOMMERCE_REFUSED: the token endpoint refused the code'),
         503: page('BCX_BIGCOMMERCE_THROTTLED, BCX_STORE_UNAVAILABLE'),
         504: page('BCX_BIGCOMMERCE_TIMEOUT')
@@ -159,6 +166,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       response: {
         200: page('The merchant page'),
         400: page('BCX_BAD_REQUEST: no signed_payload_jwt'),
+        429: LIMITED,
         401: page('BCX_SIGNED_PAYLOAD_INVALID'),
         403: page('BCX_STORE_NOT_ALLOWED: the app is not installed on this store'),
         503: page('BCX_STORE_UNAVAILABLE')
@@ -196,6 +204,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       response: {
         200: page('How many sessions ended'),
         400: page('BCX_BAD_REQUEST: no form token'),
+        429: LIMITED,
         401: page('BCX_SIGNED_PAYLOAD_INVALID: the form token is not genuine, has expired, or was used'),
         403: page('BCX_STORE_NOT_ALLOWED: the app is not installed on this store'),
         503: page('BCX_STORE_UNAVAILABLE')
@@ -229,6 +238,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       response: {
         200: page('Uninstalled'),
         400: page('BCX_BAD_REQUEST: no signed_payload_jwt'),
+        429: LIMITED,
         401: page('BCX_SIGNED_PAYLOAD_INVALID'),
         503: page('BCX_STORE_UNAVAILABLE')
       }
@@ -262,6 +272,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       response: {
         200: page('Acknowledged'),
         400: page('BCX_BAD_REQUEST: no signed_payload_jwt'),
+        429: LIMITED,
         401: page('BCX_SIGNED_PAYLOAD_INVALID'),
         503: page('BCX_STORE_UNAVAILABLE')
       }
