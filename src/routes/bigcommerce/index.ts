@@ -16,7 +16,7 @@ import { createFormTokenCodec } from '../../app-mode/form-token.js'
 import { deleteHooks, setUpStore, type AppEndpoints, type StepFailure, type StoreApi } from '../../app-mode/install-steps.js'
 import { createMemoryJtiGuard, createRedisJtiGuard, createSignedPayloadVerifier } from '../../app-mode/signed-payload.js'
 import type { StoreInstall } from '../../app-mode/types.js'
-import { countStoreSessions } from './live-sessions.js'
+import { createLiveSessionCounter } from './live-sessions.js'
 import { merchantBody, REVOKE_PATH } from './merchant-page.js'
 import { html, sendPage } from './page.js'
 
@@ -59,6 +59,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
   const jtiGuard = fastify.redis === null ? createMemoryJtiGuard() : createRedisJtiGuard(fastify.redis)
   const verifyPayload = createSignedPayloadVerifier({ clientId: config.clientId, clientSecrets: config.clientSecrets, clockTolerance: config.clockTolerance, jtiGuard })
   const formTokens = createFormTokenCodec(config.sessionSecrets)
+  const liveSessions = createLiveSessionCounter(fastify.redis)
   const nowSeconds = (): number => Math.floor(Date.now() / 1000)
   const { installs } = fastify
   if (installs === null || installs === undefined) throw new Error('the app callbacks need the install registry (PUBLIC_URL)')
@@ -152,7 +153,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     return sendPage(reply, {
       status: 200,
       title: 'Sessions for BigCommerce: installed',
-      body: merchantBody({ ...repaired, liveSessions: await countStoreSessions(fastify.redis, storeHash), headline: previous === null ? 'Installed.' : 'Installed again: the new access token replaces the old one.' })
+      body: merchantBody({ ...repaired, liveSessions: await liveSessions.countNow(storeHash), headline: previous === null ? 'Installed.' : 'Installed again: the new access token replaces the old one.' })
     })
   })
 
@@ -186,7 +187,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       title: 'Sessions for BigCommerce',
       body: merchantBody({
         ...repaired,
-        liveSessions: await countStoreSessions(fastify.redis, payload.storeHash),
+        liveSessions: await liveSessions.count(payload.storeHash),
         formToken: formTokens.issue(payload.storeHash),
         headline: repaired.install.problems.length === 0 ? 'Everything is set up.' : 'Installed, with problems (below).'
       })
@@ -219,6 +220,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     if (!await jtiGuard.claim(storeHash, `form:${form.nonce}`, ttlMs)) throw new BCX_SIGNED_PAYLOAD_INVALID('the form was already sent')
     // Every live session ends, and tokens issued up to now are refused (as an admin's store revocation).
     const revoked = await fastify.sessionStore.revokeStore(storeHash, nowSeconds(), 'all')
+    liveSessions.forget(storeHash)
     request.log.info({ storeHash, revoked }, 'merchant signed every shopper out')
     return sendPage(reply, {
       status: 200,
@@ -255,6 +257,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     // After the removal, so that no new exchange slips in between: every instance stops serving the store
     // within a second, and the cutoff one second ahead refuses tokens issued meanwhile.
     const revoked = await fastify.sessionStore.revokeStore(storeHash, nowSeconds() + 1, 'all')
+    liveSessions.forget(storeHash)
     request.log.info({ storeHash, wasInstalled: install !== null, revoked, hooksDeleted }, 'app uninstalled')
     return sendPage(reply, {
       status: 200,
