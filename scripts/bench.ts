@@ -128,7 +128,7 @@ async function compareRun (redis: BenchRedis, otherDist: string): Promise<void> 
   try {
     const scenarios: Scenario[] = []
     for (const b of builds) {
-      const pool = await exchangeAll(b.service.url, await mintTokens(settings.pool, customers(settings.pool)))
+      const pool = await exchangeAll(b.service.url, await mintTokens(settings.pool, customers(settings.pool), 'HS256'))
       const common = { service: () => b.service, redis: () => redis.client(b.db) }
       scenarios.push(
         { key: `${b.db}:healthz`, label: `${b.name}: GET /healthz`, ...common, load: async () => ({ path: '/healthz' }) },
