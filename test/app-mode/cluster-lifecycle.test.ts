@@ -1,0 +1,64 @@
+// The install lifecycle on a real 3-master Redis Cluster, through the real callbacks and the stand-in
+// BigCommerce: install a store, exchange its token from its own origin, uninstall it — every session
+// of the store ends and its tokens are refused, on this instance and on a second one.
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
+import { CLIENT_ID, CLIENT_SECRET, exchange, getSession, sessionCookieOf, testConfig, token, waitReady } from '../helper.js'
+import { startRedisCluster } from '../support/redis-cluster.js'
+import { within } from './support.js'
+
+const PUBLIC_URL = 'http://127.0.0.1:3999'
+const STORE = 'clusterstore1'
+const ORIGIN = 'https://www.cluster-shop.example'
+
+t.test('install, exchange and uninstall on a Cluster, seen by two instances', async (t) => {
+  const cluster = await startRedisCluster()
+  t.teardown(() => cluster.close())
+  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
+  t.teardown(() => bc.close())
+  bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
+  const config = testConfig({
+    PUBLIC_URL,
+    STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef',
+    BC_LOGIN_URL: bc.url,
+    BC_API_URL: bc.url,
+    BC_STORE_HASHES: undefined,
+    ALLOWED_ORIGINS: undefined,
+    REDIS_CLUSTER_NODES: cluster.seeds
+  })
+  const start = async (): Promise<FastifyInstance> => {
+    const app = buildApp(config, { logger: false })
+    t.teardown(() => app.close())
+    await app.ready()
+    await waitReady(app, 15_000)
+    return app
+  }
+  const [a, b] = [await start(), await start()]
+  const storeToken = async (): Promise<string> => await token({ storeHash: STORE })
+
+  t.equal((await exchange(a, await storeToken(), { origin: ORIGIN })).statusCode, 403, 'before the install: refused')
+
+  const installed = await a.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })
+  t.equal(installed.statusCode, 200, 'the install callback answers its page')
+  await within(3000, () => b.allowLists.storeServed(STORE) && b.allowLists.originAllowed(ORIGIN), 'the install in force on B')
+
+  const onA = await exchange(a, await storeToken(), { origin: ORIGIN })
+  t.equal(onA.statusCode, 201, 'exchanged on A')
+  const onB = await exchange(b, await storeToken(), { origin: ORIGIN })
+  t.equal(onB.statusCode, 201, 'exchanged on B')
+  const cookies = [sessionCookieOf(onA) as string, sessionCookieOf(onB) as string]
+  for (const cookie of cookies) t.equal((await getSession(b, cookie, ORIGIN)).statusCode, 200)
+
+  const uninstalled = await b.inject({ method: 'GET', url: `/bigcommerce/uninstall?signed_payload_jwt=${await bc.signPayload(STORE)}` })
+  t.equal(uninstalled.statusCode, 200, 'the uninstall callback answers')
+  for (const cookie of cookies) {
+    const read = await getSession(a, cookie, ORIGIN)
+    t.equal(read.statusCode, 401, 'every session of the store ended, on every master')
+    t.equal(read.json().code, 'BCX_UNAUTHENTICATED')
+  }
+  await within(3000, () => !a.allowLists.storeServed(STORE), 'the uninstall in force on A')
+  const refused = await exchange(a, await storeToken(), { origin: ORIGIN })
+  t.equal(refused.statusCode, 403, 'its tokens are refused')
+})
