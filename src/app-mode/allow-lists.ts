@@ -5,7 +5,7 @@ import type { OriginPattern } from '../lib/origin.js'
 import { boundedMemo } from '../lib/bounded-memo.js'
 import { originCheck } from '../plugins/cross-site.js'
 import { normalizeOrigin, type StoreOrigins, type Watch, type WatchedInstallRegistry } from './installs.js'
-import type { AllowLists } from './types.js'
+import type { AllowLists, SharedOrigin } from './types.js'
 
 const NONE: ReadonlySet<string> = new Set()
 
@@ -14,11 +14,14 @@ export class InstalledAllowLists implements AllowLists {
   private readonly normalized = boundedMemo(normalizeOrigin)
   private readonly originsByStore = new Map<string, readonly string[]>()
   private readonly storesByOrigin = new Map<string, Set<string>>()
+  /** ALLOWED_ORIGINS' exact entries, normalized: an install claiming one shuts the static stores out of it. */
+  private readonly exactStaticOrigins: ReadonlySet<string>
 
   /** `staticStores` null: any store (development without BC_STORE_HASHES, never in app mode). */
   constructor (private readonly staticStores: ReadonlySet<string> | null, staticOrigins: readonly OriginPattern[]) {
     // The static part's answers are remembered per origin; the installed part is a Map lookup.
     this.staticOrigin = originCheck(staticOrigins)
+    this.exactStaticOrigins = new Set(staticOrigins.filter((p) => !p.wildcard).map((p) => `${p.scheme}://${p.host}${p.port === '' ? '' : `:${p.port}`}`))
   }
 
   // Arrow properties: handed around as plain functions (the token verifier, the CORS hook).
@@ -34,6 +37,16 @@ export class InstalledAllowLists implements AllowLists {
     // Browsers send the normalized form; anything else (an upper-case host, :443) is looked up once more.
     const n = this.normalized(origin)
     return n === null || n === origin ? NONE : this.storesByOrigin.get(n) ?? NONE
+  }
+
+  readonly sharedOrigins = (storeHash: string, origins: readonly string[]): SharedOrigin[] => {
+    const shared: SharedOrigin[] = []
+    for (const origin of origins) {
+      const installedStores = [...this.storesOfOrigin(origin)].filter((s) => s !== storeHash).sort()
+      const staticEntry = this.exactStaticOrigins.has(this.normalized(origin) ?? origin)
+      if (installedStores.length > 0 || staticEntry) shared.push({ origin, installedStores, staticEntry })
+    }
+    return shared
   }
 
   /** Installed stores known here (tests, the merchant page). */

@@ -21,6 +21,11 @@ const SITE_URL_TYPES = new Set(['primary', 'canonical', 'checkout'])
 export const SCRIPT_NAME = 'bc-session-exchanger'
 const PAGE_LIMIT = 250
 const MAX_PAGES = 20
+/**
+ * Origins kept per store. A store's origins are whatever URLs its sites list, and each one it keeps is
+ * bound to it: no real store has this many storefronts, and a store listing thousands would claim them all.
+ */
+export const MAX_STORE_ORIGINS = 50
 
 export interface AppEndpoints {
   /** The service's public base URL, no trailing slash. */
@@ -31,6 +36,8 @@ export interface AppEndpoints {
 export type SetUp = Pick<StoreInstall, 'origins' | 'scriptUuid' | 'hookIds' | 'problems'> & {
   /** What the store says of the script now; null when it could not be read. */
   scriptEnabled: boolean | null
+  /** Origins the sites list beyond MAX_STORE_ORIGINS: not kept, not served (for the log). */
+  droppedOrigins: string[]
 }
 
 export const webhookDestination = ({ publicUrl }: AppEndpoints): string => `${publicUrl}/webhooks/bigcommerce`
@@ -168,6 +175,13 @@ export async function deleteHooks (api: StoreApi, hookIds: readonly number[]): P
   return deleted
 }
 
+function tooManyOrigins (listed: number, dropped: readonly string[]): string {
+  const shown = dropped.slice(0, 5).join(', ')
+  const more = dropped.length > 5 ? ` and ${dropped.length - 5} more` : ''
+  return `The store's sites list ${listed} storefront origins; only the first ${MAX_STORE_ORIGINS} (in alphabetical order) are served. ` +
+    `Left out: ${shown}${more}. Remove the URLs of sites you no longer use.`
+}
+
 export interface StepFailure { step: 'origins' | 'script' | 'hooks', err: unknown }
 
 /**
@@ -177,9 +191,12 @@ export interface StepFailure { step: 'origins' | 'script' | 'hooks', err: unknow
 export async function setUpStore (api: StoreApi, app: AppEndpoints, current: Pick<StoreInstall, 'origins' | 'scriptUuid' | 'hookIds'>,
   onFailure: (failure: StepFailure) => void = () => {}): Promise<SetUp> {
   const problems: string[] = []
-  const result: SetUp = { origins: current.origins, scriptUuid: current.scriptUuid, hookIds: current.hookIds, problems, scriptEnabled: null }
+  const result: SetUp = { origins: current.origins, scriptUuid: current.scriptUuid, hookIds: current.hookIds, problems, scriptEnabled: null, droppedOrigins: [] }
   try {
-    result.origins = await readOrigins(api)
+    const origins = await readOrigins(api)
+    result.origins = origins.slice(0, MAX_STORE_ORIGINS)
+    result.droppedOrigins = origins.slice(MAX_STORE_ORIGINS)
+    if (result.droppedOrigins.length > 0) problems.push(tooManyOrigins(origins.length, result.droppedOrigins))
   } catch (err) {
     onFailure({ step: 'origins', err })
     problems.push('The storefront origins could not be read from the store\'s sites (Sites & Routes read access).')

@@ -35,4 +35,17 @@ export interface AllowLists {
   originAllowed (origin: string | undefined): boolean
   /** Installed stores an origin is known to belong to (empty: not bound to any store). */
   storesOfOrigin (origin: string): ReadonlySet<string>
+  /**
+   * Which of a store's origins another store has a claim on too: bound to another installed store, or
+   * listed exactly in ALLOWED_ORIGINS (whose stores the binding then shuts out). Synchronous, in memory.
+   */
+  sharedOrigins (storeHash: string, origins: readonly string[]): SharedOrigin[]
+}
+
+export interface SharedOrigin {
+  origin: string
+  /** Other installed stores it is bound to (sorted). */
+  installedStores: string[]
+  /** Listed exactly (not through a wildcard) in ALLOWED_ORIGINS. */
+  staticEntry: boolean
 }

@@ -13,9 +13,9 @@ import { toHttpError } from '../../plugins/error-handler.js'
 import { createBigCommerceClient } from '../../bigcommerce/client.js'
 import { exchangeAuthCode, type AuthCodeExchange, type AuthorizedStore } from '../../bigcommerce/oauth.js'
 import { createFormTokenCodec } from '../../app-mode/form-token.js'
-import { deleteHooks, setUpStore, type AppEndpoints, type StepFailure, type StoreApi } from '../../app-mode/install-steps.js'
+import { deleteHooks, MAX_STORE_ORIGINS, setUpStore, type AppEndpoints, type StepFailure, type StoreApi } from '../../app-mode/install-steps.js'
 import { createMemoryJtiGuard, createRedisJtiGuard, createSignedPayloadVerifier } from '../../app-mode/signed-payload.js'
-import type { StoreInstall } from '../../app-mode/types.js'
+import type { SharedOrigin, StoreInstall } from '../../app-mode/types.js'
 import { createLiveSessionCounter } from './live-sessions.js'
 import { merchantBody, REVOKE_PATH } from './merchant-page.js'
 import { html, sendPage } from './page.js'
@@ -92,12 +92,35 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     request.log.warn({ storeHash, step, code: e.code, cause: (e.cause as Error | undefined)?.message ?? e.message }, 'app install step failed')
   }
 
+  const staticStores = [...config.storeHashes ?? []].sort()
+
+  /**
+   * The store's origins that another store has a claim on too. Any merchant can list any domain in a
+   * site's URLs, so the operator hears of each one (the stores named, never a token) and the merchant
+   * page says so. Checked against this instance's allow-lists: no Redis command, whatever the number of stores.
+   */
+  function sharedOriginsOf (request: FastifyRequest, storeHash: string, origins: readonly string[]): SharedOrigin[] {
+    const shared = fastify.allowLists.sharedOrigins(storeHash, origins)
+    for (const { origin, installedStores, staticEntry } of shared) {
+      request.log.warn({ storeHash, origin, otherStores: installedStores, ...(staticEntry && { allowedOriginsEntry: true, staticStores }) },
+        staticEntry
+          ? 'storefront origin of an installed store is also in ALLOWED_ORIGINS: it now exchanges only the installed store\'s tokens'
+          : 'storefront origin claimed by more than one installed store: it exchanges the tokens of each')
+    }
+    return shared
+  }
+
   /** Repairs what is missing and keeps the result; the page shows it. */
-  async function repair (request: FastifyRequest, install: StoreInstall): Promise<{ install: StoreInstall, scriptEnabled: boolean | null }> {
+  async function repair (request: FastifyRequest, install: StoreInstall): Promise<{ install: StoreInstall, scriptEnabled: boolean | null, sharedOrigins: SharedOrigin[] }> {
     const setUp = await setUpStore(storeApi(install.storeHash, install.accessToken), app, install, logFailure(request, install.storeHash))
-    const { scriptEnabled, ...change } = setUp
+    const { scriptEnabled, droppedOrigins, ...change } = setUp
+    if (droppedOrigins.length > 0) {
+      request.log.warn({ storeHash: install.storeHash, kept: change.origins.length, dropped: droppedOrigins.length, firstDropped: droppedOrigins.slice(0, 5) },
+        `store lists more than ${MAX_STORE_ORIGINS} storefront origins: the rest are not served`)
+    }
     const updated = await installs.update(install.storeHash, change)
-    return { install: updated ?? { ...install, ...change }, scriptEnabled }
+    const repaired = updated ?? { ...install, ...change }
+    return { install: repaired, scriptEnabled, sharedOrigins: sharedOriginsOf(request, repaired.storeHash, repaired.origins) }
   }
 
   fastify.get('/bigcommerce/auth', {
@@ -189,7 +212,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
         ...repaired,
         liveSessions: await liveSessions.count(payload.storeHash),
         formToken: formTokens.issue(payload.storeHash),
-        headline: repaired.install.problems.length === 0 ? 'Everything is set up.' : 'Installed, with problems (below).'
+        headline: repaired.install.problems.length === 0 && repaired.sharedOrigins.length === 0 ? 'Everything is set up.' : 'Installed, with problems (below).'
       })
     })
   })

@@ -2,7 +2,7 @@
 // that signs them all out. Rendered by the install and load callbacks.
 import { html, type Html } from './page.js'
 import { HOOK_SCOPES } from '../../app-mode/install-steps.js'
-import type { StoreInstall } from '../../app-mode/types.js'
+import type { SharedOrigin, StoreInstall } from '../../app-mode/types.js'
 
 export const REVOKE_PATH = '/bigcommerce/sessions/revoke'
 
@@ -16,6 +16,19 @@ export interface MerchantView {
   formToken?: string
   /** A line above the state, e.g. "Installed." */
   headline: string
+  /** This store's origins that another store has a claim on too (the other store is not named here). */
+  sharedOrigins?: readonly SharedOrigin[]
+}
+
+function sharedNotes (shared: readonly SharedOrigin[]): Html {
+  if (shared.length === 0) return html``
+  const items = shared.map(({ origin, installedStores, staticEntry }) => html`<li data-shared-origin="${origin}"><code>${origin}</code> ${
+    installedStores.length > 0
+      ? html`is also a storefront origin of ${installedStores.length === 1 ? 'another store' : `${installedStores.length} other stores`} using this app: shoppers' tokens of each are accepted there.`
+      : html`is also on the service's own list of allowed origins: from now on it accepts this store's shoppers only.`
+  }</li>`)
+  return html`<h2>Origins shared with other stores</h2><ul class="problem">${items}</ul>
+<p>If this store does not own these domains, remove them from its sites' URLs (Channel Manager). The app's operator is told of each one.</p>`
 }
 
 function scriptState ({ install, scriptEnabled }: MerchantView): Html {
@@ -50,6 +63,7 @@ export function merchantBody (view: MerchantView): Html {
 <h2>Storefront script</h2><p>${scriptState(view)}</p>
 <h2>Webhooks</h2><p>${hooks}</p>
 ${problems}
+${sharedNotes(view.sharedOrigins ?? [])}
 <h2>Signed-in shoppers</h2><p>Live sessions: <strong data-live-sessions="${liveSessions ?? ''}">${sessions}</strong></p>
 ${form}`
 }
