@@ -1,0 +1,45 @@
+// An install record copied whole under another store's key (a Redis operator's slip, or someone with
+// write access to Redis) must not install that other store with the first store's token: the store it
+// was copied to reads as not installed, everywhere, and the log says why.
+import t from 'tap'
+import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
+import { installKey, STORES_KEY } from '../../src/app-mode/installs.js'
+import { build, CLIENT_ID, CLIENT_SECRET, exchange, startRedis, token } from '../helper.js'
+import { within } from './support.js'
+
+const PUBLIC_URL = 'http://127.0.0.1:3999'
+const A = 'storea'
+const B = 'storeb'
+
+t.test("store A's record under store B's key: B is not installed, its callbacks and tokens are refused, logged", async (t) => {
+  const redis = await startRedis(t)
+  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
+  t.teardown(() => bc.close())
+  bc.store(A).sites = [{ id: 1, channel_id: 1, url: 'https://a-shop.example', urls: [{ type: 'primary', url: 'https://a-shop.example/' }] }]
+  const { app, logs } = await build(t, {
+    redis,
+    env: { PUBLIC_URL, STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef', BC_LOGIN_URL: bc.url, BC_API_URL: bc.url, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example' }
+  })
+  t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, A).slice(PUBLIC_URL.length) })).statusCode, 200)
+  await within(5000, () => app.allowLists.storeServed(A), 'A installed')
+
+  await redis.client.set(installKey(B), await redis.client.get(installKey(A)) as string)
+  await redis.client.sadd(STORES_KEY, B)
+  await redis.client.publish('bcx:app:changed', B)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.notOk(app.allowLists.storeServed(B), 'B is not served')
+  t.equal(await app.installs.get(B), null)
+
+  const apiCalls = bc.requests.length
+  const load = await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(B)}` })
+  t.equal(load.statusCode, 403)
+  t.match(load.body, 'data-code="BCX_STORE_NOT_ALLOWED"')
+  t.equal(bc.requests.length, apiCalls, "no API call was made with A's token for B")
+  const refused = await exchange(app, await token({ storeHash: B }), { origin: 'https://a-shop.example' })
+  t.equal(refused.statusCode, 403)
+  t.equal((await exchange(app, await token({ storeHash: A }), { origin: 'https://a-shop.example' })).statusCode, 201, 'A is served as before')
+
+  const said = logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('install record under storeb names store storea'))
+  t.ok(said.length >= 1, 'the log says which record names which store')
+  for (const tk of bc.store(A).tokens) t.notOk(logs.join('').includes(tk), 'no token in the log')
+})
