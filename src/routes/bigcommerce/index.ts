@@ -1,7 +1,8 @@
 // The app's install lifecycle callbacks, opened by the merchant's browser from BigCommerce's control
 // panel: install (auth), load, uninstall, remove-user, and the merchant page's "sign out every shopper".
 // They answer small HTML pages; the status says what happened (400 bad input, 401 a bad signed payload,
-// 403 a store not installed, 502 BigCommerce refused, 200 done). A refusal changes nothing.
+// 403 a store not installed, 429 too many callbacks from one address, 502 BigCommerce refused, 200 done).
+// A refusal changes nothing.
 // Registered only in app mode (PUBLIC_URL).
 // @see https://developer.bigcommerce.com/docs/integrations/apps/guide/callbacks
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
