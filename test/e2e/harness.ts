@@ -42,6 +42,8 @@ export interface Deployment {
   pinned: boolean
   /** Chromium flags beyond CHROMIUM_ARGS. */
   browserArgs?: string[]
+  /** How the stand-in store signs its tokens: HS512 as BigCommerce does (default), or HS256. */
+  alg?: 'HS512' | 'HS256'
 }
 
 export interface ServiceRequest {
@@ -84,6 +86,7 @@ export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
       secret: CLIENT_SECRET,
       storeHash: STORE,
       port,
+      ...(d.alg !== undefined && { alg: d.alg }),
       ...(d.pinned && { script: { version: asset.version, integrity: asset.integrity } })
     })
     t.teardown(() => standIn.close())
