@@ -1,7 +1,7 @@
 // Start-up refusals: every problem at once, each naming its variable (README, "Configuration").
 import t from 'tap'
 import { loadConfig, ConfigError } from '../src/config.js'
-import { BASE_ENV } from './helper.js'
+import { BASE_ENV, configProblems as problemsOf } from './helper.js'
 
 const refuse = (t: Tap, env: Record<string, string | undefined>, variable: string): void => {
   let caught: unknown
@@ -106,16 +106,6 @@ t.test('BC_WEBHOOK_SECRET: accepted, with a warning that the signed deliveries a
   t.notMatch(loadConfig(BASE_ENV).warnings.join('\n'), /BC_WEBHOOK_SECRET/)
   t.match(loadConfig({ ...BASE_ENV, BC_WEBHOOK_SECRET: 'a-long-random-webhook-secret' }).warnings.join('\n'), /BC_WEBHOOK_SECRET is set: .*prefer the signed deliveries/)
 })
-
-const problemsOf = (env: Record<string, string | undefined>): string[] => {
-  try {
-    loadConfig(env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n')
-    throw err
-  }
-  return []
-}
 
 t.test('every problem is reported at once, one line each, naming its variable', async (t) => {
   const problems = problemsOf({ ...BASE_ENV, SESSION_SECRET: undefined, SESSION_IDLE_TIMEOUT: 'abc', COOKIE_SAMESITE: 'sometimes', BC_STORE_HASHES: 'a/b', TRUST_PROXY: '0.0.0.0/0', UPSTREAM_URL: 'http://127.0.0.1:9' })

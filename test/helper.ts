@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { buildApp } from '../src/app.js'
-import { loadConfig, type Config } from '../src/config.js'
+import { ConfigError, loadConfig, type Config } from '../src/config.js'
 import { mintCustomerToken, type MintOptions } from '../src/dev/mint-token.js'
 import { startRedisServer, type RedisServer } from './support/redis-server.js'
 
@@ -66,6 +66,27 @@ export async function waitReady (app: FastifyInstance, timeoutMs = 5000): Promis
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   throw new Error('app did not become ready')
+}
+
+/** What loadConfig refuses, one problem per line; [] when it starts. */
+export function configProblems (env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split('\n')
+    throw err
+  }
+  return []
+}
+
+/** Polls `check` until it holds; throws naming `what` after `timeoutMs` (generous: a loaded machine is slow). */
+export async function eventually (check: () => Promise<boolean>, what: string, timeoutMs = 5000, stepMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, stepMs))
+  }
+  throw new Error(`not within ${timeoutMs} ms: ${what}`)
 }
 
 /**

@@ -1,19 +1,10 @@
 // App mode's variables: PUBLIC_URL turns it on, STORE_TOKEN_KEY is then required, the static lists optional.
 import t from 'tap'
-import { loadConfig, ConfigError } from '../../src/config.js'
-import { BASE_ENV } from '../helper.js'
+import { loadConfig } from '../../src/config.js'
+import { BASE_ENV, configProblems as problemsOf } from '../helper.js'
 
 const KEY = 'store-token-key-0123456789abcdef0123'
 const PROD = { ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379', METRICS_TOKEN: 'metrics-token' }
-const problemsOf = (env: Record<string, string | undefined>): string[] => {
-  try {
-    loadConfig(env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n')
-    throw err
-  }
-  return []
-}
 
 t.test('unset: single-store mode, as before', async (t) => {
   const config = loadConfig(BASE_ENV)

@@ -5,7 +5,7 @@
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { build, CLIENT_ID, CLIENT_SECRET, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
+import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
 import type { RedisServer } from '../support/redis-server.js'
 import { signedPayload } from '../routes/bigcommerce/signed-payload-jwt.js'
 
@@ -19,15 +19,6 @@ const S2_ORIGIN = 'https://www.shop-two.example'
 const codeOf = (res: LightMyRequestResponse): string | undefined => /data-code="([A-Z_]+)"/.exec(res.body)?.[1]
 const liveSessionsOf = (res: LightMyRequestResponse): string | undefined => /data-live-sessions="(\d*)"/.exec(res.body)?.[1]
 const formTokenOf = (res: LightMyRequestResponse): string | undefined => /name="form_token" value="([^"]+)"/.exec(res.body)?.[1]
-
-async function eventually (check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}`)
-}
 
 /** Every key with its value (strings) or its type: what a refusal must leave as it was. */
 async function snapshot (redis: RedisServer): Promise<Record<string, string>> {

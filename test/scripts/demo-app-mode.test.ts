@@ -10,8 +10,11 @@ import { chromium, type Page } from 'playwright-core'
 import { banner, startDemo, type Demo, type DemoOptions } from '../../scripts/demo.js'
 import { DEMO } from '../../src/dev/stand-in-storefront.js'
 import { browserMissing, CHROMIUM, CHROMIUM_ARGS, type PageOutcome } from '../e2e/harness.js'
-import { startRedis } from '../helper.js'
+import { eventually as poll, startRedis } from '../helper.js'
 import type { RedisServer } from '../support/redis-server.js'
+
+/** The demo starts servers and a browser: a wider bound than the helper's default. */
+const eventually = async (check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> => await poll(check, what, timeoutMs, 100)
 
 type Tap = { teardown: (fn: () => unknown) => void }
 const APP_STORE = DEMO.appStoreHash
@@ -20,15 +23,6 @@ async function demo (t: Tap, options: DemoOptions = {}): Promise<Demo> {
   const d = await startDemo({ servicePort: 0, storefrontPort: 0, appStorefrontPort: 0, bigcommercePort: 0, logLevel: 'silent', ...options })
   t.teardown(() => d.close())
   return d
-}
-
-async function eventually (check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}`)
 }
 
 /** Signs in on a stand-in storefront; answers the shopper's Current Customer JWT from it. */

@@ -5,7 +5,7 @@ import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { createLiveSessionCounter } from '../../../src/routes/bigcommerce/live-sessions.js'
-import { build, CLIENT_ID, CLIENT_SECRET, exchange, startRedis, token } from '../../helper.js'
+import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, startRedis, token } from '../../helper.js'
 import type { RedisServer } from '../../support/redis-server.js'
 
 const PUBLIC_URL = 'http://127.0.0.1:3999'
@@ -18,15 +18,6 @@ const formTokenOf = (res: LightMyRequestResponse): string | undefined => /name="
 async function scans (redis: RedisServer): Promise<number> {
   const stats = await redis.client.info('commandstats')
   return Number(/cmdstat_scan:calls=(\d+)/.exec(stats)?.[1] ?? 0)
-}
-
-async function eventually (check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}`)
 }
 
 t.test('repeated loads within the window send one SCAN sequence; signing everyone out forgets the count', async (t) => {
