@@ -18,7 +18,8 @@ import { deleteHooks, MAX_STORE_ORIGINS, setUpStore, type AppEndpoints, type Ste
 import { createMemoryJtiGuard, createRedisJtiGuard, createSignedPayloadVerifier } from '../../app-mode/signed-payload.js'
 import type { SharedOrigin, StoreInstall } from '../../app-mode/types.js'
 import { createLiveSessionCounter } from './live-sessions.js'
-import { merchantBody, REVOKE_PATH } from './merchant-page.js'
+import { CUSTOMER_SESSIONS_PATH, customerSessionsBody, merchantBody, REVOKE_PATH } from './merchant-page.js'
+import { browserName, osName } from '../../lib/user-agent.js'
 import { html, sendPage } from './page.js'
 
 export interface BigCommerceCallbackOptions {
@@ -251,6 +252,38 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       title: 'Every shopper signed out',
       body: html`<p class="ok">Sessions ended: <strong data-revoked="${revoked}">${revoked}</strong>.</p>
 <p>Shoppers sign in again on their next page view. Open the app again from the control panel to see the page.</p>`
+    })
+  })
+
+  fastify.post(CUSTOMER_SESSIONS_PATH, {
+    schema: {
+      summary: 'The merchant page\'s support form: one customer\'s live sessions of this store',
+      description: 'Posted by the load page\'s form with its form token (a read: the token is not used up).',
+      tags: ['app'],
+      consumes: ['application/x-www-form-urlencoded'],
+      body: Type.Object({ form_token: Type.String({ maxLength: 512 }), customer_id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) }),
+      response: {
+        200: page('The customer\'s sessions'),
+        400: page('BCX_BAD_REQUEST: no form token, or a customer id that is not a positive integer'),
+        429: LIMITED,
+        401: page('BCX_SIGNED_PAYLOAD_INVALID: the form token is not genuine or has expired'),
+        403: page('BCX_STORE_NOT_ALLOWED: the app is not installed on this store'),
+        503: page('BCX_STORE_UNAVAILABLE')
+      }
+    }
+  }, async (request, reply) => {
+    const form = formTokens.verify(request.body.form_token)
+    if (form === null) throw new BCX_SIGNED_PAYLOAD_INVALID('the form token is not genuine or has expired')
+    const { storeHash } = form
+    if (await installs.get(storeHash) === null) throw new BCX_STORE_NOT_ALLOWED()
+    const customerId = Number(request.body.customer_id)
+    const sessions = await fastify.sessionStore.list(storeHash, customerId)
+    return sendPage(reply, {
+      status: 200,
+      title: 'A customer\'s sessions',
+      body: customerSessionsBody(storeHash, customerId, sessions.map((s) => ({
+        createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt, origin: s.origin, browser: browserName(s.agent.browser), os: osName(s.agent.os)
+      })))
     })
   })
 

@@ -5,6 +5,8 @@ import { HOOK_SCOPES } from '../../app-mode/install-steps.js'
 import type { SharedOrigin, StoreInstall } from '../../app-mode/types.js'
 
 export const REVOKE_PATH = '/bigcommerce/sessions/revoke'
+/** The page's support form: one customer's sessions, as GET /admin/sessions lists them. */
+export const CUSTOMER_SESSIONS_PATH = '/bigcommerce/sessions/customer'
 
 export interface MerchantView {
   install: StoreInstall
@@ -56,7 +58,13 @@ export function merchantBody (view: MerchantView): Html {
 <input type="hidden" name="form_token" value="${formToken}">
 <button type="submit">Sign out every shopper</button>
 </form>
-<p><small>Ends every session of this store at once; shoppers sign in again on their next page view.</small></p>`
+<p><small>Ends every session of this store at once; shoppers sign in again on their next page view.</small></p>
+<h2>A customer's sessions (support)</h2>
+<form method="post" action="${CUSTOMER_SESSIONS_PATH}">
+<input type="hidden" name="form_token" value="${formToken}">
+<label>Customer id <input name="customer_id" inputmode="numeric" pattern="[0-9]{1,15}" required></label>
+<button type="submit">Show their sessions</button>
+</form>`
   return html`<p class="ok">${headline}</p>
 <h2>Store</h2><p><code>${install.storeHash}</code>, installed ${new Date(install.installedAt).toISOString()}${install.user === undefined ? '' : html` by ${install.user.email}`}</p>
 <h2>Storefront origins served</h2>${origins}
@@ -66,4 +74,18 @@ ${problems}
 ${sharedNotes(view.sharedOrigins ?? [])}
 <h2>Signed-in shoppers</h2><p>Live sessions: <strong data-live-sessions="${liveSessions ?? ''}">${sessions}</strong></p>
 ${form}`
+}
+
+/** One session of a customer as the support form shows it (the fields of GET /session/list, without the handle). */
+export interface SupportRow { createdAt: number, lastSeenAt: number | null, expiresAt: number, origin: string | null, browser: string | null, os: string | null }
+
+const when = (ms: number | null): string => ms === null ? 'unknown' : new Date(ms).toISOString().replace('.000Z', 'Z')
+
+export function customerSessionsBody (storeHash: string, customerId: number, rows: readonly SupportRow[]): Html {
+  const list = rows.length === 0
+    ? html`<p>No live session.</p>`
+    : html`<table><tr><th>Signed in</th><th>Last seen</th><th>Ends if unused</th><th>Origin</th><th>Browser</th><th>System</th></tr>${rows.map((r) => html`<tr data-session><td>${when(r.createdAt)}</td><td>${when(r.lastSeenAt)}</td><td>${when(r.expiresAt)}</td><td><code>${r.origin ?? 'unknown'}</code></td><td>${r.browser ?? 'unknown'}</td><td>${r.os ?? 'unknown'}</td></tr>`)}</table>`
+  return html`<p>Customer <strong>${String(customerId)}</strong> of store <code>${storeHash}</code>: <strong data-sessions="${rows.length}">${rows.length}</strong> live session(s).</p>
+${list}
+<p><small>Support tools get the same list as JSON from <code>GET /admin/sessions?store_hash=${storeHash}&amp;customer_id=${String(customerId)}</code> with the service's admin token. Open the app again from the control panel to go back.</small></p>`
 }

@@ -1,0 +1,60 @@
+// The merchant page's support form: one customer's live sessions of the store, behind the page's form
+// token (no cookie), without using the token up; bad input refused with its status and code.
+import t from 'tap'
+import type { LightMyRequestResponse } from 'fastify'
+import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
+import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, startRedis, token } from '../../helper.js'
+
+const PUBLIC_URL = 'http://127.0.0.1:3999'
+const STORE = 'support1'
+const ORIGIN = 'https://www.support-shop.example'
+const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'
+
+const formTokenOf = (res: LightMyRequestResponse): string => /name="form_token" value="([^"]+)"/.exec(res.body)?.[1] as string
+const codeOf = (res: LightMyRequestResponse): string | undefined => /data-code="([A-Z_]+)"/.exec(res.body)?.[1]
+
+t.test('a customer\'s sessions on the merchant page', async (t) => {
+  const redis = await startRedis(t)
+  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
+  t.teardown(() => bc.close())
+  bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
+  const { app } = await build(t, {
+    redis,
+    env: { PUBLIC_URL, STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef', BC_LOGIN_URL: bc.url, BC_API_URL: bc.url, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, RATE_LIMIT_EXCHANGE: '0' }
+  })
+  t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })).statusCode, 200)
+  await eventually(async () => (await exchange(app, await token({ storeHash: STORE, customerId: 77 }), { origin: ORIGIN })).statusCode === 201, 'installed')
+  await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain', 'user-agent': FIREFOX }, payload: await token({ storeHash: STORE, customerId: 4927 }) })
+
+  const page = await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(STORE)}` })
+  t.equal(page.statusCode, 200)
+  t.match(page.body, 'action="/bigcommerce/sessions/customer"', 'the page has the support form')
+  const formToken = formTokenOf(page)
+  const lookup = async (body: string): Promise<LightMyRequestResponse> =>
+    await app.inject({ method: 'POST', url: '/bigcommerce/sessions/customer', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
+
+  const found = await lookup(`form_token=${encodeURIComponent(formToken)}&customer_id=4927`)
+  t.equal(found.statusCode, 200)
+  t.match(found.body, 'data-sessions="1"')
+  t.match(found.body, '<td>Firefox</td><td>Windows</td>', 'browser and system named')
+  t.match(found.body, `<code>${ORIGIN}</code>`)
+  t.match((await lookup(`form_token=${encodeURIComponent(formToken)}&customer_id=12345`)).body, 'data-sessions="0"', 'a customer without sessions')
+
+  const before = (await redis.client.keys('*')).sort()
+  for (const [body, status, code] of [
+    [`form_token=${encodeURIComponent(formToken)}&customer_id=0`, 400, 'BCX_BAD_REQUEST'],
+    [`form_token=${encodeURIComponent(formToken)}&customer_id=abc`, 400, 'BCX_BAD_REQUEST'],
+    ['customer_id=4927', 400, 'BCX_BAD_REQUEST'],
+    [`form_token=${encodeURIComponent(`${formToken.slice(0, -2)}xx`)}&customer_id=4927`, 401, 'BCX_SIGNED_PAYLOAD_INVALID']
+  ] as const) {
+    const res = await lookup(body)
+    t.equal(res.statusCode, status, body)
+    t.equal(codeOf(res), code, `${body}: code`)
+  }
+  t.same((await redis.client.keys('*')).sort(), before, 'refusals change nothing')
+
+  // A lookup is a read: the same form token still signs every shopper out.
+  const revoke = await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `form_token=${encodeURIComponent(formToken)}` })
+  t.equal(revoke.statusCode, 200)
+  t.match(revoke.body, 'data-revoked="2"')
+})
