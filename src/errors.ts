@@ -1,4 +1,4 @@
-// The one table of coded errors the service answers with (SPEC.md, "Errors").
+// The one table of coded errors the service answers with (README, "Errors"): each code with its status.
 import createError from '@fastify/error'
 
 export const BCX_BAD_REQUEST = createError('BCX_BAD_REQUEST', 'Bad request: %s', 400)
