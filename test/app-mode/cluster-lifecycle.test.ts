@@ -7,9 +7,9 @@ import { buildApp } from '../../src/app.js'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { CLIENT_ID, CLIENT_SECRET, exchange, getSession, sessionCookieOf, testConfig, token, waitReady } from '../helper.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
-import { within } from './support.js'
+import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from './support.js'
 
-const PUBLIC_URL = 'http://127.0.0.1:3999'
+const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'clusterstore1'
 const ORIGIN = 'https://www.cluster-shop.example'
 
@@ -20,10 +20,7 @@ t.test('install, exchange and uninstall on a Cluster, seen by two instances', as
   t.teardown(() => bc.close())
   bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
   const config = testConfig({
-    PUBLIC_URL,
-    STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef',
-    BC_LOGIN_URL: bc.url,
-    BC_API_URL: bc.url,
+    ...standInAppEnv(bc.url),
     BC_STORE_HASHES: undefined,
     ALLOWED_ORIGINS: undefined,
     REDIS_CLUSTER_NODES: cluster.seeds

@@ -8,17 +8,14 @@ import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
 import type { RedisServer } from '../support/redis-server.js'
 import { signedPayload } from '../routes/bigcommerce/signed-payload-jwt.js'
+import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, liveSessionsOf, standInAppEnv } from './support.js'
 
-const PUBLIC_URL = 'http://127.0.0.1:3999'
+const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STATIC_ORIGIN = 'https://static.example'
 const S1 = 's1abc'
 const S2 = 's2xyz'
 const S1_ORIGIN = 'https://www.shop-one.example'
 const S2_ORIGIN = 'https://www.shop-two.example'
-
-const codeOf = (res: LightMyRequestResponse): string | undefined => /data-code="([A-Z_]+)"/.exec(res.body)?.[1]
-const liveSessionsOf = (res: LightMyRequestResponse): string | undefined => /data-live-sessions="(\d*)"/.exec(res.body)?.[1]
-const formTokenOf = (res: LightMyRequestResponse): string | undefined => /name="form_token" value="([^"]+)"/.exec(res.body)?.[1]
 
 /** Every key with its value (strings) or its type: what a refusal must leave as it was. */
 async function snapshot (redis: RedisServer): Promise<Record<string, string>> {
@@ -39,10 +36,7 @@ t.test('app lifecycle', async (t) => {
   bc.store(S1).sites = [{ id: 1, channel_id: 1, url: S1_ORIGIN, urls: [{ type: 'primary', url: `${S1_ORIGIN}/` }] }]
   bc.store(S2).sites = [{ id: 2, channel_id: 1, url: S2_ORIGIN, urls: [{ type: 'primary', url: `${S2_ORIGIN}/` }] }]
   const env = {
-    PUBLIC_URL,
-    STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef',
-    BC_LOGIN_URL: bc.url,
-    BC_API_URL: bc.url,
+    ...standInAppEnv(bc.url),
     BC_STORE_HASHES: undefined,
     ALLOWED_ORIGINS: STATIC_ORIGIN
   }
@@ -102,10 +96,10 @@ t.test('app lifecycle', async (t) => {
     t.match(page.body, /installed/)
     const live = (await redis.client.keys(`bcx:{${S1}:*}:s:*`)).length
     t.ok(live >= 1)
-    t.equal(liveSessionsOf(page), String(live), 'the live sessions of s1')
+    t.equal(liveSessionsOf(page.body), String(live), 'the live sessions of s1')
     t.equal(page.headers['cache-control'], 'no-store')
     t.equal(page.headers['referrer-policy'], 'no-referrer')
-    const formToken = formTokenOf(page)
+    const formToken = formTokenOf(page.body)
     t.ok(formToken)
     const post = async (body: string): Promise<LightMyRequestResponse> =>
       await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
@@ -115,7 +109,7 @@ t.test('app lifecycle', async (t) => {
     for (const [name, body] of forms) {
       const res = await post(body)
       t.equal(res.statusCode, name === 'no token' ? 400 : 401, name)
-      t.equal(codeOf(res), name === 'no token' ? 'BCX_BAD_REQUEST' : 'BCX_SIGNED_PAYLOAD_INVALID', name)
+      t.equal(codeOf(res.body), name === 'no token' ? 'BCX_BAD_REQUEST' : 'BCX_SIGNED_PAYLOAD_INVALID', name)
     }
     t.same(await snapshot(redis), before, 'refused forms change nothing')
     t.equal((await getSession(app, s1Cookie, S1_ORIGIN)).statusCode, 200)
@@ -125,7 +119,7 @@ t.test('app lifecycle', async (t) => {
     t.equal((await getSession(app, s1Cookie, S1_ORIGIN)).statusCode, 401, 'the session ended')
     const again = await post(`form_token=${encodeURIComponent(formToken as string)}`)
     t.equal(again.statusCode, 401, 'a form token is used once')
-    t.equal(liveSessionsOf(await load(S1)), '0')
+    t.equal(liveSessionsOf((await load(S1)).body), '0')
   })
 
   await t.test('load repairs a script the merchant deleted', async (t) => {
@@ -169,7 +163,7 @@ t.test('app lifecycle', async (t) => {
     for (const [name, url, status, code] of cases) {
       const res = await get(app, url)
       t.equal(res.statusCode, status, name)
-      t.equal(codeOf(res), code, name)
+      t.equal(codeOf(res.body), code, name)
       t.match(res.headers['content-type'], /^text\/html/, name)
     }
     t.same(await snapshot(redis), before, 'Redis unchanged')
@@ -177,7 +171,7 @@ t.test('app lifecycle', async (t) => {
 
     const refused = await get(app, `/bigcommerce/auth?code=not-a-code&scope=x&context=stores/${S1}`)
     t.equal(refused.statusCode, 502, 'a code the token endpoint refuses')
-    t.equal(codeOf(refused), 'BCX_BIGCOMMERCE_REFUSED')
+    t.equal(codeOf(refused.body), 'BCX_BIGCOMMERCE_REFUSED')
     t.match(refused.body, /Install the app again/)
     t.same(await snapshot(redis), before, 'Redis unchanged after the refused code')
     t.same(bc.requests.slice(calls).map((r) => r.path), ['/oauth2/token'], 'only the token endpoint was asked')

@@ -5,9 +5,9 @@ import t from 'tap'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { installKey, STORES_KEY } from '../../src/app-mode/installs.js'
 import { build, CLIENT_ID, CLIENT_SECRET, exchange, startRedis, token } from '../helper.js'
-import { within } from './support.js'
+import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from './support.js'
 
-const PUBLIC_URL = 'http://127.0.0.1:3999'
+const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const A = 'storea'
 const B = 'storeb'
 
@@ -18,7 +18,7 @@ t.test("store A's record under store B's key: B is not installed, its callbacks 
   bc.store(A).sites = [{ id: 1, channel_id: 1, url: 'https://a-shop.example', urls: [{ type: 'primary', url: 'https://a-shop.example/' }] }]
   const { app, logs } = await build(t, {
     redis,
-    env: { PUBLIC_URL, STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef', BC_LOGIN_URL: bc.url, BC_API_URL: bc.url, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example' }
+    env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example' }
   })
   t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, A).slice(PUBLIC_URL.length) })).statusCode, 200)
   await within(5000, () => app.allowLists.storeServed(A), 'A installed')

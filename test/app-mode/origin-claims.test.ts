@@ -9,9 +9,9 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { MAX_STORE_ORIGINS } from '../../src/app-mode/install-steps.js'
 import { build, CLIENT_ID, CLIENT_SECRET, exchange, startRedis, token, STORE } from '../helper.js'
-import { within } from './support.js'
+import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from './support.js'
 
-const PUBLIC_URL = 'http://127.0.0.1:3999'
+const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STATIC_EXACT = 'https://static-shop.example'
 
 const redis = await startRedis(t)
@@ -20,10 +20,7 @@ t.teardown(() => bc.close())
 const { app, logs } = await build(t, {
   redis,
   env: {
-    PUBLIC_URL,
-    STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef',
-    BC_LOGIN_URL: bc.url,
-    BC_API_URL: bc.url,
+    ...standInAppEnv(bc.url),
     BC_STORE_HASHES: STORE,
     ALLOWED_ORIGINS: `https://*.mybigcommerce.com,${STATIC_EXACT}`
   }

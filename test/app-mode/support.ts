@@ -37,3 +37,15 @@ export async function within (limitMs: number, check: () => boolean, what: strin
   }
   return performance.now() - began
 }
+
+/** PUBLIC_URL for tests that call the callbacks by path: loopback, the one place http is allowed. */
+export const LOOPBACK_PUBLIC_URL = 'http://127.0.0.1:3999'
+
+/** App mode against the stand-in BigCommerce: its address is both the login and the API host. */
+export const standInAppEnv = (bcUrl: string): Record<string, string> =>
+  ({ PUBLIC_URL: LOOPBACK_PUBLIC_URL, STORE_TOKEN_KEY: TOKEN_KEY, BC_LOGIN_URL: bcUrl, BC_API_URL: bcUrl })
+
+/** What the callbacks' pages carry for tests to read back: the error code, the form token, the live-session count. */
+export const codeOf = (body: string): string | undefined => /data-code="([A-Z_]+)"/.exec(body)?.[1]
+export const formTokenOf = (body: string): string | undefined => /name="form_token" value="([^"]+)"/.exec(body)?.[1]
+export const liveSessionsOf = (body: string): string | undefined => /data-live-sessions="(\d*)"/.exec(body)?.[1]

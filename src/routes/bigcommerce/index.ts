@@ -219,6 +219,24 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     })
   })
 
+  /** The merchant page's forms: a genuine, unexpired form token of a store where the app is installed. */
+  async function installedStoreOf (formToken: string): Promise<{ storeHash: string, nonce: string, expiresAt: number }> {
+    const form = formTokens.verify(formToken)
+    if (form === null) throw new BCX_SIGNED_PAYLOAD_INVALID('the form token is not genuine or has expired')
+    if (await installs.get(form.storeHash) === null) throw new BCX_STORE_NOT_ALLOWED()
+    return form
+  }
+
+  /** What a form of the merchant page may answer: its page, or a refusal page. */
+  const formResponses = (done: string, badInput: string, usedUp = ''): Record<number, unknown> => ({
+    200: page(done),
+    400: page(`BCX_BAD_REQUEST: ${badInput}`),
+    429: LIMITED,
+    401: page(`BCX_SIGNED_PAYLOAD_INVALID: the form token is not genuine, has expired${usedUp}`),
+    403: page('BCX_STORE_NOT_ALLOWED: the app is not installed on this store'),
+    503: page('BCX_STORE_UNAVAILABLE')
+  })
+
   fastify.post(REVOKE_PATH, {
     schema: {
       summary: 'The merchant page\'s "sign out every shopper": ends every session of the store',
@@ -227,20 +245,11 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       tags: ['app'],
       consumes: ['application/x-www-form-urlencoded'],
       body: Type.Object({ form_token: Type.String({ maxLength: 512 }) }),
-      response: {
-        200: page('How many sessions ended'),
-        400: page('BCX_BAD_REQUEST: no form token'),
-        429: LIMITED,
-        401: page('BCX_SIGNED_PAYLOAD_INVALID: the form token is not genuine, has expired, or was used'),
-        403: page('BCX_STORE_NOT_ALLOWED: the app is not installed on this store'),
-        503: page('BCX_STORE_UNAVAILABLE')
-      }
+      response: formResponses('How many sessions ended', 'no form token', ', or was used')
     }
   }, async (request, reply) => {
-    const form = formTokens.verify(request.body.form_token)
-    if (form === null) throw new BCX_SIGNED_PAYLOAD_INVALID('the form token is not genuine or has expired')
+    const form = await installedStoreOf(request.body.form_token)
     const { storeHash } = form
-    if (await installs.get(storeHash) === null) throw new BCX_STORE_NOT_ALLOWED()
     const ttlMs = Math.max(1000, (form.expiresAt - nowSeconds()) * 1000)
     if (!await jtiGuard.claim(storeHash, `form:${form.nonce}`, ttlMs)) throw new BCX_SIGNED_PAYLOAD_INVALID('the form was already sent')
     // Every live session ends, and tokens issued up to now are refused (as an admin's store revocation).
@@ -262,20 +271,10 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       tags: ['app'],
       consumes: ['application/x-www-form-urlencoded'],
       body: Type.Object({ form_token: Type.String({ maxLength: 512 }), customer_id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) }),
-      response: {
-        200: page('The customer\'s sessions'),
-        400: page('BCX_BAD_REQUEST: no form token, or a customer id that is not a positive integer'),
-        429: LIMITED,
-        401: page('BCX_SIGNED_PAYLOAD_INVALID: the form token is not genuine or has expired'),
-        403: page('BCX_STORE_NOT_ALLOWED: the app is not installed on this store'),
-        503: page('BCX_STORE_UNAVAILABLE')
-      }
+      response: formResponses('The customer\'s sessions', 'no form token, or a customer id that is not a positive integer')
     }
   }, async (request, reply) => {
-    const form = formTokens.verify(request.body.form_token)
-    if (form === null) throw new BCX_SIGNED_PAYLOAD_INVALID('the form token is not genuine or has expired')
-    const { storeHash } = form
-    if (await installs.get(storeHash) === null) throw new BCX_STORE_NOT_ALLOWED()
+    const { storeHash } = await installedStoreOf(request.body.form_token)
     const customerId = Number(request.body.customer_id)
     const sessions = await fastify.sessionStore.list(storeHash, customerId)
     return sendPage(reply, {

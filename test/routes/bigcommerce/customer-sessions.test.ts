@@ -4,14 +4,12 @@ import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, startRedis, token } from '../../helper.js'
+import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, standInAppEnv } from '../../app-mode/support.js'
 
-const PUBLIC_URL = 'http://127.0.0.1:3999'
+const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'support1'
 const ORIGIN = 'https://www.support-shop.example'
 const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'
-
-const formTokenOf = (res: LightMyRequestResponse): string => /name="form_token" value="([^"]+)"/.exec(res.body)?.[1] as string
-const codeOf = (res: LightMyRequestResponse): string | undefined => /data-code="([A-Z_]+)"/.exec(res.body)?.[1]
 
 t.test('a customer\'s sessions on the merchant page', async (t) => {
   const redis = await startRedis(t)
@@ -20,7 +18,7 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
   const { app } = await build(t, {
     redis,
-    env: { PUBLIC_URL, STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef', BC_LOGIN_URL: bc.url, BC_API_URL: bc.url, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, RATE_LIMIT_EXCHANGE: '0' }
+    env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, RATE_LIMIT_EXCHANGE: '0' }
   })
   t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })).statusCode, 200)
   await eventually(async () => (await exchange(app, await token({ storeHash: STORE, customerId: 77 }), { origin: ORIGIN })).statusCode === 201, 'installed')
@@ -29,7 +27,7 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   const page = await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(STORE)}` })
   t.equal(page.statusCode, 200)
   t.match(page.body, 'action="/bigcommerce/sessions/customer"', 'the page has the support form')
-  const formToken = formTokenOf(page)
+  const formToken = formTokenOf(page.body) as string
   const lookup = async (body: string): Promise<LightMyRequestResponse> =>
     await app.inject({ method: 'POST', url: '/bigcommerce/sessions/customer', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
 
@@ -49,7 +47,7 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   ] as const) {
     const res = await lookup(body)
     t.equal(res.statusCode, status, body)
-    t.equal(codeOf(res), code, `${body}: code`)
+    t.equal(codeOf(res.body), code, `${body}: code`)
   }
   t.same((await redis.client.keys('*')).sort(), before, 'refusals change nothing')
 

@@ -7,13 +7,11 @@ import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.j
 import { createLiveSessionCounter } from '../../../src/routes/bigcommerce/live-sessions.js'
 import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, startRedis, token } from '../../helper.js'
 import type { RedisServer } from '../../support/redis-server.js'
+import { LOOPBACK_PUBLIC_URL, formTokenOf, liveSessionsOf, standInAppEnv } from '../../app-mode/support.js'
 
-const PUBLIC_URL = 'http://127.0.0.1:3999'
+const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'livecount'
 const ORIGIN = 'https://www.live-count.example'
-
-const liveSessionsOf = (res: LightMyRequestResponse): string | undefined => /data-live-sessions="(\d*)"/.exec(res.body)?.[1]
-const formTokenOf = (res: LightMyRequestResponse): string | undefined => /name="form_token" value="([^"]+)"/.exec(res.body)?.[1]
 
 async function scans (redis: RedisServer): Promise<number> {
   const stats = await redis.client.info('commandstats')
@@ -27,7 +25,7 @@ t.test('repeated loads within the window send one SCAN sequence; signing everyon
   bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
   const { app } = await build(t, {
     redis,
-    env: { PUBLIC_URL, STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef', BC_LOGIN_URL: bc.url, BC_API_URL: bc.url, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example', LOG_LEVEL: 'warn' }
+    env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example', LOG_LEVEL: 'warn' }
   })
   const load = async (): Promise<LightMyRequestResponse> =>
     await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(STORE)}` })
@@ -39,7 +37,7 @@ t.test('repeated loads within the window send one SCAN sequence; signing everyon
   const before = await scans(redis)
   const first = await load()
   t.equal(first.statusCode, 200)
-  t.equal(liveSessionsOf(first), '1')
+  t.equal(liveSessionsOf(first.body), '1')
   const perCount = await scans(redis) - before
   t.ok(perCount >= 1, `the first load scans (${perCount} SCAN calls)`)
 
@@ -47,19 +45,19 @@ t.test('repeated loads within the window send one SCAN sequence; signing everyon
   const second = await load()
   t.equal(second.statusCode, 200)
   t.equal(await scans(redis) - before, perCount, 'the second load within the window sent no SCAN')
-  t.equal(liveSessionsOf(second), '1', 'it shows the remembered count (up to 30 s old)')
+  t.equal(liveSessionsOf(second.body), '1', 'it shows the remembered count (up to 30 s old)')
 
   const revoked = await app.inject({
     method: 'POST',
     url: '/bigcommerce/sessions/revoke',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: `form_token=${encodeURIComponent(formTokenOf(second) as string)}`
+    payload: `form_token=${encodeURIComponent(formTokenOf(second.body) as string)}`
   })
   t.equal(revoked.statusCode, 200)
   t.match(revoked.body, 'data-revoked="2"')
   const afterRevoke = await scans(redis)
   const third = await load()
-  t.equal(liveSessionsOf(third), '0', 'counted again after every shopper was signed out')
+  t.equal(liveSessionsOf(third.body), '0', 'counted again after every shopper was signed out')
   t.ok(await scans(redis) - afterRevoke >= 1, 'the revoke forgot the remembered count')
 })
 

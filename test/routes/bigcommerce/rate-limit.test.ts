@@ -7,19 +7,14 @@ import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.j
 import { addressGroup } from '../../../src/lib/address-group.js'
 import { APP_CALLBACKS_PER_MINUTE } from '../../../src/plugins/rate-limit.js'
 import { build, CLIENT_ID, CLIENT_SECRET, startRedis } from '../../helper.js'
+import { codeOf, standInAppEnv } from '../../app-mode/support.js'
 
-const PUBLIC_URL = 'http://127.0.0.1:3999'
 const N = APP_CALLBACKS_PER_MINUTE
-
-const codeOf = (res: LightMyRequestResponse): string | undefined => /data-code="([A-Z_]+)"/.exec(res.body)?.[1]
 
 const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
 t.teardown(() => bc.close())
 const envOf = (redisTimeout = '1000', limit = '60'): Record<string, string | undefined> => ({
-  PUBLIC_URL,
-  STORE_TOKEN_KEY: 'store-token-key-for-tests-0123456789abcdef',
-  BC_LOGIN_URL: bc.url,
-  BC_API_URL: bc.url,
+  ...standInAppEnv(bc.url),
   BC_STORE_HASHES: undefined,
   ALLOWED_ORIGINS: 'https://static.example',
   RATE_LIMIT_EXCHANGE: limit,
@@ -43,7 +38,7 @@ t.test('the N+1th call from one address is a 429 page with Retry-After; the toke
   const keysBefore = (await redis.client.keys('*')).sort()
   const limited = await auth(app, '198.51.100.7', N)
   t.equal(limited.statusCode, 429)
-  t.equal(codeOf(limited), 'BCX_RATE_LIMITED')
+  t.equal(codeOf(limited.body), 'BCX_RATE_LIMITED')
   t.match(limited.headers['content-type'], /^text\/html/)
   t.equal(limited.headers['cache-control'], 'no-store')
   const retryAfter = Number(limited.headers['retry-after'])
@@ -55,7 +50,7 @@ t.test('the N+1th call from one address is a 429 page with Retry-After; the toke
   // Every callback shares the allowance: a load from the same address is refused before the payload is read.
   const load = await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload('victim')}`, remoteAddress: '198.51.100.7' })
   t.equal(load.statusCode, 429)
-  t.equal(codeOf(load), 'BCX_RATE_LIMITED')
+  t.equal(codeOf(load.body), 'BCX_RATE_LIMITED')
   const revoke = await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', remoteAddress: '198.51.100.7', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'form_token=x' })
   t.equal(revoke.statusCode, 429)
 
@@ -91,7 +86,7 @@ t.test('Redis down: refused with a 503 page, BigCommerce hears nothing', async (
   const tokenCalls = bc.calls('POST /oauth2/token')
   const res = await auth(app, '198.51.100.10')
   t.equal(res.statusCode, 503)
-  t.equal(codeOf(res), 'BCX_STORE_UNAVAILABLE')
+  t.equal(codeOf(res.body), 'BCX_STORE_UNAVAILABLE')
   t.notMatch(res.body, /ECONNREFUSED|enableOfflineQueue|Stream/, 'no Redis text reaches the merchant')
   t.equal(bc.calls('POST /oauth2/token'), tokenCalls)
 })
