@@ -1,11 +1,10 @@
 // Exchange rate limits on a store shared by every instance (Redis), per client address and per customer.
 // @see https://github.com/fastify/fastify-rate-limit
 import fp from 'fastify-plugin'
-import rateLimit from '@fastify/rate-limit'
+import rateLimit, { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import type { Config } from '../config.js'
 import { BCX_RATE_LIMITED } from '../errors.js'
-import { addressGroup } from '../lib/address-group.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -75,6 +74,7 @@ export default fp<{ config: Config }>(async function exchangeRateLimit (fastify,
   fastify.decorate('appCallbackLimit', fastify.rateLimit({
     max: APP_CALLBACKS_PER_MINUTE,
     timeWindow,
-    keyGenerator: (request) => `app-callbacks:${addressGroup(request.ip)}`
+    // The library's own grouping, as for the exchanges' key: IPv6 by its /64.
+    keyGenerator: (request) => `app-callbacks:${normalizeIP(request.ip, 64)}`
   }) as onRequestAsyncHookHandler)
 }, { name: 'rate-limit', dependencies: ['redis'] })
