@@ -43,3 +43,19 @@ t.test("store A's record under store B's key: B is not installed, its callbacks 
   t.ok(said.length >= 1, 'the log says which record names which store')
   for (const tk of bc.store(A).tokens) t.notOk(logs.join('').includes(tk), 'no token in the log')
 })
+
+t.test('an unreadable install record does not stop the store from installing again: the install replaces it', async (t) => {
+  const redis = await startRedis(t)
+  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
+  t.teardown(() => bc.close())
+  bc.store(B).sites = [{ id: 1, channel_id: 1, url: 'https://b-shop.example', urls: [{ type: 'primary', url: 'https://b-shop.example/' }] }]
+  const { app, logs } = await build(t, { redis, env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined } })
+  await redis.client.set(installKey(B), '{"storeHash":"storeb","token":"sealed-with-a-key-since-dropped"')
+  const res = await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, B).slice(PUBLIC_URL.length) })
+  t.equal(res.statusCode, 200, 'installed')
+  t.match(res.body, 'Installed.')
+  t.ok(logs.some((l) => l.includes('previous install unreadable: replaced')), 'logged')
+  t.equal((await app.installs.get(B))?.storeHash, B, 'the record is readable again')
+  await within(5000, () => app.allowLists.storeServed(B), 'B installed')
+  t.equal((await exchange(app, await token({ storeHash: B }), { origin: 'https://b-shop.example' })).statusCode, 201)
+})

@@ -11,6 +11,7 @@ import { Type } from 'typebox'
 import type { AppConfig, Config } from '../../config.js'
 import { BCX_SIGNED_PAYLOAD_INVALID, BCX_STORE_NOT_ALLOWED } from '../../errors.js'
 import { toHttpError } from '../../plugins/error-handler.js'
+import { isRedisError } from '../../lib/redis-errors.js'
 import { createBigCommerceClient } from '../../bigcommerce/client.js'
 import { exchangeAuthCode, type AuthCodeExchange, type AuthorizedStore } from '../../bigcommerce/oauth.js'
 import { createFormTokenCodec } from '../../app-mode/form-token.js'
@@ -159,7 +160,13 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       redirectUri: `${config.app.publicUrl}/bigcommerce/auth`
     })
     const { storeHash } = authorized
-    const previous = await installs.get(storeHash)
+    // A stored record that cannot be read (a key dropped from STORE_TOKEN_KEY, a damaged value) must not
+    // stop the store from installing again: the new install replaces it.
+    const previous = await installs.get(storeHash).catch((err: unknown) => {
+      if (isRedisError(err)) throw err
+      request.log.warn({ storeHash, cause: (err as Error).message }, 'previous install unreadable: replaced')
+      return null
+    })
     // The token is kept before anything else: a later step may fail and is retried at the next load.
     const install: StoreInstall = {
       storeHash,
