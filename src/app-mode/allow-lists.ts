@@ -49,7 +49,7 @@ export class InstalledAllowLists implements AllowLists {
     return shared
   }
 
-  /** Installed stores known here (tests, the merchant page). */
+  /** Installed stores known here, with their origins. */
   get installed (): ReadonlyMap<string, readonly string[]> {
     return this.originsByStore
   }

@@ -20,8 +20,6 @@ export interface TokenCipher {
   /** `context` (the store hash) is bound to the ciphertext: a token copied to another store's record does not decrypt. */
   encrypt (plaintext: string, context: string): string
   decrypt (sealed: string, context: string): string
-  /** True when the current key did not encrypt it: re-encrypt at the next write. */
-  stale (sealed: string): boolean
 }
 
 interface Key { id: string, key: Buffer }
@@ -72,9 +70,6 @@ export function createTokenCipher (entries: readonly string[]): TokenCipher {
       } catch {
         throw new TokenCipherError('does not verify')
       }
-    },
-    stale (sealed) {
-      return sealed.split('.', 2)[1] !== current.id
     }
   }
 }

@@ -19,7 +19,7 @@ export interface PageOptions {
   script: { version?: string, integrity?: string } | undefined
 }
 
-const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+export const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 const STYLE = `body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem;color:#1d1d1f}
 h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.1rem;margin:.6rem 0}

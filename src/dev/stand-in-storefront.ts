@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { once } from 'node:events'
 import { mintCustomerToken } from './mint-token.js'
-import { DEMO_SHOPPERS, page } from './stand-in-page.js'
+import { DEMO_SHOPPERS, escape, page } from './stand-in-page.js'
 import type { AcceptedAlgorithm } from '../token/verify-token.js'
 
 /** The demo's settings, shared by `npm run demo` and `npm run token` (never use them in production). */
@@ -61,19 +61,17 @@ function readBody (req: IncomingMessage): Promise<string> {
   })
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-
 /** The app store's part of the page: what its Script Manager holds, and where to install the app. */
 function appSection (app: NonNullable<StandInOptions['app']>): string {
   const scripts = app.scripts()
-  const panel = `<a id="control-panel" href="${escapeHtml(app.controlPanelUrl)}">the control panel</a>`
+  const panel = `<a id="control-panel" href="${escape(app.controlPanelUrl)}">the control panel</a>`
   const state = scripts.length === 0
     ? `<p id="app-install" data-installed="false">The app is <strong>not installed</strong> on this store: Script Manager has no script of it,
 and the service does not know this origin, so it refuses it (the browser reports <code>network_error</code>). Install it from ${panel},
 then reload. This page loads the tag regardless, to show the refusal.</p>`
     : `<p id="app-install" data-installed="true">The app is <strong>installed</strong>: its install put this script in Script Manager through the
 Scripts API, and told the service this origin. Uninstall it from ${panel} and the shopper's session ends.</p>
-${scripts.map((html) => `<pre>${escapeHtml(html)}</pre>`).join('')}`
+${scripts.map((html) => `<pre>${escape(html)}</pre>`).join('')}`
   return `<section><h2>The app in this store's Script Manager</h2>
 ${state}
 </section>
