@@ -20,7 +20,7 @@ import { createMemoryJtiGuard, createRedisJtiGuard, createSignedPayloadVerifier 
 import type { SharedOrigin, StoreInstall } from '../../app-mode/types.js'
 import { createLiveSessionCounter } from './live-sessions.js'
 import { CUSTOMER_SESSIONS_PATH, customerSessionsBody, merchantBody, REVOKE_PATH } from './merchant-page.js'
-import { browserName, osName } from '../../lib/user-agent.js'
+import { listedBody } from '../session-list.js'
 import { html, sendPage } from './page.js'
 
 export interface BigCommerceCallbackOptions {
@@ -287,9 +287,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     return sendPage(reply, {
       status: 200,
       title: 'A customer\'s sessions',
-      body: customerSessionsBody(storeHash, customerId, sessions.map((s) => ({
-        createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt, origin: s.origin, browser: browserName(s.agent.browser), os: osName(s.agent.os)
-      })))
+      body: customerSessionsBody(storeHash, customerId, sessions.map(listedBody))
     })
   })
 

@@ -3,6 +3,7 @@
 import { html, type Html } from './page.js'
 import { HOOK_SCOPES } from '../../app-mode/install-steps.js'
 import type { SharedOrigin, StoreInstall } from '../../app-mode/types.js'
+import type { ListedBody } from '../session-list.js'
 
 export const REVOKE_PATH = '/bigcommerce/sessions/revoke'
 /** The page's support form: one customer's sessions, as GET /admin/sessions lists them. */
@@ -76,15 +77,13 @@ ${sharedNotes(view.sharedOrigins ?? [])}
 ${form}`
 }
 
-/** One session of a customer as the support form shows it (the fields of GET /session/list, without the handle). */
-export interface SupportRow { createdAt: number, lastSeenAt: number | null, expiresAt: number, origin: string | null, browser: string | null, os: string | null }
+const when = (iso: string | null): string => iso === null ? 'unknown' : iso.replace('.000Z', 'Z')
 
-const when = (ms: number | null): string => ms === null ? 'unknown' : new Date(ms).toISOString().replace('.000Z', 'Z')
-
-export function customerSessionsBody (storeHash: string, customerId: number, rows: readonly SupportRow[]): Html {
+/** One customer's sessions as GET /admin/sessions lists them, for the support form. */
+export function customerSessionsBody (storeHash: string, customerId: number, rows: readonly ListedBody[]): Html {
   const list = rows.length === 0
     ? html`<p>No live session.</p>`
-    : html`<table><tr><th>Signed in</th><th>Last seen</th><th>Ends if unused</th><th>Origin</th><th>Browser</th><th>System</th></tr>${rows.map((r) => html`<tr data-session><td>${when(r.createdAt)}</td><td>${when(r.lastSeenAt)}</td><td>${when(r.expiresAt)}</td><td><code>${r.origin ?? 'unknown'}</code></td><td>${r.browser ?? 'unknown'}</td><td>${r.os ?? 'unknown'}</td></tr>`)}</table>`
+    : html`<table><tr><th>Signed in</th><th>Last seen</th><th>Ends if unused</th><th>Origin</th><th>Browser</th><th>System</th></tr>${rows.map((r) => html`<tr data-session><td>${when(r.created_at)}</td><td>${when(r.last_seen_at)}</td><td>${when(r.expires_at)}</td><td><code>${r.origin ?? 'unknown'}</code></td><td>${r.browser ?? 'unknown'}</td><td>${r.os ?? 'unknown'}</td></tr>`)}</table>`
   return html`<p>Customer <strong>${String(customerId)}</strong> of store <code>${storeHash}</code>: <strong data-sessions="${rows.length}">${rows.length}</strong> live session(s).</p>
 ${list}
 <p><small>Support tools get the same list as JSON from <code>GET /admin/sessions?store_hash=${storeHash}&amp;customer_id=${String(customerId)}</code> with the service's admin token. Open the app again from the control panel to go back.</small></p>`
