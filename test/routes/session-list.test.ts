@@ -119,6 +119,7 @@ t.test('listing is a read: it slides the idle timeout, needs X-CSRF: 1, and sees
   t.equal(noCsrf.statusCode, 403)
   t.equal(noCsrf.json().code, 'BCX_CSRF_HEADER_MISSING')
   const noCors = await list(app, cookie, { origin: ORIGIN, ...CSRF, 'sec-fetch-mode': 'no-cors' })
+  t.equal(noCors.statusCode, 403)
   t.equal(noCors.json().code, 'BCX_CSRF_HEADER_MISSING')
   await unchanged(t, redis, app, state, 'nothing read, slid or changed')
   t.ok(await redis.client.pttl(key) <= 5000, 'not slid')
@@ -127,11 +128,15 @@ t.test('listing is a read: it slides the idle timeout, needs X-CSRF: 1, and sees
   t.equal(foreign.json().code, 'BCX_UNAUTHENTICATED')
   t.equal(await redis.client.zcard(keys.index(STORE, 4927)), 1, 'and ends nothing')
 
-  t.equal((await list(app, undefined)).statusCode, 401, 'no cookie')
+  const noCookie = await list(app, undefined)
+  t.equal(noCookie.statusCode, 401, 'no cookie')
+  t.equal(noCookie.json().code, 'BCX_UNAUTHENTICATED')
   const handleAsCookie = await list(app, `${COOKIE_NAME}=${handleOf(cookie)}`)
   t.equal(handleAsCookie.statusCode, 401, 'a handle is no cookie')
   t.equal(handleAsCookie.json().code, 'BCX_UNAUTHENTICATED')
-  t.equal((await list(app, `${COOKIE_NAME}=s:${handleOf(cookie)}`)).statusCode, 401)
+  const signedLike = await list(app, `${COOKIE_NAME}=s:${handleOf(cookie)}`)
+  t.equal(signedLike.statusCode, 401)
+  t.equal(signedLike.json().code, 'BCX_UNAUTHENTICATED')
   t.equal((await getSession(app, `${COOKIE_NAME}=${handleOf(cookie)}`)).statusCode, 401, 'nor on GET /session')
   t.equal((await list(app, cookie, { ...CSRF })).statusCode, 200, 'no Origin: judged by the cookie (curl)')
 })
@@ -186,7 +191,9 @@ t.test('unknown, malformed, ended or foreign handles: 404 BCX_SESSION_NOT_FOUND,
   const otherKey = keys.session(parseSessionId(sidOf(other)) as NonNullable<ReturnType<typeof parseSessionId>>, sidOf(other))
   await redis.client.del(otherKey)
   t.same(sessionsOf(await list(app, mine)).map((s) => s.handle).sort(), [handleOf(mine), handleOf(strangerElsewhere)].sort(), 'no listed session that no longer exists')
-  t.equal((await end(app, mine, `/session/list/${handleOf(other)}`)).statusCode, 404)
+  const gone = await end(app, mine, `/session/list/${handleOf(other)}`)
+  t.equal(gone.statusCode, 404)
+  t.equal(gone.json().code, 'BCX_SESSION_NOT_FOUND')
 })
 
 t.test('the DELETE forms follow the write rules of /session', async (t) => {
@@ -200,8 +207,10 @@ t.test('the DELETE forms follow the write rules of /session', async (t) => {
     t.equal(noOrigin.statusCode, 403, `${url}: no Origin`)
     t.equal(noOrigin.json().code, 'BCX_ORIGIN_REFUSED')
     const notAllowed = await end(app, a, url, { origin: 'https://evil.example', ...CSRF })
+    t.equal(notAllowed.statusCode, 403, `${url}: origin not allowed`)
     t.equal(notAllowed.json().code, 'BCX_ORIGIN_REFUSED', `${url}: origin not allowed`)
     const noCsrf = await end(app, a, url, { origin: ORIGIN })
+    t.equal(noCsrf.statusCode, 403, `${url}: no X-CSRF`)
     t.equal(noCsrf.json().code, 'BCX_CSRF_HEADER_MISSING', `${url}: no X-CSRF`)
     const otherOrigin = await end(app, a, url, { origin: OTHER_ORIGIN, ...CSRF })
     t.equal(otherOrigin.statusCode, 403, `${url}: an allowed origin that is not the session's`)
@@ -336,8 +345,13 @@ t.test('preflights of the list routes', async (t) => {
     t.equal(refused.headers['access-control-allow-origin'], undefined)
   }
   const denied = await list(app, undefined, { origin: ORIGIN })
+  t.equal(denied.statusCode, 403)
+  t.equal(denied.json().code, 'BCX_CSRF_HEADER_MISSING')
   t.equal(denied.headers['access-control-allow-origin'], ORIGIN, 'a refusal is readable by the page')
-  t.equal((await list(app, undefined, { origin: 'https://evil.example', ...CSRF })).headers['access-control-allow-origin'], undefined)
+  const evil = await list(app, undefined, { origin: 'https://evil.example', ...CSRF })
+  t.equal(evil.statusCode, 401, 'no cookie: no session, and no CORS answer for a foreign origin')
+  t.equal(evil.json().code, 'BCX_UNAUTHENTICATED')
+  t.equal(evil.headers['access-control-allow-origin'], undefined)
 })
 
 t.test('GET /admin/sessions: the same list for support, without current', async (t) => {
@@ -354,15 +368,25 @@ t.test('GET /admin/sessions: the same list for support, without current', async 
   t.same(sessionsOf(await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=5`, headers: auth })), [])
 
   const state = await snapshot(redis, app)
-  const unauth = await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers: { cookie: a } })
-  t.equal(unauth.statusCode, 401)
-  t.equal(unauth.json().code, 'BCX_ADMIN_UNAUTHORIZED')
+  for (const headers of [{ cookie: a }, { authorization: 'Bearer wrong-admin-token' }, { authorization: ADMIN_TOKEN }]) {
+    const unauth = await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers })
+    t.equal(unauth.statusCode, 401, JSON.stringify(headers))
+    t.equal(unauth.json().code, 'BCX_ADMIN_UNAUTHORIZED')
+  }
   for (const query of ['', `store_hash=${STORE}`, 'customer_id=4927', `store_hash=${STORE}&customer_id=0`, `store_hash=${STORE}&customer_id=99999999999999999`, 'store_hash=a*b&customer_id=1', `store_hash=${STORE}&customer_id=1&x=1`]) {
     const bad = await app.inject({ method: 'GET', url: `/admin/sessions?${query}`, headers: auth })
     t.equal(bad.statusCode, 400, query)
     t.equal(bad.json().code, 'BCX_BAD_REQUEST')
   }
   await unchanged(t, redis, app, state, 'reading changes nothing, not even the idle deadlines')
+})
+
+t.test('GET /admin/sessions does not exist without ADMIN_TOKEN', async (t) => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redis })
+  const res = await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  t.equal(res.statusCode, 404)
+  t.equal(res.json().code, 'FST_ERR_NOT_FOUND')
 })
 
 t.test('the in-process store lists and ends alike', async (t) => {
@@ -372,7 +396,10 @@ t.test('the in-process store lists and ends alike', async (t) => {
   await signIn(app, { customerId: 77 })
   const sessions = sessionsOf(await list(app, a))
   t.match(sessions, [{ handle: handleOf(a), browser: 'Chrome', os: 'Windows', origin: ORIGIN, current: true }, { handle: handleOf(b), browser: 'Safari', os: 'iOS', current: false }])
-  t.equal((await end(app, a, '/session/list/AAAAAAAAAAAAAAAA')).statusCode, 404)
+  const unknown = await end(app, a, '/session/list/AAAAAAAAAAAAAAAA')
+  t.equal(unknown.statusCode, 404)
+  t.equal(unknown.json().code, 'BCX_SESSION_NOT_FOUND')
+  t.equal((await getSession(app, b)).statusCode, 200, 'nothing ended by it')
   t.equal((await end(app, a, `/session/list/${handleOf(b)}`)).statusCode, 204)
   t.equal((await getSession(app, b)).statusCode, 401)
   const c = await signIn(app)

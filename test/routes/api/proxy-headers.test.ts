@@ -146,7 +146,7 @@ t.test('a GET that carries a body: the upstream gets no body and no framing for 
   t.equal(res.statusCode, 200)
   const [r] = upstream.received as [Received]
   t.equal(r.body.length, 0)
-  t.not(r.headers['content-length'], '16')
+  t.ok(r.headers['content-length'] === undefined || r.headers['content-length'] === '0', `no length of a body: ${String(r.headers['content-length'])}`)
   t.equal(r.headers['content-type'], undefined)
   t.ok(verified(r))
   t.same(loud(logs), [])

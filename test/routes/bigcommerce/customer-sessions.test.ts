@@ -4,6 +4,7 @@ import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, startRedis, token } from '../../helper.js'
+import { dumpRedis } from '../../hardening/support.js'
 import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, standInAppEnv } from '../../app-mode/support.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
@@ -31,6 +32,12 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   const lookup = async (body: string): Promise<LightMyRequestResponse> =>
     await app.inject({ method: 'POST', url: '/bigcommerce/sessions/customer', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
 
+  // Values and deadlines before any lookup: a lookup is a read, and a refusal changes nothing either.
+  const state = async (): Promise<{ dump: string, ttls: Map<string, number> }> => {
+    const dump = await dumpRedis(redis.client)
+    return { dump: JSON.stringify(dump), ttls: new Map(await Promise.all(dump.map(async ({ key }) => [key, await redis.client.pttl(key)] as const))) }
+  }
+  const before = await state()
   const found = await lookup(`form_token=${encodeURIComponent(formToken)}&customer_id=4927`)
   t.equal(found.statusCode, 200)
   t.match(found.body, 'data-sessions="1"')
@@ -38,7 +45,6 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   t.match(found.body, `<code>${ORIGIN}</code>`)
   t.match((await lookup(`form_token=${encodeURIComponent(formToken)}&customer_id=12345`)).body, 'data-sessions="0"', 'a customer without sessions')
 
-  const before = (await redis.client.keys('*')).sort()
   for (const [body, status, code] of [
     [`form_token=${encodeURIComponent(formToken)}&customer_id=0`, 400, 'BCX_BAD_REQUEST'],
     [`form_token=${encodeURIComponent(formToken)}&customer_id=abc`, 400, 'BCX_BAD_REQUEST'],
@@ -49,10 +55,18 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
     t.equal(res.statusCode, status, body)
     t.equal(codeOf(res.body), code, `${body}: code`)
   }
-  t.same((await redis.client.keys('*')).sort(), before, 'refusals change nothing')
+  const after = await state()
+  t.equal(after.dump, before.dump, 'lookups and refusals change no key or value (no form token used up)')
+  t.same([...after.ttls].filter(([key, ttl]) => ttl > (before.ttls.get(key) ?? 0) + 50).map(([key]) => key), [], 'and slide no deadline')
 
   // A lookup is a read: the same form token still signs every shopper out.
   const revoke = await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `form_token=${encodeURIComponent(formToken)}` })
   t.equal(revoke.statusCode, 200)
   t.match(revoke.body, 'data-revoked="2"')
+
+  // Once the app is uninstalled, the page's form token opens nothing.
+  t.equal((await app.inject({ method: 'GET', url: `/bigcommerce/uninstall?signed_payload_jwt=${await bc.signPayload(STORE)}` })).statusCode, 200)
+  const afterUninstall = await lookup(`form_token=${encodeURIComponent(formToken)}&customer_id=4927`)
+  t.equal(afterUninstall.statusCode, 403)
+  t.equal(codeOf(afterUninstall.body), 'BCX_STORE_NOT_ALLOWED')
 })
