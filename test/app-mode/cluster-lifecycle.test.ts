@@ -35,7 +35,9 @@ t.test('install, exchange and uninstall on a Cluster, seen by two instances', as
   const [a, b] = [await start(), await start()]
   const storeToken = async (): Promise<string> => await token({ storeHash: STORE })
 
-  t.equal((await exchange(a, await storeToken(), { origin: ORIGIN })).statusCode, 403, 'before the install: refused')
+  const before = await exchange(a, await storeToken(), { origin: ORIGIN })
+  t.equal(before.statusCode, 403, 'before the install: refused')
+  t.equal(before.json().code, 'BCX_ORIGIN_REFUSED', 'its origin is not known yet')
 
   const installed = await a.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })
   t.equal(installed.statusCode, 200, 'the install callback answers its page')
@@ -58,4 +60,5 @@ t.test('install, exchange and uninstall on a Cluster, seen by two instances', as
   await within(3000, () => !a.allowLists.storeServed(STORE), 'the uninstall in force on A')
   const refused = await exchange(a, await storeToken(), { origin: ORIGIN })
   t.equal(refused.statusCode, 403, 'its tokens are refused')
+  t.equal(refused.json().code, 'BCX_ORIGIN_REFUSED', 'its origin is no longer allowed')
 })

@@ -67,4 +67,5 @@ t.test('changes on A are in force on B through the Cluster\'s pub/sub', async (t
   t.equal((await exchange(b, await token({ storeHash: 'clx' }), { origin: 'https://clx.example' })).statusCode, 201)
   const refused = await exchange(b, await token({ storeHash: 'other' }), { origin: 'https://clx.example' })
   t.equal(refused.statusCode, 403)
+  t.equal(refused.json().code, 'BCX_STORE_NOT_ALLOWED', 'a store not served, whatever the origin')
 })

@@ -55,8 +55,12 @@ t.test('app lifecycle', async (t) => {
   })
 
   t.test('before the install, s1 tokens are refused', async (t) => {
-    t.equal((await exchange(app, await s1Token(), { origin: S1_ORIGIN })).statusCode, 403)
-    t.equal((await exchange(app, await s1Token(), { origin: STATIC_ORIGIN })).statusCode, 403)
+    const unknownOrigin = await exchange(app, await s1Token(), { origin: S1_ORIGIN })
+    t.equal(unknownOrigin.statusCode, 403)
+    t.equal(unknownOrigin.json().code, 'BCX_ORIGIN_REFUSED', 'its origin is not known yet')
+    const notServed = await exchange(app, await s1Token(), { origin: STATIC_ORIGIN })
+    t.equal(notServed.statusCode, 403)
+    t.equal(notServed.json().code, 'BCX_STORE_NOT_ALLOWED', 'the store is not served yet')
   })
 
   let s1Cookie: string | undefined
@@ -207,7 +211,9 @@ t.test('app lifecycle', async (t) => {
       t.equal(refused.statusCode, 403, name)
       t.equal(refused.json().code, 'BCX_STORE_NOT_ALLOWED', name)
     }
-    t.equal((await load(S1)).statusCode, 403, 'load after uninstall')
+    const loadAfter = await load(S1)
+    t.equal(loadAfter.statusCode, 403, 'load after uninstall')
+    t.equal(codeOf(loadAfter.body), 'BCX_STORE_NOT_ALLOWED')
     t.equal((await exchange(app, await token({ storeHash: S2 }), { origin: S2_ORIGIN })).statusCode, 201, 's2 unaffected')
   })
 })

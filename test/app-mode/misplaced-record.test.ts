@@ -37,6 +37,7 @@ t.test("store A's record under store B's key: B is not installed, its callbacks 
   t.equal(bc.requests.length, apiCalls, "no API call was made with A's token for B")
   const refused = await exchange(app, await token({ storeHash: B }), { origin: 'https://a-shop.example' })
   t.equal(refused.statusCode, 403)
+  t.equal(refused.json().code, 'BCX_STORE_NOT_ALLOWED', 'B is not served')
   t.equal((await exchange(app, await token({ storeHash: A }), { origin: 'https://a-shop.example' })).statusCode, 201, 'A is served as before')
 
   const said = logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('install record under storeb names store storea'))

@@ -55,7 +55,9 @@ t.test('an install, a change and an uninstall on A are in force on B within a se
 
 t.test("B exchanges a store's tokens once A installed it, and refuses them once A uninstalled it", async (t) => {
   const origin = 'https://fresh.example'
-  t.equal((await exchange(b, await token({ storeHash: 'fresh' }), { origin: ORIGIN })).statusCode, 403)
+  const before = await exchange(b, await token({ storeHash: 'fresh' }), { origin: ORIGIN })
+  t.equal(before.statusCode, 403)
+  t.equal(before.json().code, 'BCX_ORIGIN_REFUSED', 'nothing is installed yet: its origin is not allowed')
   await a.installs.put(installOf('fresh', [origin]))
   await within(POLL_LIMIT_MS, () => b.allowLists.storeServed('fresh'), 'fresh on B')
   t.equal((await exchange(b, await token({ storeHash: 'fresh' }), { origin })).statusCode, 201)
