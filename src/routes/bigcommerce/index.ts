@@ -121,7 +121,10 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       request.log.warn({ storeHash: install.storeHash, kept: change.origins.length, dropped: droppedOrigins.length, firstDropped: droppedOrigins.slice(0, 5) },
         `store lists more than ${MAX_STORE_ORIGINS} storefront origins: the rest are not served`)
     }
-    const updated = await installs.update(install.storeHash, change)
+    // Most loads find everything in place: then no write, and no announcement for every instance to reload.
+    const same = JSON.stringify([change.origins, change.scriptUuid, change.hookIds, change.problems]) ===
+      JSON.stringify([install.origins, install.scriptUuid, install.hookIds, install.problems])
+    const updated = same ? install : await installs.update(install.storeHash, change)
     const repaired = updated ?? { ...install, ...change }
     return { install: repaired, scriptEnabled, sharedOrigins: sharedOriginsOf(request, repaired.storeHash, repaired.origins) }
   }

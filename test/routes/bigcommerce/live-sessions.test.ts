@@ -13,10 +13,11 @@ const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'livecount'
 const ORIGIN = 'https://www.live-count.example'
 
-async function scans (redis: RedisServer): Promise<number> {
+async function calls (redis: RedisServer, command: string): Promise<number> {
   const stats = await redis.client.info('commandstats')
-  return Number(/cmdstat_scan:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
 }
+const scans = async (redis: RedisServer): Promise<number> => await calls(redis, 'scan')
 
 t.test('repeated loads within the window send one SCAN sequence; signing everyone out forgets the count', async (t) => {
   const redis = await startRedis(t)
@@ -42,7 +43,9 @@ t.test('repeated loads within the window send one SCAN sequence; signing everyon
   t.ok(perCount >= 1, `the first load scans (${perCount} SCAN calls)`)
 
   t.equal(await signIn(2), 201)
+  const writes = await calls(redis, 'publish')
   const second = await load()
+  t.equal(await calls(redis, 'publish'), writes, 'a load that finds everything in place writes and announces nothing')
   t.equal(second.statusCode, 200)
   t.equal(await scans(redis) - before, perCount, 'the second load within the window sent no SCAN')
   t.equal(liveSessionsOf(second.body), '1', 'it shows the remembered count (up to 30 s old)')
