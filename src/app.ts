@@ -79,9 +79,8 @@ export interface BuildOptions {
  * Node checks for expired requests only every `connectionsCheckingInterval` (30 s by default), so a
  * 30 s bound could take a minute: check ten times per bound (at most once a second) instead.
  */
-export function requestTimeouts (requestTimeoutMs: number): { requestTimeout: number, headersTimeout: number, connectionsCheckingInterval: number } {
+export function requestTimeouts (requestTimeoutMs: number): { headersTimeout: number, connectionsCheckingInterval: number } {
   return {
-    requestTimeout: requestTimeoutMs,
     headersTimeout: requestTimeoutMs,
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeoutMs / 10)))
   }
@@ -100,6 +99,7 @@ export function buildApp (config: Config, opts: BuildOptions = {}): FastifyInsta
     // A whole request (headers and body) gets REQUEST_TIMEOUT_MS, then 408 and the connection closes:
     // a body that never finishes must not hold a socket (a file descriptor) forever.
     requestTimeout: config.requestTimeoutMs,
+    // What Fastify does not set itself: the header deadline, and how often Node looks for expired requests.
     http: requestTimeouts(config.requestTimeoutMs),
     // Above the idle timeout of common proxies and load balancers (60 s), so that the proxy, not this
     // server, closes an idle connection first and never reuses one closed under it.
