@@ -14,8 +14,8 @@
 // each (user-agent.ts). The last-seen minute (ms since the epoch / 60000) sits at a fixed place, so a
 // read rewrites it without decoding the rest; six digits hold any minute before the year 6100.
 //
-// Older values still read: kinds 'N', 'S', 'J' (the same without browser, OS and minute) and,
-// before the iat was kept, 'n', 's', 'j' (no iat either; their index score is the iat).
+// Values of the first release still read: kinds 'n', 's', 'j' (the same customer encodings, without the
+// iat, browser, OS and minute; their index score is the iat).
 // The Lua scripts read the origin tag as the value's first ORIGIN_TAG_LENGTH bytes and, for an upper-case
 // kind, the iat as the IAT_DIGITS bytes after the kind (lua.ts).
 import { ORIGIN_TAG_LENGTH, originTag, type SessionIdParts } from './keys.js'
@@ -28,9 +28,9 @@ export const IAT_DIGITS = 7
 export const MINUTE_DIGITS = 6
 /** Where the last-seen minute begins in a value of the current format. */
 const MINUTE_AT = ORIGIN_TAG_LENGTH + 1 + IAT_DIGITS + 2
-/** Kinds of the current format, by the kind of the format before it. */
-const CURRENT: Record<string, string> = { N: 'A', S: 'B', J: 'C' }
-const PREVIOUS: Record<string, string> = { A: 'N', B: 'S', C: 'J' }
+/** How each kind encodes the customer: 'A', 'B', 'C' (this format) as 'n', 's', 'j' (the first release's). */
+const ENCODING: Record<string, string> = { A: 'n', B: 's', C: 'j', n: 'n', s: 's', j: 'j' }
+const isCurrent = (kind: string): boolean => kind === 'A' || kind === 'B' || kind === 'C'
 const NO_AGENT: AgentCodes = { browser: UNKNOWN, os: UNKNOWN }
 
 export const minuteOf = (ms: number): number => Math.floor(ms / 60_000)
@@ -60,7 +60,7 @@ export function encodeRecord (r: SessionRecord, lastSeenMs = Date.now()): string
  * is left as it is until it expires).
  */
 export function withLastSeen (text: string, minute: number): string | null {
-  if (PREVIOUS[text.charAt(ORIGIN_TAG_LENGTH)] === undefined) return null
+  if (!isCurrent(text.charAt(ORIGIN_TAG_LENGTH))) return null
   return text.slice(0, MINUTE_AT) + minuteText(minute) + text.slice(MINUTE_AT + MINUTE_DIGITS)
 }
 
@@ -91,26 +91,22 @@ function decodeCustomer (kind: string, rest: string): Omit<SessionCustomer, 'id'
 export function decodeRecord (text: string, parts: SessionIdParts): StoredSession | null {
   const tag = text.slice(0, ORIGIN_TAG_LENGTH)
   if (!TAG.test(tag)) return null
-  let kind = text.charAt(ORIGIN_TAG_LENGTH)
+  const kind = text.charAt(ORIGIN_TAG_LENGTH)
   let at = ORIGIN_TAG_LENGTH + 1
   let agent = NO_AGENT
   let lastSeenMinute: number | null = null
-  const previous = PREVIOUS[kind]
-  if (previous !== undefined) {
+  const encoding = ENCODING[kind]
+  if (encoding === undefined) return null
+  if (isCurrent(kind)) {
     const browser = text.charAt(at + IAT_DIGITS)
     const os = text.charAt(at + IAT_DIGITS + 1)
     const minute = text.slice(MINUTE_AT, MINUTE_AT + MINUTE_DIGITS)
     if (!IAT.test(text.slice(at, at + IAT_DIGITS)) || !AGENT_CODE.test(browser) || !AGENT_CODE.test(os) || !MINUTE.test(minute)) return null
     agent = { browser, os }
     lastSeenMinute = parseInt(minute, 36)
-    kind = previous
     at = MINUTE_AT + MINUTE_DIGITS
-  } else if (CURRENT[kind] !== undefined) {
-    // An upper-case kind of the format before carries the iat; a lower-case one was written before it did.
-    if (!IAT.test(text.slice(at, at + IAT_DIGITS))) return null
-    at += IAT_DIGITS
   }
-  const customer = decodeCustomer(kind.toLowerCase(), text.slice(at))
+  const customer = decodeCustomer(encoding, text.slice(at))
   if (customer === null) return null
   return {
     customer: { id: parts.customerId, email: customer.email, group_id: customer.group_id },
