@@ -6,6 +6,7 @@
 // @see https://developer.bigcommerce.com/docs/integrations/webhooks
 import { parseOriginPattern } from '../lib/origin.js'
 import type { StoreInstall } from './types.js'
+import { isRecord } from '../lib/is-record.js'
 
 /** The store API calls the steps make, with the store's own token (src/bigcommerce/). */
 export interface StoreApi {
@@ -69,7 +70,6 @@ export function scriptBody (app: AppEndpoints): Record<string, unknown> {
 }
 
 type Entity = Record<string, unknown>
-const isRecord = (v: unknown): v is Entity => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** `data` of a v3 answer, as a list of records (anything else is an answer we cannot read). */
 function dataList (answer: unknown): Entity[] {

@@ -3,6 +3,7 @@
 // @see https://developer.bigcommerce.com/docs/integrations/apps/guide/auth
 import { BIGCOMMERCE_TIMEOUT_MS } from './client.js'
 import { refused, unreachable } from './failures.js'
+import { isRecord } from '../lib/is-record.js'
 
 export interface AuthCodeExchange {
   /** https://login.bigcommerce.com, or a stand-in. */
@@ -25,8 +26,6 @@ export interface AuthorizedStore {
   /** The installing user. */
   user: { id: number, email: string }
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function authorized (body: unknown, context: string): AuthorizedStore {
   const user = isRecord(body) ? body.user : undefined

@@ -2,6 +2,7 @@
 // customer's latest v2 orders, then each order's products.
 import { BCX_BIGCOMMERCE_REFUSED } from '../errors.js'
 import type { BigCommerceClient } from './client.js'
+import { isRecord } from '../lib/is-record.js'
 
 export interface RecentProduct {
   product_id: number
@@ -16,7 +17,6 @@ export interface RecentProduct {
 
 interface Order { id: number, customerId: number, orderedAt: string | null }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0
 
 function unexpected (what: string): Error {

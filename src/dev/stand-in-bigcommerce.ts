@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { SignJWT } from 'jose'
 import { DEMO } from './stand-in-storefront.js'
 import { controlPanelPage, type ControlPanelView } from './stand-in-control-panel.js'
+import { isRecord } from '../lib/is-record.js'
 
 export type SiteUrlType = 'primary' | 'canonical' | 'checkout'
 export interface StandInSite { id: number, channel_id: number, url: string, urls: Array<{ type: SiteUrlType, url: string }> }
@@ -123,7 +124,6 @@ function json (res: ServerResponse, status: number, body: unknown, headers: Reco
 }
 
 const notFound = (res: ServerResponse): void => json(res, 404, { status: 404, title: 'The requested resource was not found.' })
-const isRecord = (v: unknown): v is Entity => typeof v === 'object' && v !== null && !Array.isArray(v)
 const now = (): string => new Date().toISOString()
 
 export async function startStandInBigCommerce (opts: StandInBigCommerceOptions = {}): Promise<StandInBigCommerce> {

@@ -1,4 +1,5 @@
 // The BigCommerce webhook payload, checked strictly: what the webhook route acts on, or why it refuses.
+import { isRecord } from './is-record.js'
 
 export interface WebhookEvent {
   scope: string
@@ -12,7 +13,6 @@ export interface WebhookEvent {
 export type ParsedWebhook = { ok: true, event: WebhookEvent } | { ok: false, reason: string }
 
 const PRODUCER = /^stores\/([A-Za-z0-9]{1,64})$/
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 export function parseWebhookPayload (raw: Buffer): ParsedWebhook {
   let body: unknown

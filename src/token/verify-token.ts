@@ -4,6 +4,7 @@ import { decodeProtectedHeader, UnsecuredJWT, errors as joseErrors, type JWTPayl
 import {
   BCX_TOKEN_CLAIMS, BCX_TOKEN_EXPIRED, BCX_TOKEN_INVALID, BCX_STORE_NOT_ALLOWED
 } from '../errors.js'
+import { isRecord } from '../lib/is-record.js'
 
 /** BigCommerce's tokens live 15 minutes; an older `iat` is refused whatever `exp` says. */
 export const MAX_TOKEN_AGE_SECONDS = 900
@@ -41,10 +42,6 @@ function storeCheck (storeHashes: TokenVerifierOptions['storeHashes']): StoreSer
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedCustomerToken>
-
-function isRecord (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 // A base64url segment whose length is 1 modulo 4 cannot be decoded by any encoder.
 const decodable = (segment: string): boolean => segment.length % 4 !== 1
