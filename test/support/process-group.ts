@@ -38,8 +38,11 @@ export function processGroup (prefix: string): ProcessGroup {
   }
 }
 
-/** Polls `check` until it holds; throws naming `what` after `timeoutMs`. */
-export async function until (what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+/**
+ * Polls `check` until it holds; throws naming `what` after `timeoutMs`. Generous: Sentinel looks at its
+ * master every 10 s, so finding a replica can take most of that, more on a loaded machine.
+ */
+export async function until (what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return
