@@ -102,7 +102,7 @@ async function profileRun (redis: BenchRedis, scenarioKey: string): Promise<void
 
 /** Functions on the request paths worth a total (self + callees). */
 const WATCHED = ['cors', 'crossSiteGuard', 'sessionCookie', 'parse', 'unsign', 'load', 'read', 'getex',
-  'sendCommand', 'decodeRecord', 'body', 'serialize', 'loadCustomer', 'routeHandler', 'onResponse', 'genReqId', 'sessionMember',
+  'sendCommand', 'decodeRecord', 'body', 'serialize', 'loadCustomer', 'routeHandler', 'onResponse', 'genReqId', 'sessionHandle',
   'setSessionCookie', 'exchange', 'verifyCustomerToken', 'verifyPayload', 'writeUtf8String', 'writev']
 
 function printProfile (scenarioKey: string, run: RunMetrics, file: string): void {

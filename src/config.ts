@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
+import { isStoreHash, STORE_HASH_PATTERN } from './lib/store-hash.js'
 
 const secret = (description: string) => Type.Optional(Type.String({ minLength: 1, description }))
 const list = (description: string) => Type.Optional(Type.String({ description }))
@@ -38,7 +39,7 @@ export const envSchemaDefinition = Type.Object({
   ADMIN_TOKEN: secret('bearer token for /admin'),
   BC_WEBHOOK_SECRET: secret('value of the X-Webhook-Secret custom header'),
   METRICS_TOKEN: secret('bearer token for /metrics'),
-  BC_STORE_HASH: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]+$' })),
+  BC_STORE_HASH: Type.Optional(Type.String({ pattern: `^${STORE_HASH_PATTERN}$` })),
   BC_ACCESS_TOKEN: secret('store API access token'),
   BC_API_URL: Type.String({ pattern: '^https?://', default: 'https://api.bigcommerce.com' }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: "the service's public base URL; turns app mode on" })),
@@ -324,7 +325,7 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
   const appMode = raw.PUBLIC_URL !== undefined
 
   const stores = splitList(env.BC_STORE_HASHES)
-  const badStore = stores.find((s) => !/^[A-Za-z0-9]{1,64}$/.test(s))
+  const badStore = stores.find((s) => !isStoreHash(s))
   if (badStore !== undefined) refuse('BC_STORE_HASHES', `BC_STORE_HASHES is invalid: "${badStore}" is not a store hash`)
   // In app mode the installs are the list; an unset static list then means no store beyond them.
   if (stores.length === 0 && !appMode) {

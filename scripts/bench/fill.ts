@@ -1,7 +1,7 @@
 // Fills Redis with sessions the way exchanges leave them (record + index entry, same key layout and
 // TTLs), without the cost of real exchanges: a million of them in seconds.
 import type { Redis } from 'ioredis'
-import { originTag } from '../../src/store/keys.js'
+import { originTag } from '../../src/session/ids.js'
 
 // The member stands for the 96-bit hash of a session id (16 base64url characters): part of a sha1 hex.
 // The record is the store's compact value (record-codec.ts): origin tag, group "0", email.

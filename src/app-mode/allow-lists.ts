@@ -3,7 +3,7 @@
 // registry's change channel and a periodic full reload.
 import type { OriginPattern } from '../lib/origin.js'
 import { boundedMemo } from '../lib/bounded-memo.js'
-import { originCheck } from '../plugins/cross-site.js'
+import { originCheck } from '../session/cross-site.js'
 import { normalizeOrigin, type StoreOrigins, type Watch, type WatchedInstallRegistry } from './installs.js'
 import type { AllowLists, SharedOrigin } from './types.js'
 

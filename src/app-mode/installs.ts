@@ -2,18 +2,17 @@
 // sealed before it leaves this module. Every change is announced on a pub/sub channel so that each
 // instance's in-memory allow-lists follow within a second.
 import { Cluster, type RedisOptions } from 'ioredis'
-import type { RedisClient } from '../store/redis-session-store.js'
+import type { RedisClient } from '../store/redis-store.js'
 import { parseOriginPattern } from '../lib/origin.js'
 import type { TokenCipher } from './token-cipher.js'
 import type { InstallRegistry, StoreInstall } from './types.js'
+import { isStoreHash } from '../lib/store-hash.js'
 
 export const CHANGED_CHANNEL = 'bcx:app:changed'
 /** One slot for the list of stores: it is small, and one SMEMBERS reads it on a Cluster too. */
 export const STORES_KEY = 'bcx:{app}:stores'
 /** Everything of one store shares the hash tag {app:<hash>} (the signed payloads' jti keys too). */
 export const installKey = (storeHash: string): string => `bcx:{app:${storeHash}}:install`
-
-const STORE_HASH = /^[A-Za-z0-9]{1,64}$/
 
 /** What the allow-lists need of a store, read without decrypting its token. */
 export type StoreOrigins = Map<string, readonly string[]>
@@ -43,7 +42,7 @@ export function normalizeOrigin (origin: string): string | null {
 
 /** Refuses what the lookups could never match, and keeps one spelling of each origin. */
 function checked (install: StoreInstall): StoreInstall {
-  if (!STORE_HASH.test(install.storeHash)) throw new TypeError(`not a store hash: "${install.storeHash}"`)
+  if (!isStoreHash(install.storeHash)) throw new TypeError(`not a store hash: "${install.storeHash}"`)
   return { ...install, origins: normalizedOrigins(install.origins) }
 }
 
@@ -130,7 +129,7 @@ export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCip
 
   /** The record kept under the store's key; one that names another store is refused (logged) as not installed. */
   async function read (storeHash: string): Promise<SealedRecord | null> {
-    if (!STORE_HASH.test(storeHash)) return null
+    if (!isStoreHash(storeHash)) return null
     const json = await redis.get(installKey(storeHash))
     if (json === null) return null
     const record = parseRecord(json)
@@ -158,7 +157,7 @@ export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCip
     async update (storeHash, change) {
       for (let attempt = 0; attempt < 10; attempt++) {
         const key = installKey(storeHash)
-        const before = STORE_HASH.test(storeHash) ? await redis.get(key) : null
+        const before = isStoreHash(storeHash) ? await redis.get(key) : null
         if (before === null) return null
         const record = parseRecord(before)
         if (record.storeHash !== storeHash) {
@@ -179,7 +178,7 @@ export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCip
     },
 
     async remove (storeHash) {
-      if (!STORE_HASH.test(storeHash)) return false
+      if (!isStoreHash(storeHash)) return false
       // The list before the record, the reverse of put.
       const listed = await redis.srem(STORES_KEY, storeHash)
       const deleted = await redis.del(installKey(storeHash))
@@ -221,7 +220,7 @@ export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCip
         readyOnce = true
       })
       subscriber.on('message', (channel: string, message: string) => {
-        if (channel === CHANGED_CHANNEL && STORE_HASH.test(message)) changed(message)
+        if (channel === CHANGED_CHANNEL && isStoreHash(message)) changed(message)
       })
       const listening = subscriber.subscribe(CHANGED_CHANNEL).then(() => {})
       listening.catch(() => {})

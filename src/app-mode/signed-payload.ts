@@ -4,11 +4,11 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { jwtVerify, errors as joseErrors, type JWTPayload } from 'jose'
 import { BCX_SIGNED_PAYLOAD_INVALID, BCX_STORE_UNAVAILABLE } from '../errors.js'
-import type { RedisClient } from '../store/redis-session-store.js'
+import type { RedisClient } from '../store/redis-store.js'
+import { storeHashOfContext } from '../lib/store-hash.js'
 
 const MAX_PAYLOAD_LENGTH = 8192
 const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$/
-const SUB = /^stores\/([A-Za-z0-9]{1,64})$/
 // Printable ASCII without spaces: the jti becomes part of a Redis key.
 const JTI = /^[\x21-\x7e]{1,255}$/
 /** Every claim BigCommerce puts in a signed payload; a payload without one of them is refused. */
@@ -128,15 +128,14 @@ export function createSignedPayloadVerifier (opts: SignedPayloadVerifierOptions)
     }
     // jose accepts an array containing the audience; BigCommerce's aud is the client id alone.
     if (payload.aud !== opts.clientId) throw new BCX_SIGNED_PAYLOAD_INVALID('aud must be the client id')
-    const store = typeof payload.sub === 'string' ? SUB.exec(payload.sub) : null
-    if (store === null) throw new BCX_SIGNED_PAYLOAD_INVALID('sub must be stores/{store_hash}')
+    const storeHash = typeof payload.sub === 'string' ? storeHashOfContext(payload.sub) : null
+    if (storeHash === null) throw new BCX_SIGNED_PAYLOAD_INVALID('sub must be stores/{store_hash}')
     const nowSeconds = now() / 1000
     if (typeof payload.iat !== 'number' || payload.iat > nowSeconds + opts.clockTolerance) {
       throw new BCX_SIGNED_PAYLOAD_INVALID('iat is in the future')
     }
     const { jti, exp } = payload
     if (typeof jti !== 'string' || !JTI.test(jti)) throw new BCX_SIGNED_PAYLOAD_INVALID('jti')
-    const storeHash = store[1] as string
     await accept?.(storeHash)
     // Kept until the payload's own exp (with the tolerance) has passed: after that it no longer verifies.
     const ttlMs = Math.max(1000, Math.ceil(((exp as number) + opts.clockTolerance - nowSeconds) * 1000))

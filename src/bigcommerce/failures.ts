@@ -1,20 +1,14 @@
 // BigCommerce's failures as our coded errors: 502 refused, 503 throttled (with the Retry-After we answer),
 // 504 timed out. The BigCommerce status stays on the error for callers that accept some (a 404 on a delete).
 import type { FastifyError } from 'fastify'
-import { BCX_BIGCOMMERCE_REFUSED, BCX_BIGCOMMERCE_THROTTLED, BCX_BIGCOMMERCE_TIMEOUT } from '../errors.js'
-
-/** The error handler sends `retryAfter` as the Retry-After header. */
-export interface ThrottledError extends FastifyError { retryAfter: number }
+import { BCX_BIGCOMMERCE_REFUSED, BCX_BIGCOMMERCE_TIMEOUT, retryLater, type RetryableError } from '../errors.js'
 
 export interface RefusedError extends FastifyError {
   /** What BigCommerce answered; null when it could not be reached or its answer made no sense. */
   bigcommerceStatus: number | null
 }
 
-export function throttled (retryAfterMs: number): ThrottledError {
-  const retryAfter = Math.min(3600, Math.max(1, Math.ceil(retryAfterMs / 1000)))
-  return Object.assign(new BCX_BIGCOMMERCE_THROTTLED(), { retryAfter })
-}
+export const throttled = (retryAfterMs: number): RetryableError => retryLater('BCX_BIGCOMMERCE_THROTTLED', retryAfterMs)
 
 /**
  * `cause` is for the log (never a token); `detail`, when given, is told to the client, for a reason the

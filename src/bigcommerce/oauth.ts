@@ -4,6 +4,7 @@
 import { BIGCOMMERCE_TIMEOUT_MS } from './client.js'
 import { refused, unreachable } from './failures.js'
 import { isRecord } from '../lib/is-record.js'
+import { storeHashOfContext } from '../lib/store-hash.js'
 
 export interface AuthCodeExchange {
   /** https://login.bigcommerce.com, or a stand-in. */
@@ -39,7 +40,7 @@ function authorized (body: unknown, context: string): AuthorizedStore {
 }
 
 export async function exchangeAuthCode (o: AuthCodeExchange): Promise<AuthorizedStore> {
-  if (!/^stores\/[A-Za-z0-9]+$/.test(o.context)) throw refused(`context is not stores/{store_hash}: ${o.context}`)
+  if (storeHashOfContext(o.context) === null) throw refused(`context is not stores/{store_hash}: ${o.context}`)
   const form = new URLSearchParams({
     client_id: o.clientId,
     client_secret: o.clientSecret,

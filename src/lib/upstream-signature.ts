@@ -2,6 +2,7 @@
 // the identity, the method, the path and query, a hash of the body, a timestamp and the request id, so a
 // captured header set cannot be replayed onto another request.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import type { Customer } from '../customer.js'
 
 export const UPSTREAM_HEADERS = {
   customerId: 'x-customer-id',
@@ -61,10 +62,8 @@ const LONE_SURROGATES = /\p{Cs}/gu
 export const headerSafe = (value: string): string =>
   /^[!-~]*$/.test(value) ? value : encodeURIComponent(value.replace(LONE_SURROGATES, '\uFFFD'))
 
-export interface Identity { id: number, email: string, groupId: string | null, storeHash: string }
-
 /** The headers added to a proxied request. */
-export function identityHeaders (secret: string, request: SignedRequest, customer: Identity, requestId: string, now = Date.now()): Record<string, string> {
+export function identityHeaders (secret: string, request: SignedRequest, customer: Customer, requestId: string, now = Date.now()): Record<string, string> {
   const identity: IdentityValues = {
     customerId: String(customer.id),
     customerEmail: headerSafe(customer.email),
@@ -85,7 +84,7 @@ export function identityHeaders (secret: string, request: SignedRequest, custome
 }
 
 export type VerifiedUpstreamRequest =
-  | { ok: true, customer: { id: number, email: string, groupId: string | null, storeHash: string }, requestId: string }
+  | { ok: true, customer: Customer, requestId: string }
   | { ok: false, reason: string }
 
 /**

@@ -1,5 +1,6 @@
 // The BigCommerce webhook payload, checked strictly: what the webhook route acts on, or why it refuses.
 import { isRecord } from './is-record.js'
+import { storeHashOfContext } from './store-hash.js'
 
 export interface WebhookEvent {
   scope: string
@@ -12,8 +13,6 @@ export interface WebhookEvent {
 
 export type ParsedWebhook = { ok: true, event: WebhookEvent } | { ok: false, reason: string }
 
-const PRODUCER = /^stores\/([A-Za-z0-9]{1,64})$/
-
 export function parseWebhookPayload (raw: Buffer): ParsedWebhook {
   let body: unknown
   try {
@@ -24,10 +23,10 @@ export function parseWebhookPayload (raw: Buffer): ParsedWebhook {
   if (!isRecord(body)) return { ok: false, reason: 'not an object' }
   const { scope, producer, created_at: createdAt, data } = body
   if (typeof scope !== 'string' || scope.length === 0 || scope.length > 200) return { ok: false, reason: 'scope' }
-  const store = typeof producer === 'string' ? PRODUCER.exec(producer) : null
-  if (store === null) return { ok: false, reason: 'producer is not stores/<hash>' }
+  const storeHash = typeof producer === 'string' ? storeHashOfContext(producer) : null
+  if (storeHash === null) return { ok: false, reason: 'producer is not stores/<hash>' }
   if (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt) || createdAt <= 0) return { ok: false, reason: 'created_at' }
   const id = isRecord(data) ? data.id : undefined
   const dataId = typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : null
-  return { ok: true, event: { scope, storeHash: store[1] as string, createdAt, dataId } }
+  return { ok: true, event: { scope, storeHash, createdAt, dataId } }
 }

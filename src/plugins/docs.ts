@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Config } from '../config.js'
-import { ErrorSchema, SessionBodySchema } from '../routes/schemas.js'
+import { ErrorSchema, SessionBodySchema } from '../schemas.js'
 
 export default fp<{ config: Config }>(async function docs (fastify, { config }) {
   fastify.addSchema(ErrorSchema)

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { BCX_BAD_REQUEST, BCX_INTERNAL, BCX_STORE_UNAVAILABLE } from '../errors.js'
+import { BCX_BAD_REQUEST, BCX_INTERNAL, BCX_STORE_UNAVAILABLE, retryAfterOf } from '../errors.js'
 import { isRedisError } from '../lib/redis-errors.js'
 
 export interface ErrorBody { statusCode: number, code: string, error: string, message: string }
@@ -66,7 +66,7 @@ export default fp(async function errorHandler (fastify) {
     } else {
       request.log.info({ code, statusCode }, 'request refused')
     }
-    const retryAfter = (err as { retryAfter?: number }).retryAfter
+    const retryAfter = retryAfterOf(err)
     if (retryAfter !== undefined && !reply.hasHeader('retry-after')) reply.header('Retry-After', String(retryAfter))
     const message = statusCode >= 500 && !code.startsWith('BCX_') ? 'Internal Server Error' : err.message
     reply.code(statusCode).send(errorBody(statusCode, code, message))

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import rateLimit, { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import type { Config } from '../config.js'
-import { BCX_RATE_LIMITED } from '../errors.js'
+import { BCX_RATE_LIMITED, retryLater } from '../errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,8 +62,7 @@ export default fp<{ config: Config }>(async function exchangeRateLimit (fastify,
     async checkCustomer (request: FastifyRequest, storeHash: string, customerId: number) {
       const result = await customerLimit(keyed(request, storeHash, customerId), { increment: false })
       if (!result.isAllowed && result.remaining === 0) {
-        const retryAfter = Math.max(1, result.ttlInSeconds)
-        throw Object.assign(new BCX_RATE_LIMITED(String(retryAfter)), { retryAfter })
+        throw retryLater('BCX_RATE_LIMITED', result.ttlInSeconds * 1000)
       }
     },
     async countCustomer (request: FastifyRequest, storeHash: string, customerId: number) {

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import { Cluster, type RedisOptions } from 'ioredis'
 import type { Config, RedisSettings } from '../config.js'
 import { DeadlineRedis } from '../store/deadline.js'
-import type { RedisClient } from '../store/redis-session-store.js'
+import type { RedisClient } from '../store/redis-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

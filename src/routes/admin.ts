@@ -6,16 +6,17 @@ import { Type } from 'typebox'
 import type { Config } from '../config.js'
 import { BCX_ADMIN_UNAUTHORIZED, BCX_BAD_REQUEST } from '../errors.js'
 import { bearerMatches } from '../lib/bearer.js'
-import { errorResponses } from './schemas.js'
+import { errorResponses } from '../schemas.js'
 import { AdminSessionListSchema, listedBody } from './session-list.js'
+import { STORE_HASH_PATTERN } from '../lib/store-hash.js'
 
 const Query = Type.Object({
-  store_hash: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$', description: 'the store whose sessions end' }),
+  store_hash: Type.String({ pattern: `^${STORE_HASH_PATTERN}$`, description: 'the store whose sessions end' }),
   customer_id: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'only this customer\'s sessions' }))
 }, { additionalProperties: false })
 
 const ListQuery = Type.Object({
-  store_hash: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$', description: 'the customer\'s store' }),
+  store_hash: Type.String({ pattern: `^${STORE_HASH_PATTERN}$`, description: 'the customer\'s store' }),
   customer_id: Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'the customer' })
 }, { additionalProperties: false })
 
@@ -47,8 +48,8 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async functio
     // its token's iat: one may be up to JWT_CLOCK_TOLERANCE ahead of this clock, past the cutoff.
     const cutoff = Math.floor(Date.now() / 1000)
     const revoked = customerId === undefined
-      ? await fastify.sessionStore.revokeStore(storeHash, cutoff, 'all')
-      : await fastify.sessionStore.revokeCustomer(storeHash, customerId, cutoff, 'all')
+      ? await fastify.sessionStore.revokeStoreSessions(storeHash, cutoff, 'all')
+      : await fastify.sessionStore.revokeCustomerSessions(storeHash, customerId, cutoff, 'all')
     request.log.info({ storeHash, customerId, revoked }, 'sessions revoked by an admin')
     return { revoked }
   })

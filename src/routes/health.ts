@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
 import { quietLevel } from '../lib/log-level.js'
-import { errorResponses } from './schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const Status = Type.Object({ status: Type.Literal('ok') })
 

@@ -5,7 +5,7 @@ import type { Config } from '../config.js'
 import { BCX_ADMIN_UNAUTHORIZED } from '../errors.js'
 import { bearerMatches } from '../lib/bearer.js'
 import { quietLevel } from '../lib/log-level.js'
-import { errorResponses } from './schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const metricsRoute: FastifyPluginAsyncTypebox<{ config: Config }> = async function (fastify, { config }) {
   fastify.get('/metrics', {

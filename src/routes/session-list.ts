@@ -5,9 +5,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
 import { BCX_BAD_REQUEST, BCX_SESSION_NOT_FOUND, BCX_UNAUTHENTICATED } from '../errors.js'
 import { browserName, osName } from '../lib/user-agent.js'
-import { sessionHandle } from '../store/keys.js'
-import type { ListedSession } from '../store/session-store.js'
-import { errorResponses } from './schemas.js'
+import { sessionHandle } from '../session/ids.js'
+import type { ListedSession } from '../store/contract.js'
+import { errorResponses } from '../schemas.js'
 
 const isoDate = (description: string) => Type.String({ format: 'date-time', description })
 const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
@@ -67,7 +67,7 @@ const sessionListRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const session = await fastify.sessions.load(request, reply)
     if (session === null) throw new BCX_UNAUTHENTICATED()
     const own = sessionHandle(session.sid)
-    const sessions = await store.list(session.record.storeHash, session.record.customer.id)
+    const sessions = await store.list(session.record.customer.storeHash, session.record.customer.id)
     return { sessions: sessions.map((s) => ({ ...listedBody(s), current: s.handle === own })) }
   })
 
@@ -87,7 +87,7 @@ const sessionListRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const { handle } = request.params
     // Malformed, unknown, ended or another customer's: all alike, nothing changes.
     // The stores refuse a malformed handle themselves (it would become part of a key name).
-    if (!await store.endByHandle(session.record.storeHash, session.record.customer.id, handle)) {
+    if (!await store.endByHandle(session.record.customer.storeHash, session.record.customer.id, handle)) {
       throw new BCX_SESSION_NOT_FOUND()
     }
     if (handle === sessionHandle(session.sid)) reply.clearSessionCookie()
@@ -110,8 +110,8 @@ const sessionListRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     if (scope !== 'others' && scope !== 'all') throw new BCX_BAD_REQUEST('scope must be "others" or "all"')
     const session = await fastify.sessions.load(request, reply)
     if (session === null) throw new BCX_UNAUTHENTICATED()
-    const { storeHash, customer } = session.record
-    await store.endSessions(storeHash, customer.id, scope === 'others' ? sessionHandle(session.sid) : undefined)
+    const { customer } = session.record
+    await store.endSessions(customer.storeHash, customer.id, scope === 'others' ? sessionHandle(session.sid) : undefined)
     if (scope === 'all') reply.clearSessionCookie()
     return reply.code(204).send(null)
   })

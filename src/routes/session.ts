@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../config.js'
 import { BCX_BAD_REQUEST, BCX_UNAUTHENTICATED } from '../errors.js'
-import { applySessionScope } from '../plugins/session-scope.js'
-import { errorResponses } from './schemas.js'
+import { applySessionScope } from '../session/guard.js'
+import { errorResponses } from '../schemas.js'
 import sessionListRoutes from './session-list.js'
 
 /** Largest exchange body accepted; larger ones get Fastify's 413. */

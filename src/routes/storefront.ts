@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { loadScriptAsset, type ScriptAsset } from '../storefront/script-asset.js'
-import { errorResponses } from './schemas.js'
+import { errorResponses } from '../schemas.js'
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable'
 export const SHORT = 'public, max-age=300'

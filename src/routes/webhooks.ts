@@ -10,7 +10,7 @@ import type { Config } from '../config.js'
 import { BCX_ADMIN_UNAUTHORIZED, BCX_BAD_REQUEST } from '../errors.js'
 import { secretEqual } from '../lib/secret-equal.js'
 import { parseWebhookPayload, type WebhookEvent } from '../lib/webhook-payload.js'
-import { errorResponses } from './schemas.js'
+import { errorResponses } from '../schemas.js'
 
 const WEBHOOK_BODY_LIMIT = 16 * 1024
 const CUSTOMER_SCOPES = new Set(['store/customer/deleted', 'store/customer/updated'])
@@ -76,14 +76,14 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
     })
   }
 
-  async function act (event: WebhookEvent): Promise<number | null> {
+  async function revocationFor (event: WebhookEvent): Promise<number | null> {
     // A created_at in the future (a skewed or forged clock) must not lock a customer out for long.
     const cutoff = Math.min(event.createdAt, Math.floor(Date.now() / 1000) + config.clockTolerance)
     if (CUSTOMER_SCOPES.has(event.scope)) {
       if (event.dataId === null) throw new BCX_BAD_REQUEST('data.id must be the customer id')
-      return await fastify.sessionStore.revokeCustomer(event.storeHash, event.dataId, cutoff)
+      return await fastify.sessionStore.revokeCustomerSessions(event.storeHash, event.dataId, cutoff)
     }
-    if (STORE_SCOPES.has(event.scope)) return await fastify.sessionStore.revokeStore(event.storeHash, cutoff)
+    if (STORE_SCOPES.has(event.scope)) return await fastify.sessionStore.revokeStoreSessions(event.storeHash, cutoff)
     return null
   }
 
@@ -111,7 +111,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
       request.log.info(log, 'webhook ignored: store not served')
       return { status: 'ignored' as const, revoked: 0 }
     }
-    const revoked = await act(event)
+    const revoked = await revocationFor(event)
     if (revoked === null) {
       request.log.info(log, 'webhook ignored: scope not handled')
       return { status: 'ignored' as const, revoked: 0 }

@@ -1,11 +1,17 @@
 // Times every store operation and counts session events, without the store knowing about metrics.
-import type { Metrics } from '../plugins/metrics.js'
-import type { SessionStore } from './session-store.js'
+import type { Counter, Histogram } from 'prom-client'
+import type { SessionStore } from './contract.js'
 
-type Op = 'exchange' | 'read' | 'destroy' | 'revokeCustomer' | 'revokeStore' | 'ping' | 'list' | 'endByHandle' | 'endSessions'
+/** What the wrapper records to: the metrics plugin's histogram and counter. */
+export interface StoreMetrics {
+  storeOps: Pick<Histogram<'op' | 'result'>, 'observe'>
+  sessions: Pick<Counter<'event' | 'reason'>, 'inc'>
+}
 
-export function instrumentStore (store: SessionStore, metrics: Metrics): SessionStore {
-  // A plain promise chain, no startTimer: this wraps every read, the hot path (docs/benchmark.md).
+type Op = 'exchange' | 'read' | 'destroy' | 'revokeCustomerSessions' | 'revokeStoreSessions' | 'ping' | 'list' | 'endByHandle' | 'endSessions'
+
+export function instrumentStore (store: SessionStore, metrics: StoreMetrics): SessionStore {
+  // A plain promise chain, no startTimer: this wraps every read, the hot path.
   function timed<T> (op: Op, work: () => Promise<T>): Promise<T> {
     const start = performance.now()
     const observe = (result: 'ok' | 'error'): void => metrics.storeOps.observe({ op, result }, (performance.now() - start) / 1000)
@@ -22,7 +28,6 @@ export function instrumentStore (store: SessionStore, metrics: Metrics): Session
     return n
   }
   return {
-    kind: store.kind,
     exchange: async (input) => {
       const outcome = await timed('exchange', () => store.exchange(input))
       if (outcome === 'created') metrics.sessions.inc({ event: 'created', reason: 'exchange' })
@@ -34,8 +39,8 @@ export function instrumentStore (store: SessionStore, metrics: Metrics): Session
       if (outcome === 'destroyed') metrics.sessions.inc({ event: 'ended', reason: origin === undefined ? 'replaced' : 'logout' })
       return outcome
     },
-    revokeCustomer: async (...args) => revoked('customer')(await timed('revokeCustomer', () => store.revokeCustomer(...args))),
-    revokeStore: async (...args) => revoked('store')(await timed('revokeStore', () => store.revokeStore(...args))),
+    revokeCustomerSessions: async (...args) => revoked('customer')(await timed('revokeCustomerSessions', () => store.revokeCustomerSessions(...args))),
+    revokeStoreSessions: async (...args) => revoked('store')(await timed('revokeStoreSessions', () => store.revokeStoreSessions(...args))),
     list: async (...args) => timed('list', () => store.list(...args)),
     endByHandle: async (...args) => {
       const ended = await timed('endByHandle', () => store.endByHandle(...args))

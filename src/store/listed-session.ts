@@ -1,6 +1,6 @@
 // A listing's entry, from what the index and the stored value hold.
 import { decodeRecord, scoredByIat } from './record-codec.js'
-import type { ListedSession } from './session-store.js'
+import type { ListedSession } from './contract.js'
 
 export type ListedWithTag = Omit<ListedSession, 'origin'> & { originTag: string }
 

@@ -3,7 +3,7 @@
 // docs/benchmark.md.
 //
 //   <origin tag, 11 chars><kind><token iat, 7 base36 digits><browser><os><last-seen minute, 6 base36 digits><rest>
-//   kind 'A': group_id null; rest is the email
+//   kind 'A': no customer group; rest is the email
 //   kind 'B': rest is `<group length>:<group><email>`
 //   kind 'C': rest is JSON [group, email] (a lone surrogate would not survive UTF-8 otherwise)
 //
@@ -18,9 +18,10 @@
 // iat, browser, OS and minute; their index score is the iat).
 // The Lua scripts read the origin tag as the value's first ORIGIN_TAG_LENGTH bytes and, for an upper-case
 // kind, the iat as the IAT_DIGITS bytes after the kind (lua.ts).
-import { ORIGIN_TAG_LENGTH, originTag, type SessionIdParts } from './keys.js'
+import { ORIGIN_TAG_LENGTH, originTag, type SessionIdParts } from '../session/ids.js'
 import { AGENT_CODE, UNKNOWN, type AgentCodes } from '../lib/user-agent.js'
-import type { SessionCustomer, SessionRecord, StoredSession } from './session-store.js'
+import type { Customer } from '../customer.js'
+import type { SessionRecord, StoredSession } from './contract.js'
 
 /** Width of the stored iat, in base36 digits. */
 export const IAT_DIGITS = 7
@@ -50,7 +51,7 @@ export function encodeRecord (r: SessionRecord, lastSeenMs = Date.now()): string
   const iat = Math.ceil(r.iat).toString(36).padStart(IAT_DIGITS, '0')
   const { browser, os } = r.agent ?? NO_AGENT
   const meta = `${iat}${browser}${os}${minuteText(minuteOf(lastSeenMs))}`
-  const { email, group_id: group } = r.customer
+  const { email, groupId: group } = r.customer
   if (LONE_SURROGATE.test(email) || (group !== null && LONE_SURROGATE.test(group))) return `${tag}C${meta}${JSON.stringify([group, email])}`
   return group === null ? `${tag}A${meta}${email}` : `${tag}B${meta}${group.length}:${group}${email}`
 }
@@ -64,15 +65,15 @@ export function withLastSeen (text: string, minute: number): string | null {
   return text.slice(0, MINUTE_AT) + minuteText(minute) + text.slice(MINUTE_AT + MINUTE_DIGITS)
 }
 
-function decodeCustomer (kind: string, rest: string): Omit<SessionCustomer, 'id'> | null {
-  if (kind === 'n') return { email: rest, group_id: null }
+function decodeCustomer (kind: string, rest: string): Pick<Customer, 'email' | 'groupId'> | null {
+  if (kind === 'n') return { email: rest, groupId: null }
   if (kind === 's') {
     const m = GROUP_LENGTH.exec(rest)
     if (m === null) return null
     const start = m[0].length
     const end = start + Number(m[1])
     if (end > rest.length) return null
-    return { email: rest.slice(end), group_id: rest.slice(start, end) }
+    return { email: rest.slice(end), groupId: rest.slice(start, end) }
   }
   if (kind === 'j') {
     let v: unknown
@@ -82,7 +83,7 @@ function decodeCustomer (kind: string, rest: string): Omit<SessionCustomer, 'id'
       return null
     }
     if (!Array.isArray(v) || v.length !== 2 || (v[0] !== null && typeof v[0] !== 'string') || typeof v[1] !== 'string') return null
-    return { email: v[1], group_id: v[0] }
+    return { email: v[1], groupId: v[0] }
   }
   return null
 }
@@ -109,8 +110,7 @@ export function decodeRecord (text: string, parts: SessionIdParts): StoredSessio
   const customer = decodeCustomer(encoding, text.slice(at))
   if (customer === null) return null
   return {
-    customer: { id: parts.customerId, email: customer.email, group_id: customer.group_id },
-    storeHash: parts.storeHash,
+    customer: { id: parts.customerId, email: customer.email, groupId: customer.groupId, storeHash: parts.storeHash },
     originTag: tag,
     absoluteAt: parts.absoluteAt,
     agent,

@@ -4,18 +4,18 @@ import { decodeProtectedHeader, UnsecuredJWT, errors as joseErrors, type JWTPayl
 import {
   BCX_TOKEN_CLAIMS, BCX_TOKEN_EXPIRED, BCX_TOKEN_INVALID, BCX_STORE_NOT_ALLOWED
 } from '../errors.js'
+import type { Customer } from '../customer.js'
 import { isRecord } from '../lib/is-record.js'
+import { isStoreHash } from '../lib/store-hash.js'
 
 /** BigCommerce's tokens live 15 minutes; an older `iat` is refused whatever `exp` says. */
 export const MAX_TOKEN_AGE_SECONDS = 900
 const MAX_TOKEN_LENGTH = 4096
 // Three base64url segments, no padding, no whitespace: jose itself tolerates more.
 const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$/
-const STORE_HASH = /^[A-Za-z0-9]{1,64}$/
 
 export interface VerifiedCustomerToken {
-  customer: { id: number, email: string, group_id: string | null }
-  storeHash: string
+  customer: Customer
   /** Seconds since the epoch, BigCommerce's clock. */
   iat: number
   exp: number
@@ -61,7 +61,7 @@ function checkCustomerClaims (payload: JWTPayload, clientId: string, storeServed
   if (payload.aud !== clientId) throw new BCX_TOKEN_CLAIMS('aud must be the client id')
   if (payload.operation !== 'current_customer') throw new BCX_TOKEN_CLAIMS('operation must be current_customer')
   const storeHash = payload.store_hash
-  if (typeof storeHash !== 'string' || !STORE_HASH.test(storeHash)) throw new BCX_TOKEN_CLAIMS('store_hash')
+  if (typeof storeHash !== 'string' || !isStoreHash(storeHash)) throw new BCX_TOKEN_CLAIMS('store_hash')
   if (payload.sub !== storeHash) throw new BCX_TOKEN_CLAIMS('sub must equal store_hash')
   const customer = payload.customer
   if (!isRecord(customer)) throw new BCX_TOKEN_CLAIMS('customer')
@@ -73,8 +73,7 @@ function checkCustomerClaims (payload: JWTPayload, clientId: string, storeServed
   if (!storeServed(storeHash)) throw new BCX_STORE_NOT_ALLOWED()
   // Only these fields leave this function: extra claims (__proto__, isAdmin, ...) are dropped here.
   return {
-    customer: { id, email, group_id: groupId },
-    storeHash,
+    customer: { id, email, groupId, storeHash },
     iat: payload.iat as number,
     exp: payload.exp as number
   }

@@ -2,7 +2,8 @@
 // refusals, and calls with bodies.
 import t from 'tap'
 import { createBigCommerceClient, type BigCommerceClientOptions } from '../../src/bigcommerce/client.js'
-import { bigcommerceStatus, type ThrottledError } from '../../src/bigcommerce/failures.js'
+import { bigcommerceStatus } from '../../src/bigcommerce/failures.js'
+import type { RetryableError } from '../../src/errors.js'
 import { StoreQuotas } from '../../src/bigcommerce/quotas.js'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 
@@ -37,7 +38,7 @@ t.test('a quota that resets later than the bound: 503 at once, with its Retry-Af
   Object.assign(bc.store('abc123'), { quota: 1, windowMs: 20_000 })
   await client.get('/v3/sites')
   const started = Date.now()
-  const err = await client.get('/v3/sites').then(() => null, (e: ThrottledError) => e)
+  const err = await client.get('/v3/sites').then(() => null, (e: RetryableError) => e)
   t.equal(err?.code, 'BCX_BIGCOMMERCE_THROTTLED')
   t.equal(err?.statusCode, 503)
   t.ok(err !== null && err.retryAfter >= 15 && err.retryAfter <= 20, `Retry-After ${String(err?.retryAfter)}`)
@@ -57,13 +58,13 @@ t.test('a 429 with a short Retry-After: one retry, which succeeds', async (t) =>
 t.test('a second 429, or a long Retry-After: 503 BCX_BIGCOMMERCE_THROTTLED with its Retry-After', async (t) => {
   const { bc, client } = await setup(t)
   bc.throttleNext(3, 1)
-  const twice = await client.get('/v3/sites').then(() => null, (e: ThrottledError) => e)
+  const twice = await client.get('/v3/sites').then(() => null, (e: RetryableError) => e)
   t.equal(twice?.code, 'BCX_BIGCOMMERCE_THROTTLED')
   t.equal(twice?.retryAfter, 1)
   t.equal(bc.calls(SITES), 2, 'one retry only')
 
   bc.throttleNext(1, 30)
-  const long = await client.get('/v3/sites').then(() => null, (e: ThrottledError) => e)
+  const long = await client.get('/v3/sites').then(() => null, (e: RetryableError) => e)
   t.equal(long?.code, 'BCX_BIGCOMMERCE_THROTTLED')
   t.equal(long?.retryAfter, 30)
   t.equal(bc.calls(SITES), 3, 'no retry for a long wait')

@@ -4,7 +4,7 @@ import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { build, exchange, getSession, sessionCookieOf, startRedis, token, COOKIE_NAME, SESSION_SECRET } from '../helper.js'
 import { dumpRedis } from './support.js'
-import { originTag } from '../../src/store/keys.js'
+import { originTag } from '../../src/session/ids.js'
 
 t.test('after exchanges and reads, no key or value holds a session id, cookie or token', async (t) => {
   const redis = await startRedis(t)

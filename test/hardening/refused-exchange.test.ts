@@ -12,7 +12,7 @@ t.test('the previous session survives every refused exchange', async (t) => {
   const used = await token({ customerId: 2 })
   t.equal((await exchange(app, used)).statusCode, 201)
   const revokedToken = await token({ customerId: 3, iat: Math.floor(Date.now() / 1000) - 5 })
-  await app.sessionStore.revokeCustomer('abc123', 3, Math.floor(Date.now() / 1000))
+  await app.sessionStore.revokeCustomerSessions('abc123', 3, Math.floor(Date.now() / 1000))
 
   async function refusedChangingNothing (what: string, send: () => Promise<LightMyRequestResponse>, status: number, code: string): Promise<void> {
     const before = (await redis.client.keys('*')).sort()

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { pathToFileURL, fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import storefrontRoutes, { IMMUTABLE, SHORT } from '../../src/routes/storefront.js'
-import { ErrorSchema } from '../../src/routes/schemas.js'
+import { ErrorSchema } from '../../src/schemas.js'
 import { assetOf, loadScriptAsset, scriptPath } from '../../src/storefront/script-asset.js'
 import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
 

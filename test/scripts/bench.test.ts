@@ -15,7 +15,7 @@ import { startBenchRedis } from '../../scripts/bench/redis-server.js'
 import { median, medianRatio } from '../../scripts/bench/report.js'
 import { startService } from '../../scripts/bench/service.js'
 import { BENCH, benchEnv, exchangeAll, exchangeHeaders, mintTokens } from '../../scripts/bench/sessions.js'
-import { originTag } from '../../src/store/keys.js'
+import { originTag } from '../../src/session/ids.js'
 import { decodeRecord } from '../../src/store/record-codec.js'
 
 const brief = { connections: 4, seconds: 1 }

@@ -5,7 +5,7 @@ import t from 'tap'
 import { sign } from '@fastify/cookie'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { COOKIE_NAME, ORIGIN, SESSION_SECRET, STORE, token } from '../helper.js'
-import { newSessionId } from '../../src/store/keys.js'
+import { newSessionId } from '../../src/session/ids.js'
 import { freePort, startRedisServer } from '../support/redis-server.js'
 import { productionEnv, startServer } from './server-process.js'
 

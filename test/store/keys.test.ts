@@ -1,14 +1,15 @@
 // Session ids and key names: the layout live sessions are stored under must not drift.
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { keys, newSessionId, parseSessionId, sessionMember } from '../../src/store/keys.js'
+import { keys } from '../../src/store/keys.js'
+import { newSessionId, parseSessionId, sessionHandle } from '../../src/session/ids.js'
 
 const parts = { storeHash: 'abc123', customerId: 4927, absoluteAt: 1_800_000_000_000 }
 
-t.test('sessionMember is the first 96 bits of sha256(sid), base64url', async (t) => {
+t.test('sessionHandle is the first 96 bits of sha256(sid), base64url', async (t) => {
   const sids = Array.from({ length: 200 }, () => newSessionId(parts))
-  t.same(sids.map(sessionMember), sids.map((sid) => createHash('sha256').update(sid).digest().subarray(0, 12).toString('base64url')))
-  t.equal(sessionMember('x'), 'LXEWQrcmsEQBYnyp', 'a fixed value, so a change of the layout is seen')
+  t.same(sids.map(sessionHandle), sids.map((sid) => createHash('sha256').update(sid).digest().subarray(0, 12).toString('base64url')))
+  t.equal(sessionHandle('x'), 'LXEWQrcmsEQBYnyp', 'a fixed value, so a change of the layout is seen')
   t.match(keys.session(parts, 'x'), /^bcx:\{abc123:4927\}:s:LXEWQrcmsEQBYnyp$/)
 })
 

@@ -1,27 +1,26 @@
 import t from 'tap'
-import { newSessionId, originTag, parseSessionId, type SessionIdParts } from '../../src/store/keys.js'
+import { newSessionId, originTag, parseSessionId, type SessionIdParts } from '../../src/session/ids.js'
 import { decodeRecord, encodeRecord, IAT_DIGITS, MINUTE_DIGITS, minuteOf, scoredByIat, withLastSeen } from '../../src/store/record-codec.js'
 import { agentCodes, UNKNOWN } from '../../src/lib/user-agent.js'
-import type { SessionCustomer } from '../../src/store/session-store.js'
+import type { Customer } from '../../src/customer.js'
 
 const parts = parseSessionId(newSessionId({ storeHash: 'abc123', customerId: 4927, absoluteAt: 1_800_000_000_000 })) as SessionIdParts
 const ORIGIN = 'https://store-abc123.mybigcommerce.com'
-const roundTrip = (customer: SessionCustomer, origin = ORIGIN): ReturnType<typeof decodeRecord> =>
-  decodeRecord(encodeRecord({ customer, storeHash: 'abc123', origin, iat: 1_700_000_000, absoluteAt: parts.absoluteAt }), parts)
+const roundTrip = (customer: Omit<Customer, 'storeHash'>, origin = ORIGIN): ReturnType<typeof decodeRecord> =>
+  decodeRecord(encodeRecord({ customer: { ...customer, storeHash: 'abc123' }, origin, iat: 1_700_000_000, absoluteAt: parts.absoluteAt }), parts)
 
 const AT = Date.UTC(2024, 0, 2, 3, 4, 5)
 const CHROME = agentCodes('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36')
 
 t.test('the store, customer id and deadline come from the id; the value keeps the rest', async (t) => {
-  const text = encodeRecord({ customer: { id: 4927, email: 'customer4927@example.com', group_id: '0' }, storeHash: 'abc123', origin: ORIGIN, iat: 1_700_000_000, absoluteAt: parts.absoluteAt, agent: CHROME }, AT)
+  const text = encodeRecord({ customer: { id: 4927, email: 'customer4927@example.com', groupId: '0', storeHash: 'abc123' }, origin: ORIGIN, iat: 1_700_000_000, absoluteAt: parts.absoluteAt, agent: CHROME }, AT)
   const minute = minuteOf(AT).toString(36).padStart(MINUTE_DIGITS, '0')
   t.equal(text, `${originTag(ORIGIN)}B0s44we8cw${minute}1:0customer4927@example.com`, 'origin tag, kind, iat in 7 base36 digits, browser, OS, minute, group, email')
   t.equal(parseInt(text.slice(12, 12 + IAT_DIGITS), 36), 1_700_000_000)
   t.ok(Buffer.byteLength(text) <= 56, 'a usual session stays small')
   t.notOk(text.includes('abc123') || text.includes('4927.'), 'nothing the id already carries')
   t.same(decodeRecord(text, parts), {
-    customer: { id: 4927, email: 'customer4927@example.com', group_id: '0' },
-    storeHash: 'abc123',
+    customer: { id: 4927, email: 'customer4927@example.com', groupId: '0', storeHash: 'abc123' },
     originTag: originTag(ORIGIN),
     absoluteAt: parts.absoluteAt,
     agent: { browser: 'c', os: 'w' },
@@ -30,7 +29,7 @@ t.test('the store, customer id and deadline come from the id; the value keeps th
 })
 
 t.test('the last-seen minute is rewritten in place; older formats have none', async (t) => {
-  const text = encodeRecord({ customer: { id: 4927, email: '9:x@y', group_id: '12:3' }, storeHash: 'abc123', origin: ORIGIN, iat: 1_700_000_000, absoluteAt: parts.absoluteAt }, AT)
+  const text = encodeRecord({ customer: { id: 4927, email: '9:x@y', groupId: '12:3', storeHash: 'abc123' }, origin: ORIGIN, iat: 1_700_000_000, absoluteAt: parts.absoluteAt }, AT)
   const later = withLastSeen(text, minuteOf(AT) + 90) as string
   t.equal(later.length, text.length)
   t.same(decodeRecord(later, parts), { ...decodeRecord(text, parts), lastSeenMinute: minuteOf(AT) + 90 }, 'only the minute changed')
@@ -48,7 +47,7 @@ t.test('the last-seen minute is rewritten in place; older formats have none', as
 
 t.test('the iat is kept rounded up, so a whole-second cutoff compares alike', async (t) => {
   const iatOf = (iat: number): number =>
-    parseInt(encodeRecord({ customer: { id: 1, email: 'a@b', group_id: null }, storeHash: 'abc123', origin: ORIGIN, iat, absoluteAt: parts.absoluteAt }).slice(12, 12 + IAT_DIGITS), 36)
+    parseInt(encodeRecord({ customer: { id: 1, email: 'a@b', groupId: null, storeHash: 'abc123' }, origin: ORIGIN, iat, absoluteAt: parts.absoluteAt }).slice(12, 12 + IAT_DIGITS), 36)
   t.equal(iatOf(1_700_000_000), 1_700_000_000)
   t.equal(iatOf(1_700_000_000.2), 1_700_000_001, 'iat 1700000000.2 is after a cutoff of 1700000000')
   t.equal(iatOf(36 ** 7 - 1), 36 ** 7 - 1, 'seven digits hold the largest')
@@ -57,9 +56,9 @@ t.test('the iat is kept rounded up, so a whole-second cutoff compares alike', as
 t.test('a value written before the iat was kept (lower-case kind, no iat) still reads', async (t) => {
   const tag = originTag(ORIGIN)
   const at = (text: string) => decodeRecord(text, parts)?.customer
-  t.same(at(`${tag}s1:0customer4927@example.com`), { id: 4927, email: 'customer4927@example.com', group_id: '0' })
-  t.same(at(`${tag}na@b`), { id: 4927, email: 'a@b', group_id: null })
-  t.same(at(`${tag}j[null,"a@b"]`), { id: 4927, email: 'a@b', group_id: null })
+  t.same(at(`${tag}s1:0customer4927@example.com`), { id: 4927, email: 'customer4927@example.com', groupId: '0', storeHash: 'abc123' })
+  t.same(at(`${tag}na@b`), { id: 4927, email: 'a@b', groupId: null, storeHash: 'abc123' })
+  t.same(at(`${tag}j[null,"a@b"]`), { id: 4927, email: 'a@b', groupId: null, storeHash: 'abc123' })
 })
 
 t.test('any email and group survive, delimiters and digits included', async (t) => {
@@ -69,12 +68,12 @@ t.test('any email and group survive, delimiters and digits included', async (t) 
     ['lone\ud800@x', null], ['ok@x', 'lone\udc00'], ['\u0000nul@x', '\u0000']
   ]
   for (const [email, group] of cases) {
-    t.same(roundTrip({ id: parts.customerId, email, group_id: group })?.customer, { id: parts.customerId, email, group_id: group }, JSON.stringify([email, group]))
+    t.same(roundTrip({ id: parts.customerId, email, groupId: group })?.customer, { id: parts.customerId, email, groupId: group, storeHash: 'abc123' }, JSON.stringify([email, group]))
   }
 })
 
 t.test('the origin is kept as its tag, the same for the same origin only', async (t) => {
-  t.equal(roundTrip({ id: 4927, email: 'a@b', group_id: null })?.originTag, originTag(ORIGIN))
+  t.equal(roundTrip({ id: 4927, email: 'a@b', groupId: null })?.originTag, originTag(ORIGIN))
   t.not(originTag('https://store-abc124.mybigcommerce.com'), originTag(ORIGIN))
   t.not(originTag('http://store-abc123.mybigcommerce.com'), originTag(ORIGIN))
   t.match(originTag(ORIGIN), /^[A-Za-z0-9_-]{11}$/)

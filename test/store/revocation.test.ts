@@ -3,10 +3,11 @@
 // its iat. The per-customer cap ends the session created longest ago, whatever its token's iat.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { createRedisSessionStore } from '../../src/store/redis-session-store.js'
-import { createMemorySessionStore } from '../../src/store/memory-session-store.js'
-import { keys, newSessionId, originTag, sessionMember } from '../../src/store/keys.js'
-import type { SessionStore } from '../../src/store/session-store.js'
+import { createRedisSessionStore } from '../../src/store/redis-store.js'
+import { createMemorySessionStore } from '../../src/store/memory-store.js'
+import { keys } from '../../src/store/keys.js'
+import { newSessionId, originTag, sessionHandle } from '../../src/session/ids.js'
+import type { SessionStore } from '../../src/store/contract.js'
 import { startRedis } from '../helper.js'
 
 const IDLE_MS = 60_000
@@ -20,7 +21,7 @@ async function open (store: SessionStore, storeHash: string, customerId: number,
   const sid = newSessionId({ storeHash, customerId, absoluteAt })
   const outcome = await store.exchange({
     sid,
-    record: { customer: { id: customerId, email: `c${customerId}@example.com`, group_id: null }, storeHash, origin: 'https://a.example', iat, absoluteAt },
+    record: { customer: { id: customerId, email: `c${customerId}@example.com`, groupId: null, storeHash }, origin: 'https://a.example', iat, absoluteAt },
     fingerprint: `fp${++fingerprints}`,
     guardTtlMs: 60_000,
     idleMs: IDLE_MS,
@@ -47,7 +48,7 @@ const stores: Array<[string, Make]> = [
 ]
 
 for (const [kind, make] of stores) {
-  t.test(`${kind}: revokeCustomer ends sessions issued at or before the cutoff, keeps later ones, refuses old tokens`, async (t) => {
+  t.test(`${kind}: revokeCustomerSessions ends sessions issued at or before the cutoff, keeps later ones, refuses old tokens`, async (t) => {
     const store = await make(t)
     const cutoff = now() - 10
     const old1 = await open(store, 'abc123', 7, cutoff - 100)
@@ -56,7 +57,7 @@ for (const [kind, make] of stores) {
     const otherCustomer = await open(store, 'abc123', 8, cutoff - 100)
     const otherStore = await open(store, 'xyz789', 7, cutoff - 100)
 
-    t.equal(await store.revokeCustomer('abc123', 7, cutoff), 2)
+    t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff), 2)
     t.notOk(await live(store, old1))
     t.notOk(await live(store, old2), 'iat equal to the cutoff is revoked')
     t.ok(await live(store, later))
@@ -68,13 +69,13 @@ for (const [kind, make] of stores) {
     t.match(await open(store, 'abc123', 7, cutoff + 1), /^abc123\.7\./, 'a token issued after the cutoff opens a session')
     t.match(await open(store, 'abc123', 8, cutoff - 5), /^abc123\.8\./)
 
-    t.equal(await store.revokeCustomer('abc123', 7, cutoff), 0, 'a retry changes nothing')
+    t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff), 0, 'a retry changes nothing')
     t.ok(await live(store, later))
-    t.equal(await store.revokeCustomer('abc123', 7, cutoff - 50), 0, 'an older cutoff never lowers the kept one')
+    t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff - 50), 0, 'an older cutoff never lowers the kept one')
     t.equal(await open(store, 'abc123', 7, cutoff - 1), 'revoked')
   })
 
-  t.test(`${kind}: revokeStore ends every session of the store and refuses its older tokens`, async (t) => {
+  t.test(`${kind}: revokeStoreSessions ends every session of the store and refuses its older tokens`, async (t) => {
     const store = await make(t)
     const cutoff = now()
     const sids = []
@@ -82,13 +83,13 @@ for (const [kind, make] of stores) {
     const later = await open(store, 'abc123', 99, cutoff + 1)
     const otherStore = await open(store, 'abc1234', 1, cutoff - 30)
 
-    t.equal(await store.revokeStore('abc123', cutoff), 25)
+    t.equal(await store.revokeStoreSessions('abc123', cutoff), 25)
     for (const sid of sids) t.notOk(await live(store, sid))
     t.ok(await live(store, later), 'a session from a later token stays')
     t.ok(await live(store, otherStore), 'a store whose hash starts the same is untouched')
     t.equal(await open(store, 'abc123', 500, cutoff), 'revoked', 'a customer with no session yet is covered by the store cutoff')
     t.match(await open(store, 'abc123', 500, cutoff + 1), /^abc123\.500\./)
-    t.equal(await store.revokeStore('abc123', cutoff), 0, 'a retry changes nothing')
+    t.equal(await store.revokeStoreSessions('abc123', cutoff), 0, 'a retry changes nothing')
   })
 
   t.test(`${kind}: 'all' ends every live session, a token's iat ahead of the cutoff included; 'issued' spares it`, async (t) => {
@@ -99,22 +100,22 @@ for (const [kind, make] of stores) {
     const aheadOther = await open(store, 'abc123', 8, cutoff + 30)
     const otherStore = await open(store, 'xyz789', 7, cutoff + 30)
 
-    t.equal(await store.revokeCustomer('abc123', 7, cutoff, 'issued'), 1, 'created_at semantics: only the token issued by the cutoff')
+    t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff, 'issued'), 1, 'created_at semantics: only the token issued by the cutoff')
     t.ok(await live(store, ahead), 'the session of a token issued after created_at stays')
     t.notOk(await live(store, past))
 
-    t.equal(await store.revokeCustomer('abc123', 7, cutoff, 'all'), 1)
+    t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff, 'all'), 1)
     t.notOk(await live(store, ahead), 'an admin revocation ends it')
     t.ok(await live(store, aheadOther), 'another customer is untouched')
     t.equal(await open(store, 'abc123', 7, cutoff), 'revoked', 'a token issued at the cutoff is still refused')
     t.match(await open(store, 'abc123', 7, cutoff + 31), /^abc123\.7\./, 'a token issued after the cutoff opens a session')
 
-    t.equal(await store.revokeStore('abc123', cutoff, 'issued'), 0, 'created_at semantics spare both')
-    t.equal(await store.revokeStore('abc123', cutoff, 'all'), 2, 'every live session of the store: customer 8 and the new one of 7')
+    t.equal(await store.revokeStoreSessions('abc123', cutoff, 'issued'), 0, 'created_at semantics spare both')
+    t.equal(await store.revokeStoreSessions('abc123', cutoff, 'all'), 2, 'every live session of the store: customer 8 and the new one of 7')
     t.notOk(await live(store, aheadOther))
     t.ok(await live(store, otherStore), 'another store is untouched')
     t.equal(await open(store, 'abc123', 500, cutoff - 1), 'revoked')
-    t.equal(await store.revokeStore('abc123', cutoff, 'all'), 0, 'nothing left to end')
+    t.equal(await store.revokeStoreSessions('abc123', cutoff, 'all'), 0, 'nothing left to end')
   })
 
   t.test(`${kind}: the cap ends the session created longest ago, whatever its token's iat`, async (t) => {
@@ -126,7 +127,7 @@ for (const [kind, make] of stores) {
     t.same(await Promise.all(sids.map(async (sid) => await live(store, sid))), [false, true, true, true], 'the first one created is the one gone')
     sids.push(await open(store, 'abc123', 7, start + 30, 3))
     t.same(await Promise.all(sids.map(async (sid) => await live(store, sid))), [false, false, true, true, true])
-    t.equal(await store.revokeCustomer('abc123', 7, start - 150, 'issued'), 1, 'revocation by created_at still compares the token iat')
+    t.equal(await store.revokeCustomerSessions('abc123', 7, start - 150, 'issued'), 1, 'revocation by created_at still compares the token iat')
     t.same(await Promise.all(sids.map(async (sid) => await live(store, sid))), [false, false, true, false, true], 'the token of iat start - 180 was the only one at or before the cutoff')
   })
 
@@ -134,9 +135,9 @@ for (const [kind, make] of stores) {
     const store = await make(t)
     const ancient = now() - 2 * LIFETIME
     const sid = await open(store, 'abc123', 7, ancient - 1)
-    t.equal(await store.revokeCustomer('abc123', 7, ancient), 1)
+    t.equal(await store.revokeCustomerSessions('abc123', 7, ancient), 1)
     t.notOk(await live(store, sid))
-    t.equal(await store.revokeStore('abc123', ancient), 0)
+    t.equal(await store.revokeStoreSessions('abc123', ancient), 0)
   })
 }
 
@@ -155,8 +156,8 @@ t.test('redis: key layout — per-customer index in the hash tag, expiring; no p
   t.ok(all.every((k) => /^bcx:\{abc123:[78]\}:/.test(k) || k === keys.storeOrigins('abc123')), `every key sits in a customer's hash tag: ${all.join(', ')}`)
   t.same(await client.hgetall(keys.storeOrigins('abc123')), { [originTag('https://a.example')]: 'https://a.example' }, 'one origin, one field')
 
-  await store.revokeCustomer('abc123', 7, cutoff)
-  await store.revokeStore('abc123', cutoff)
+  await store.revokeCustomerSessions('abc123', 7, cutoff)
+  await store.revokeStoreSessions('abc123', cutoff)
   const customerCutoffTtl = await client.pttl(keys.customerCutoff('abc123', 7))
   const storeCutoffTtl = await client.pttl(keys.storeCutoff('abc123'))
   t.ok(customerCutoffTtl > 0 && customerCutoffTtl <= LIFETIME * 1000, `customer cutoff expires (${customerCutoffTtl})`)
@@ -175,13 +176,13 @@ t.test('redis: store-wide revocation walks many customers through SCAN', async (
   for (let c = 1; c <= total; c++) {
     const absoluteAt = Math.floor(Date.now() / 1000 + 3600) * 1000
     const sid = newSessionId({ storeHash: 'big1', customerId: c, absoluteAt })
-    const member = sessionMember(sid)
+    const member = sessionHandle(sid)
     pipeline.set(keys.session({ storeHash: 'big1', customerId: c, absoluteAt }, sid), '{}', 'PX', 3600_000)
     pipeline.zadd(keys.index('big1', c), cutoff - 1, member)
   }
   await pipeline.exec()
   await open(store, 'other', 1, cutoff - 1)
-  t.equal(await store.revokeStore('big1', cutoff), total)
+  t.equal(await store.revokeStoreSessions('big1', cutoff), total)
   t.equal((await client.keys('bcx:{big1:*}:s:*')).length, 0)
   t.equal((await client.keys('bcx:{other:*}:s:*')).length, 1)
 })
@@ -196,12 +197,12 @@ t.test('redis: the index is scored by creation time (ms, strictly increasing); t
   const entries = await client.zrange(keys.index('abc123', 7), 0, -1, 'WITHSCORES')
   const members = entries.filter((_, i) => i % 2 === 0)
   const scores = entries.filter((_, i) => i % 2 === 1).map(Number)
-  t.same(members, sids.map(sessionMember), 'index order is exchange order, not iat order')
+  t.same(members, sids.map(sessionHandle), 'index order is exchange order, not iat order')
   // The script uses the Redis node's clock: same machine here, so within the test's window (2 s slack).
   t.ok(scores.every((s) => s >= before - 2000 && s <= after + 2000), `creation times in ms: ${scores.join(', ')}`)
   t.ok(scores.every((s, i) => i === 0 || s > (scores[i - 1] as number)), 'strictly increasing')
   for (const [i, sid] of sids.entries()) {
-    const value = await client.get(`${keys.sessionPrefix('abc123', 7)}${sessionMember(sid)}`) as string
+    const value = await client.get(`${keys.sessionPrefix('abc123', 7)}${sessionHandle(sid)}`) as string
     t.equal(parseInt(value.slice(12, 19), 36), iats[i], 'the value carries the token iat')
   }
 })
@@ -215,15 +216,15 @@ t.test('redis: sessions written before the iat moved to the value (index scored 
     const absoluteAt = Math.floor(Date.now() / 1000 + 3600) * 1000
     const sid = newSessionId({ storeHash: 'abc123', customerId: 7, absoluteAt })
     await client.set(keys.session({ storeHash: 'abc123', customerId: 7, absoluteAt }, sid), `${originTag('https://a.example')}na@b`, 'PX', 3600_000)
-    await client.zadd(index, iat, sessionMember(sid))
+    await client.zadd(index, iat, sessionHandle(sid))
     return sid
   }
   const oldEarly = await legacy(cutoff - 60)
   const oldLate = await legacy(cutoff + 20)
-  t.same((await store.read(oldEarly, IDLE_MS))?.record.customer, { id: 7, email: 'a@b', group_id: null }, 'an old value still reads')
+  t.same((await store.read(oldEarly, IDLE_MS))?.record.customer, { id: 7, email: 'a@b', groupId: null, storeHash: 'abc123' }, 'an old value still reads')
   const fresh = await open(store, 'abc123', 7, cutoff - 120)
 
-  t.equal(await store.revokeCustomer('abc123', 7, cutoff, 'issued'), 2, 'the old one issued before the cutoff, by its score; the new one by its value')
+  t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff, 'issued'), 2, 'the old one issued before the cutoff, by its score; the new one by its value')
   t.notOk(await live(store, oldEarly))
   t.notOk(await live(store, fresh))
   t.ok(await live(store, oldLate), 'an old session from a later token stays')

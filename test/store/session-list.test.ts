@@ -3,10 +3,11 @@
 // 3-master Cluster, and the in-process store alike.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { createRedisSessionStore } from '../../src/store/redis-session-store.js'
-import { createMemorySessionStore } from '../../src/store/memory-session-store.js'
-import { keys, newSessionId, sessionHandle } from '../../src/store/keys.js'
-import type { SessionStore } from '../../src/store/session-store.js'
+import { createRedisSessionStore } from '../../src/store/redis-store.js'
+import { createMemorySessionStore } from '../../src/store/memory-store.js'
+import { keys } from '../../src/store/keys.js'
+import { newSessionId, sessionHandle } from '../../src/session/ids.js'
+import type { SessionStore } from '../../src/store/contract.js'
 import { agentCodes } from '../../src/lib/user-agent.js'
 import { startRedis } from '../helper.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
@@ -20,7 +21,7 @@ async function open (store: SessionStore, customerId: number, userAgent?: string
   const sid = newSessionId({ storeHash: 'abc123', customerId, absoluteAt })
   const outcome = await store.exchange({
     sid,
-    record: { customer: { id: customerId, email: `c${customerId}@example.com`, group_id: null }, storeHash: 'abc123', origin: ORIGIN, iat: Math.floor(Date.now() / 1000), absoluteAt, agent: agentCodes(userAgent) },
+    record: { customer: { id: customerId, email: `c${customerId}@example.com`, groupId: null, storeHash: 'abc123' }, origin: ORIGIN, iat: Math.floor(Date.now() / 1000), absoluteAt, agent: agentCodes(userAgent) },
     fingerprint: `fp${++fingerprints}`,
     guardTtlMs: 60_000,
     idleMs: IDLE_MS,

@@ -95,7 +95,7 @@ t.test('keys spread over the masters; each customer\'s keys share one slot', asy
   t.ok([...slotsByTag.values()].every((s) => s.size === 1), 'no customer spans two slots')
 })
 
-t.test('revokeCustomer and revokeStore on the Cluster: the store-wide one reaches every master', async (t) => {
+t.test('revokeCustomerSessions and revokeStoreSessions on the Cluster: the store-wide one reaches every master', async (t) => {
   const app = await clusterApp(t)
   const old = Math.floor(Date.now() / 1000) - 20
   const cookies = new Map<number, string>()
@@ -112,7 +112,7 @@ t.test('revokeCustomer and revokeStore on the Cluster: the store-wide one reache
   // A stale token of customer 1 (issued before the cutoff) kept for after the revocation.
   const staleToken = await token({ customerId: 1, iat: old })
   const cutoff = old + 5
-  t.equal(await app.sessionStore.revokeCustomer(STORE, 1, cutoff), 1)
+  t.equal(await app.sessionStore.revokeCustomerSessions(STORE, 1, cutoff), 1)
   t.equal((await getSession(app, cookies.get(1))).statusCode, 401)
   t.equal((await getSession(app, cookies.get(2))).statusCode, 200, 'other customers keep their sessions')
   const refused = await exchange(app, staleToken)
@@ -121,7 +121,7 @@ t.test('revokeCustomer and revokeStore on the Cluster: the store-wide one reache
   const fresh = await exchange(app, await token({ customerId: 1 }))
   t.equal(fresh.statusCode, 201, 'a token issued after the cutoff is accepted')
 
-  const revoked = await app.sessionStore.revokeStore(STORE, cutoff)
+  const revoked = await app.sessionStore.revokeStoreSessions(STORE, cutoff)
   t.equal(revoked, 23, 'every remaining session of the store issued before the cutoff, across all masters')
   for (let id = 2; id <= 24; id++) t.equal((await getSession(app, cookies.get(id))).statusCode, 401, `customer ${id}`)
   t.equal((await getSession(app, sessionCookieOf(fresh))).statusCode, 200, 'the session from after the cutoff stays')
@@ -147,7 +147,7 @@ t.test('an admin revocation on the Cluster ends every live session, tokens issue
   const status = async (id: number): Promise<number> => (await getSession(app, cookies.get(id))).statusCode
 
   const now = Math.floor(Date.now() / 1000)
-  t.equal(await app.sessionStore.revokeStore(STORE, now, 'issued'), 0, 'created_at semantics spare tokens issued after the cutoff')
+  t.equal(await app.sessionStore.revokeStoreSessions(STORE, now, 'issued'), 0, 'created_at semantics spare tokens issued after the cutoff')
   const revoke = async (query: string) => await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
 
   const one = await revoke(`?store_hash=${STORE}&customer_id=1`)

@@ -56,7 +56,7 @@ t.test('a revocation through one instance ends the sessions and refuses old toke
   const other = sessionCookieOf(await exchange(b, await token({ customerId: 5, iat: old }))) as string
   const stale = await token({ customerId: 4, iat: old })
 
-  t.equal(await a.sessionStore.revokeCustomer(STORE, 4, old + 1), 2)
+  t.equal(await a.sessionStore.revokeCustomerSessions(STORE, 4, old + 1), 2)
   t.equal((await getSession(b, onA)).statusCode, 401)
   t.equal((await getSession(b, onB)).statusCode, 401)
   t.equal((await getSession(a, other)).statusCode, 200, 'another customer is untouched')
@@ -64,7 +64,7 @@ t.test('a revocation through one instance ends the sessions and refuses old toke
   t.equal(refused.statusCode, 401)
   t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
 
-  t.equal(await b.sessionStore.revokeStore(STORE, old + 1), 1)
+  t.equal(await b.sessionStore.revokeStoreSessions(STORE, old + 1), 1)
   t.equal((await getSession(a, other)).statusCode, 401, 'the store-wide revocation through B ends sessions made on B, read on A')
   const refusedOnA = await exchange(a, await token({ customerId: 6, iat: old }))
   t.equal(refusedOnA.statusCode, 401)

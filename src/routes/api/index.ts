@@ -1,7 +1,7 @@
 // The /api scope: every route here runs behind the customer-session guard.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
-import { requireCustomerSession } from '../../plugins/customer-session.js'
+import { requireCustomerSession } from '../../session/guard.js'
 import me from './me.js'
 import ordersRecent from './orders-recent.js'
 import proxy from './proxy.js'

@@ -4,10 +4,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
-import bigcommerce from '../../plugins/bigcommerce.js'
+import bigcommerce from '../../bigcommerce/plugin.js'
 import { recentProducts } from '../../bigcommerce/recent-products.js'
 import { BCX_STORE_NOT_ALLOWED } from '../../errors.js'
-import { errorResponses } from '../schemas.js'
+import { errorResponses } from '../../schemas.js'
 
 const RecentProducts = Type.Object({
   products: Type.Array(Type.Object({

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders as Http2IncomingHttpHeaders } from 'node:http2
 import type { Config } from '../../config.js'
 import { BCX_BAD_REQUEST, BCX_UPSTREAM_TIMEOUT, BCX_UPSTREAM_UNAVAILABLE } from '../../errors.js'
 import { identityHeaders } from '../../lib/upstream-signature.js'
-import { errorResponses } from '../schemas.js'
+import { errorResponses } from '../../schemas.js'
 import { downstreamHeaders, upstreamHeaders } from './forwarded-headers.js'
 
 // OPTIONS stays with CORS (preflights); everything else is forwarded.

@@ -22,6 +22,7 @@ import { createLiveSessionCounter } from './live-sessions.js'
 import { CUSTOMER_SESSIONS_PATH, customerSessionsBody, merchantBody, REVOKE_PATH } from './merchant-page.js'
 import { listedBody } from '../session-list.js'
 import { html, sendPage } from './page.js'
+import { STORE_CONTEXT_PATTERN } from '../../lib/store-hash.js'
 
 export interface BigCommerceCallbackOptions {
   config: Config & { app: AppConfig }
@@ -30,7 +31,7 @@ export interface BigCommerceCallbackOptions {
   exchangeCode?: (o: AuthCodeExchange) => Promise<AuthorizedStore>
 }
 
-const StoreContext = Type.String({ pattern: '^stores/[A-Za-z0-9]{1,64}$', description: 'stores/{store_hash}' })
+const StoreContext = Type.String({ pattern: `^${STORE_CONTEXT_PATTERN}$`, description: 'stores/{store_hash}' })
 const SignedPayloadQuery = Type.Object({
   signed_payload_jwt: Type.String({ minLength: 1, maxLength: 8192, description: 'HS256 JWT signed with the client secret' })
 })
@@ -263,7 +264,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     const ttlMs = Math.max(1000, (form.expiresAt - nowSeconds()) * 1000)
     if (!await jtiGuard.claim(storeHash, `form:${form.nonce}`, ttlMs)) throw new BCX_SIGNED_PAYLOAD_INVALID('the form was already sent')
     // Every live session ends, and tokens issued up to now are refused (as an admin's store revocation).
-    const revoked = await fastify.sessionStore.revokeStore(storeHash, nowSeconds(), 'all')
+    const revoked = await fastify.sessionStore.revokeStoreSessions(storeHash, nowSeconds(), 'all')
     liveSessions.forget(storeHash)
     request.log.info({ storeHash, revoked }, 'merchant signed every shopper out')
     return sendPage(reply, {
@@ -320,7 +321,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     }
     // After the removal, so that no new exchange slips in between: every instance stops serving the store
     // within a second, and the cutoff one second ahead refuses tokens issued meanwhile.
-    const revoked = await fastify.sessionStore.revokeStore(storeHash, nowSeconds() + 1, 'all')
+    const revoked = await fastify.sessionStore.revokeStoreSessions(storeHash, nowSeconds() + 1, 'all')
     liveSessions.forget(storeHash)
     request.log.info({ storeHash, wasInstalled: install !== null, revoked, hooksDeleted }, 'app uninstalled')
     return sendPage(reply, {

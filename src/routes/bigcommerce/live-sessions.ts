@@ -2,7 +2,7 @@
 // store's sessions share no slot or prefix to narrow it): fine for a page a merchant opens now and then,
 // never used on the session read path, and remembered for a while so that repeated views do not rescan.
 import type { Cluster, Redis } from 'ioredis'
-import type { RedisClient } from '../../store/redis-session-store.js'
+import type { RedisClient } from '../../store/redis-store.js'
 
 /** Every session key of a store: `bcx:{<store>:<customer>}:s:<member>` (src/store/keys.ts). */
 export const storeSessionPattern = (storeHash: string): string => `bcx:{${storeHash}:*}:s:*`

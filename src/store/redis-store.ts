@@ -1,11 +1,12 @@
 // Sessions in Redis (single, Sentinel or Cluster) through ioredis.
 import { Cluster, type Redis } from 'ioredis'
 import { BCX_STORE_UNAVAILABLE } from '../errors.js'
-import { HANDLE, keys, originTag, parseSessionId, sessionMember } from './keys.js'
+import { keys } from './keys.js'
+import { HANDLE, originTag, parseSessionId, sessionHandle } from '../session/ids.js'
 import { DESTROY, END_SESSIONS, EXCHANGE, LIST, RAISE_CUTOFF, REVOKE } from './lua.js'
 import { decodeRecord, encodeRecord, minuteOf, withLastSeen } from './record-codec.js'
 import { listedSession } from './listed-session.js'
-import type { DestroyOutcome, ExchangeOutcome, RevokedSessions, SessionStore } from './session-store.js'
+import type { DestroyOutcome, ExchangeOutcome, RevokedSessions, SessionStore } from './contract.js'
 
 export type RedisClient = Redis | Cluster
 
@@ -25,7 +26,7 @@ export interface RedisSessionStoreOptions {
 }
 
 /** Every failure of Redis answers 503 with our code; its text stays in the cause (logged, never sent). */
-function guarded<T> (work: () => Promise<T>): Promise<T> {
+function unavailableOnFailure<T> (work: () => Promise<T>): Promise<T> {
   try {
     return work().catch((err: unknown) => { throw new BCX_STORE_UNAVAILABLE({ cause: err }) })
   } catch (err) {
@@ -34,8 +35,8 @@ function guarded<T> (work: () => Promise<T>): Promise<T> {
 }
 
 export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionStoreOptions): SessionStore {
-  const defined = redis as RedisClient & Scripts
-  if (typeof defined.bcxExchange !== 'function') {
+  const scripted = redis as RedisClient & Scripts
+  if (typeof scripted.bcxExchange !== 'function') {
     redis.defineCommand('bcxExchange', { numberOfKeys: 4, lua: EXCHANGE })
     redis.defineCommand('bcxExchangeOneNode', { numberOfKeys: 5, lua: EXCHANGE })
     redis.defineCommand('bcxDestroy', { numberOfKeys: 2, lua: DESTROY })
@@ -51,7 +52,7 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
   async function revokeIndex (storeHash: string, customerId: number, cutoff: number, sessions: RevokedSessions, keepCutoff: boolean): Promise<number> {
     const index = keys.index(storeHash, customerId)
     const ttl = keepCutoff ? cutoffTtlMs(cutoff) : 0
-    return await defined.bcxRevoke(index, keepCutoff ? keys.customerCutoff(storeHash, customerId) : index,
+    return await scripted.bcxRevoke(index, keepCutoff ? keys.customerCutoff(storeHash, customerId) : index,
       cutoff, ttl, keys.sessionPrefix(storeHash, customerId), sessions)
   }
 
@@ -90,31 +91,29 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
   }
 
   return {
-    kind: 'redis',
-
-    exchange: async ({ sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer }) => guarded(async () => {
-      const { storeHash, customer: { id } } = record
+    exchange: async ({ sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer }) => unavailableOnFailure(async () => {
+      const { storeHash, id } = record.customer
       const parts = { storeHash, customerId: id, absoluteAt: record.absoluteAt }
       const sessionKey = keys.session(parts, sid)
       const ttl = Math.min(idleMs, record.absoluteAt - Date.now())
       const customerKeys = [keys.guard(storeHash, id, fingerprint), keys.customerCutoff(storeHash, id), keys.index(storeHash, id), sessionKey]
-      const args = [record.iat, guardTtlMs, encodeRecord(record), ttl, sessionMember(sid), maxPerCustomer,
+      const args = [record.iat, guardTtlMs, encodeRecord(record), ttl, sessionHandle(sid), maxPerCustomer,
         record.absoluteAt - Date.now(), keys.sessionPrefix(storeHash, id)]
       // One node (single or Sentinel): the script reads the store cutoff too, atomically with the write.
       // A revocation raises the cutoff before it scans, so the session is either refused here or exists
       // before the scan begins and is ended by it. One round trip.
       if (!clustered) {
-        const outcome = await defined.bcxExchangeOneNode(...customerKeys, keys.storeCutoff(storeHash), ...args)
+        const outcome = await scripted.bcxExchangeOneNode(...customerKeys, keys.storeCutoff(storeHash), ...args)
         return outcome === 'created' ? await created(storeHash, record.origin) : outcome
       }
-      const outcome = await defined.bcxExchange(...customerKeys, ...args)
+      const outcome = await scripted.bcxExchange(...customerKeys, ...args)
       if (outcome !== 'created') return outcome
       // On a Cluster the store cutoff lives in another slot, so the script cannot read it. Read after the write: a
       // revocation raises the cutoff before it scans, so either this read sees the cutoff, or the
       // session existed before the scan began and the scan ends it. No window, whatever the timing.
       const storeCut = await redis.get(keys.storeCutoff(storeHash))
       if (storeCut === null || record.iat > Number(storeCut)) return await created(storeHash, record.origin)
-      await defined.bcxDestroy(sessionKey, keys.index(storeHash, id), '', sessionMember(sid))
+      await scripted.bcxDestroy(sessionKey, keys.index(storeHash, id), '', sessionHandle(sid))
       return 'revoked'
     }),
 
@@ -125,7 +124,7 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
       if (ttl <= 0) return null
       const key = keys.session(parts, sid)
       // GETEX reads and slides in one command, and never brings back a key that DELETE removed.
-      const text = await guarded(() => redis.getex(key, 'PX', ttl))
+      const text = await unavailableOnFailure(() => redis.getex(key, 'PX', ttl))
       // The store hash, customer and deadline come from the id: its hash names the key, so they are the record's.
       const record = text === null ? null : decodeRecord(text, parts)
       if (record === null) return null
@@ -144,21 +143,21 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
     destroy: async (sid, origin) => {
       const parts = parseSessionId(sid)
       if (parts === null) return 'missing'
-      const result = await guarded(() => defined.bcxDestroy(keys.session(parts, sid), keys.index(parts.storeHash, parts.customerId), origin === undefined ? '' : originTag(origin), sessionMember(sid)))
+      const result = await unavailableOnFailure(() => scripted.bcxDestroy(keys.session(parts, sid), keys.index(parts.storeHash, parts.customerId), origin === undefined ? '' : originTag(origin), sessionHandle(sid)))
       const outcomes: Record<string, DestroyOutcome> = { 1: 'destroyed', 0: 'missing', '-1': 'foreign' }
       return outcomes[String(result)] ?? 'missing'
     },
 
-    revokeCustomer: async (storeHash, customerId, cutoff, sessions = 'issued') => guarded(() => revokeIndex(storeHash, customerId, cutoff, sessions, true)),
+    revokeCustomerSessions: async (storeHash, customerId, cutoff, sessions = 'issued') => unavailableOnFailure(() => revokeIndex(storeHash, customerId, cutoff, sessions, true)),
 
-    revokeStore: async (storeHash, cutoff, sessions = 'issued') => guarded(async () => {
+    revokeStoreSessions: async (storeHash, cutoff, sessions = 'issued') => unavailableOnFailure(async () => {
       const ttl = cutoffTtlMs(cutoff)
-      if (ttl > 0) await defined.bcxRaiseCutoff(keys.storeCutoff(storeHash), cutoff, ttl)
+      if (ttl > 0) await scripted.bcxRaiseCutoff(keys.storeCutoff(storeHash), cutoff, ttl)
       return await scanStoreIndexes(storeHash, cutoff, sessions)
     }),
 
-    list: async (storeHash, customerId) => guarded(async () => {
-      const flat = await defined.bcxList(keys.index(storeHash, customerId), keys.sessionPrefix(storeHash, customerId))
+    list: async (storeHash, customerId) => unavailableOnFailure(async () => {
+      const flat = await scripted.bcxList(keys.index(storeHash, customerId), keys.sessionPrefix(storeHash, customerId))
       const now = Date.now()
       const found = []
       for (let i = 0; i + 3 < flat.length; i += 4) {
@@ -171,17 +170,17 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
       return found.map(({ originTag: tag, ...rest }) => ({ ...rest, origin: origins.get(tag) ?? null }))
     }),
 
-    endByHandle: async (storeHash, customerId, handle) => guarded(async () => {
+    endByHandle: async (storeHash, customerId, handle) => unavailableOnFailure(async () => {
       // The handle becomes part of a key name: only the form sessionHandle makes.
       if (!HANDLE.test(handle)) return false
       const key = keys.sessionPrefix(storeHash, customerId) + handle
-      return await defined.bcxDestroy(key, keys.index(storeHash, customerId), '', handle) === 1
+      return await scripted.bcxDestroy(key, keys.index(storeHash, customerId), '', handle) === 1
     }),
 
-    endSessions: async (storeHash, customerId, keep) => guarded(() =>
-      defined.bcxEndSessions(keys.index(storeHash, customerId), keys.sessionPrefix(storeHash, customerId), keep ?? '')),
+    endSessions: async (storeHash, customerId, keep) => unavailableOnFailure(() =>
+      scripted.bcxEndSessions(keys.index(storeHash, customerId), keys.sessionPrefix(storeHash, customerId), keep ?? '')),
 
-    ping: async () => { await guarded(() => redis.ping()) },
+    ping: async () => { await unavailableOnFailure(() => redis.ping()) },
     close: async () => { /* the redis plugin owns the connection */ }
   }
 }

@@ -1,6 +1,6 @@
 // Response schemas shared by the routes; they also feed the OpenAPI document.
 import { Type } from 'typebox'
-import { ERROR_CODES, type ErrorCode } from '../errors.js'
+import { ERROR_CODES, type ErrorCode } from './errors.js'
 
 export const ErrorSchema = Type.Object({
   statusCode: Type.Integer(),

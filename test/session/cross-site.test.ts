@@ -4,7 +4,7 @@
 import t from 'tap'
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
 import cors from '@fastify/cors'
-import crossSite, { originCheck, scopeMethods } from '../../src/plugins/cross-site.js'
+import crossSite, { originCheck, scopeMethods } from '../../src/session/cross-site.js'
 import { originAllowed, parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 import type { Config } from '../../src/config.js'
 import { build, exchange, sessionCookieOf, startRedis, token, CSRF, ORIGIN, OTHER_ORIGIN } from '../helper.js'

@@ -4,8 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { BCX_ORIGIN_REFUSED, BCX_TOKEN_REPLAYED, BCX_TOKEN_REVOKED } from '../errors.js'
 import { createTokenVerifier, MAX_TOKEN_AGE_SECONDS } from '../token/verify-token.js'
-import { newSessionId, originTag } from '../store/keys.js'
-import type { SessionRecord } from '../store/session-store.js'
+import { newSessionId, originTag } from '../session/ids.js'
+import type { SessionRecord } from '../store/contract.js'
 import { agentCodes } from '../lib/user-agent.js'
 
 export interface SessionBody {
@@ -14,8 +14,8 @@ export interface SessionBody {
   expires_at: string
 }
 
-/** A read gives back what the store keeps (session-store.ts, StoredSession); these fields every session has. */
-export interface LiveSession { sid: string, record: Pick<SessionRecord, 'customer' | 'storeHash' | 'absoluteAt'>, expiresAt: number }
+/** A read gives back what the store keeps (contract.ts, StoredSession); these fields every session has. */
+export interface LiveSession { sid: string, record: Pick<SessionRecord, 'customer' | 'absoluteAt'>, expiresAt: number }
 
 // A named, exported interface: tsc drops an import that only a `declare module` block uses from the
 // emitted .d.ts, and the shipped declarations would then name FastifyReply without importing it.
@@ -41,7 +41,8 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
 
   async function exchange (request: FastifyRequest, reply: FastifyReply, token: string): Promise<LiveSession> {
     const verified = await verify(token)
-    const { customer, storeHash, iat, exp } = verified
+    const { customer, iat, exp } = verified
+    const { storeHash } = customer
     // An installed store's origin exchanges only tokens of the stores it belongs to: another store's
     // shopper (a trial store anyone can create) cannot open a session on this storefront. An origin
     // allowed only by ALLOWED_ORIGINS (a wildcard, say) is bound to no store.
@@ -52,7 +53,7 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
     const now = Date.now()
     // Whole seconds: the session id carries the absolute deadline in seconds.
     const absoluteAt = Math.floor(now / 1000 + config.absoluteTimeout) * 1000
-    const record: SessionRecord = { customer, storeHash, origin: request.headers.origin as string, iat, absoluteAt, agent: agentCodes(request.headers['user-agent']) }
+    const record: SessionRecord = { customer, origin: request.headers.origin as string, iat, absoluteAt, agent: agentCodes(request.headers['user-agent']) }
     const sid = newSessionId({ storeHash, customerId: customer.id, absoluteAt })
     // The guard outlives every moment at which the token could still verify.
     const guardTtlMs = (Math.min(exp, iat + MAX_TOKEN_AGE_SECONDS) + config.clockTolerance + 1) * 1000 - now
@@ -109,9 +110,9 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
     reply.clearSessionCookie()
   }
 
-  const body = ({ record, expiresAt }: LiveSession): SessionBody => ({
-    customer: record.customer,
-    store_hash: record.storeHash,
+  const body = ({ record: { customer }, expiresAt }: LiveSession): SessionBody => ({
+    customer: { id: customer.id, email: customer.email, group_id: customer.groupId },
+    store_hash: customer.storeHash,
     expires_at: new Date(expiresAt).toISOString()
   })
 

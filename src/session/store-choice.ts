@@ -2,9 +2,9 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { MAX_TOKEN_AGE_SECONDS } from '../token/verify-token.js'
-import { createMemorySessionStore } from '../store/memory-session-store.js'
-import { createRedisSessionStore } from '../store/redis-session-store.js'
-import type { SessionStore } from '../store/session-store.js'
+import { createMemorySessionStore } from '../store/memory-store.js'
+import { createRedisSessionStore } from '../store/redis-store.js'
+import type { SessionStore } from '../store/contract.js'
 import { instrumentStore } from '../store/instrumented-store.js'
 
 declare module 'fastify' {

@@ -1,11 +1,9 @@
 // The contract between the routes and a session store (Redis, or in-process for development).
+import type { Customer } from '../customer.js'
 import type { AgentCodes } from '../lib/user-agent.js'
 
-export interface SessionCustomer { id: number, email: string, group_id: string | null }
-
 export interface SessionRecord {
-  customer: SessionCustomer
-  storeHash: string
+  customer: Customer
   /** The storefront origin that exchanged the token; the session is visible to it alone. */
   origin: string
   /** The token's iat (seconds, BigCommerce's clock): revocations compare against it. */
@@ -21,8 +19,7 @@ export interface SessionRecord {
  * email and group, a hash of the origin (`originTag` in keys.ts) and the token's iat (for revocations).
  */
 export interface StoredSession {
-  customer: SessionCustomer
-  storeHash: string
+  customer: Customer
   /** `originTag(origin)` of the storefront origin that exchanged the token. */
   originTag: string
   absoluteAt: number
@@ -69,7 +66,6 @@ export type DestroyOutcome = 'destroyed' | 'missing' | 'foreign'
 export type RevokedSessions = 'issued' | 'all'
 
 export interface SessionStore {
-  readonly kind: 'redis' | 'memory'
   /**
    * Revocation check, single-use guard, per-customer cap and the new session, atomically per customer.
    * The cap ends the session created longest ago (exchange order), whatever its token's iat.
@@ -83,9 +79,9 @@ export interface SessionStore {
    * Refuses the customer's tokens issued at or before `cutoff` (s) from now on, and ends their sessions:
    * those from such tokens (`'issued'`, the default) or every live one (`'all'`). Returns how many ended.
    */
-  revokeCustomer (storeHash: string, customerId: number, cutoff: number, sessions?: RevokedSessions): Promise<number>
+  revokeCustomerSessions (storeHash: string, customerId: number, cutoff: number, sessions?: RevokedSessions): Promise<number>
   /** The same for a whole store. */
-  revokeStore (storeHash: string, cutoff: number, sessions?: RevokedSessions): Promise<number>
+  revokeStoreSessions (storeHash: string, cutoff: number, sessions?: RevokedSessions): Promise<number>
   /** The customer's live sessions, created longest ago first. */
   list (storeHash: string, customerId: number): Promise<ListedSession[]>
   /** Ends the customer's session with that handle, atomically with the index; false when there is none. */

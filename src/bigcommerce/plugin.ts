@@ -6,11 +6,11 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { BCX_UNAUTHENTICATED } from '../errors.js'
-import { createBigCommerceClient, type BigCommerceClient, type HttpMethod, type Query, type RequestOptions } from '../bigcommerce/client.js'
-import { refused } from '../bigcommerce/failures.js'
-import { StoreQuotas } from '../bigcommerce/quotas.js'
+import { createBigCommerceClient, type BigCommerceClient, type HttpMethod, type Query, type RequestOptions } from './client.js'
+import { refused } from './failures.js'
+import { StoreQuotas } from './quotas.js'
 import type { StoreInstall } from '../app-mode/types.js'
-import type { Customer } from './customer-session.js'
+import type { Customer } from '../customer.js'
 
 export interface SessionBigCommerce extends BigCommerceClient {
   /** Whether the session's store has API access; a call without it fails with 502 BCX_BIGCOMMERCE_REFUSED. */

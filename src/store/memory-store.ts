@@ -1,8 +1,9 @@
 // The in-process store for development without Redis: same rules, one process, nothing kept.
-import { HANDLE, keys, originTag, parseSessionId, sessionMember } from './keys.js'
+import { keys } from './keys.js'
+import { HANDLE, originTag, parseSessionId, sessionHandle } from '../session/ids.js'
 import { lastSeenAt } from './listed-session.js'
 import { minuteOf } from './record-codec.js'
-import type { ListedSession, RevokedSessions, SessionStore, StoredSession } from './session-store.js'
+import type { ListedSession, RevokedSessions, SessionStore, StoredSession } from './contract.js'
 import { UNKNOWN } from '../lib/user-agent.js'
 
 interface Entry<T> { value: T, expiresAt: number }
@@ -56,11 +57,9 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
   }
 
   return {
-    kind: 'memory',
-
     async exchange ({ sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer }) {
       if (++exchanges % 1000 === 0) for (const map of [sessions, guards, cutoffs]) map.sweep()
-      const { storeHash, customer: { id } } = record
+      const { storeHash, id } = record.customer
       const cut = Math.max(cutoffs.get(keys.storeCutoff(storeHash)) ?? -Infinity, cutoffs.get(keys.customerCutoff(storeHash, id)) ?? -Infinity)
       if (record.iat <= cut) return 'revoked'
       const guard = keys.guard(storeHash, id, fingerprint)
@@ -83,7 +82,6 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
       // the script makes it) and the iat beside the member.
       const stored: StoredSession = {
         customer: record.customer,
-        storeHash,
         originTag: originTag(record.origin),
         absoluteAt: record.absoluteAt,
         agent: record.agent ?? { browser: UNKNOWN, os: UNKNOWN },
@@ -91,7 +89,7 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
       }
       origins.set(stored.originTag, record.origin)
       sessions.set(keys.session({ storeHash, customerId: id, absoluteAt: record.absoluteAt }, sid), stored, Math.min(idleMs, record.absoluteAt - Date.now()))
-      index.set(sessionMember(sid), { createdAt: Math.max(Date.now(), newest + 1), iat: record.iat })
+      index.set(sessionHandle(sid), { createdAt: Math.max(Date.now(), newest + 1), iat: record.iat })
       return 'created'
     },
 
@@ -115,16 +113,16 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
       if (record === undefined) return 'missing'
       if (origin !== undefined && record.originTag !== originTag(origin)) return 'foreign'
       sessions.delete(key)
-      indexes.get(keys.index(parts.storeHash, parts.customerId))?.delete(sessionMember(sid))
+      indexes.get(keys.index(parts.storeHash, parts.customerId))?.delete(sessionHandle(sid))
       return 'destroyed'
     },
 
-    async revokeCustomer (storeHash, customerId, cutoff, ended = 'issued') {
+    async revokeCustomerSessions (storeHash, customerId, cutoff, ended = 'issued') {
       raiseCutoff(keys.customerCutoff(storeHash, customerId), cutoff)
       return revokeIndex(storeHash, customerId, cutoff, ended)
     },
 
-    async revokeStore (storeHash, cutoff, ended = 'issued') {
+    async revokeStoreSessions (storeHash, cutoff, ended = 'issued') {
       raiseCutoff(keys.storeCutoff(storeHash), cutoff)
       let n = 0
       for (const indexKey of indexes.keys()) {

@@ -26,7 +26,7 @@ t.test('the whole flow on the in-process store', async (t) => {
   }
   t.equal((await getSession(app, cookies[0])).statusCode, 401, 'the cap ended the oldest')
   t.equal((await getSession(app, cookies[2])).statusCode, 200)
-  const revoked = await app.sessionStore.revokeCustomer('abc123', 4927, Math.floor(Date.now() / 1000))
+  const revoked = await app.sessionStore.revokeCustomerSessions('abc123', 4927, Math.floor(Date.now() / 1000))
   t.equal(revoked, 2)
   t.equal((await getSession(app, cookies[2])).statusCode, 401)
   t.equal((await exchange(app, await token({ iat: Math.floor(Date.now() / 1000) - 5 }))).json().code, 'BCX_TOKEN_REVOKED')

@@ -2,10 +2,10 @@
 // static lists only, so the rest of the service asks them either way.
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
-import { InstalledAllowLists, syncAllowLists, type AllowListSync } from '../app-mode/allow-lists.js'
-import { createMemoryInstallRegistry, createRedisInstallRegistry } from '../app-mode/installs.js'
-import { createTokenCipher } from '../app-mode/token-cipher.js'
-import type { AllowLists, InstallRegistry } from '../app-mode/types.js'
+import { InstalledAllowLists, syncAllowLists, type AllowListSync } from './allow-lists.js'
+import { createMemoryInstallRegistry, createRedisInstallRegistry } from './installs.js'
+import { createTokenCipher } from './token-cipher.js'
+import type { AllowLists, InstallRegistry } from './types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
