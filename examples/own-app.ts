@@ -3,7 +3,7 @@
 // feature in one file — a plugin under /api/ whose routes read `request.customer`.
 // In your project, import from 'bc-session-exchanger' instead of '../src/index.js'.
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
-import { bcSessionExchanger, requireCustomerSession, REDACTED_PATHS, type Config } from '../src/index.js'
+import { bcSessionExchanger, requireCustomerSession, loggerOptions, type Config } from '../src/index.js'
 
 /** The builder's feature, one file: every route here sees the signed-in customer or answers 401. */
 export const loyaltyRoutes: FastifyPluginAsync = async function (scope) {
@@ -29,7 +29,7 @@ export const loyaltyRoutes: FastifyPluginAsync = async function (scope) {
 }
 
 export function buildOwnApp (config: Config): FastifyInstance {
-  const app = Fastify({ logger: { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } } })
+  const app = Fastify({ logger: loggerOptions(config) })
   app.register(bcSessionExchanger, { config })
   // Under /api/ so that the storefront's CORS covers it; the prefix is the builder's choice.
   app.register(loyaltyRoutes, { prefix: '/api/loyalty' })

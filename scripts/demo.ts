@@ -7,7 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { createServer } from 'node:net'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
-import { buildApp, REDACTED_PATHS } from '../src/app.js'
+import { buildApp, loggerOptions } from '../src/app.js'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { startStandInBigCommerce, type StandInBigCommerce } from '../src/dev/stand-in-bigcommerce.js'
 import { DEMO, startStandInStorefront, type StandInOptions, type StandInRequest, type StandInStorefront } from '../src/dev/stand-in-storefront.js'
@@ -119,7 +119,7 @@ export async function startDemo (o: DemoOptions = {}): Promise<Demo> {
         LOG_LEVEL: o.logLevel ?? 'info'
       })
       const pretty = o.logStream !== undefined ? { stream: o.logStream } : process.stdout.isTTY ? { transport: PRETTY } : {}
-      const app = buildApp(config, { logger: { level: config.logLevel, ...pretty, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } } })
+      const app = buildApp(config, { logger: loggerOptions(config, pretty) })
       try {
         await app.listen({ port, host })
       } catch (err) {

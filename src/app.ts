@@ -1,5 +1,6 @@
 // The app factory: registers every plugin and route; never listens and never touches process.*.
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify'
+import type { LoggerOptions } from 'pino'
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
@@ -70,6 +71,14 @@ export const REDACTED_PATHS = [
   'signed_payload_jwt', '*.signed_payload_jwt'
 ]
 
+/** Where log lines go, when not standard output: a pretty-printing transport, or a stream (tests). */
+export type LogOutput = Pick<FastifyLoggerOptions & LoggerOptions, 'transport' | 'stream'>
+
+/** The logger options of every app this package builds: level from the configuration, secrets redacted. */
+export function loggerOptions (config: Pick<Config, 'logLevel'>, output: LogOutput = {}): FastifyLoggerOptions & LoggerOptions {
+  return { level: config.logLevel, ...output, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
+}
+
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   redis?: RedisClient
@@ -88,7 +97,7 @@ export function requestTimeouts (requestTimeoutMs: number): { headersTimeout: nu
 
 export function buildApp (config: Config, opts: BuildOptions = {}): FastifyInstance {
   const app = Fastify({
-    logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    logger: opts.logger ?? loggerOptions(config),
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     // Only the listed proxies' X-Forwarded-* count: never `true`, never a hop count.

@@ -1,6 +1,6 @@
 // The server entry: reads the configuration, builds the app, listens, and closes gracefully.
 import closeWithGrace from 'close-with-grace'
-import { buildApp, REDACTED_PATHS } from './app.js'
+import { buildApp, loggerOptions } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 
 function start (): void {
@@ -15,9 +15,7 @@ function start (): void {
   }
   // pino-pretty is a dev dependency: the production image (docker run -t) has no such module.
   const pretty = process.stdout.isTTY && !config.production ? { transport: { target: 'pino-pretty' } } : {}
-  const app = buildApp(config, {
-    logger: { level: config.logLevel, ...pretty, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
-  })
+  const app = buildApp(config, { logger: loggerOptions(config, pretty) })
 
   // A response sent while closing ends its connection: an idle keep-alive socket would otherwise hold
   // the exit back until keepAliveTimeout.
