@@ -3,6 +3,7 @@
 import t from 'tap'
 import { build, exchange, sessionKeyCount, startRedis, token, ORIGIN } from '../helper.js'
 import { errorShapeProblem, post, type TestT } from './support.js'
+import { SLACK_MS } from '../support/time-bounds.js'
 
 const LIMITED = { RATE_LIMIT_EXCHANGE: '3' }
 
@@ -101,7 +102,7 @@ t.test('Redis down: the limiter fails closed with our 503', async (t) => {
   t.equal(res.json().code, 'BCX_STORE_UNAVAILABLE')
   t.equal(errorShapeProblem(res), null)
   t.notMatch(res.body, /ECONNREFUSED|enableOfflineQueue|Stream/, 'no Redis text reaches the client')
-  t.ok(Date.now() - started < 300 + 1500, 'answered within the command timeout')
+  t.ok(Date.now() - started < 300 + SLACK_MS, 'answered after the command timeout, not hung')
   t.equal((await post(open.app)).statusCode, 401, 'with limits off the same request never needed Redis')
 
   await redis.start()
