@@ -2,7 +2,7 @@
 // method but OPTIONS, and an allowed Origin on writes (README, "Cross-site rules").
 // Our own hook, not @fastify/cors: with per-path options that library rebuilds and normalizes them on
 // every request, the largest JavaScript cost of an authenticated read (README, design notes). The
-// headers are the ones it sent, and test/plugins/cross-site.test.ts pins them.
+// headers are the ones it sent, and test/session/cross-site.test.ts pins them.
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { Config } from '../config.js'
