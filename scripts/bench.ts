@@ -7,12 +7,12 @@ import { parseArgs } from 'node:util'
 import type { Redis } from 'ioredis'
 import { anchorCookies } from './bench/anchors.js'
 import { fillSessions } from './bench/fill.js'
+import { launchRedisServer, type RedisServer } from '../src/dev/redis-server.js'
 import { getexLatency, sessionKeyOfCookie, type GetexLatency } from './bench/latency.js'
 import type { Load } from './bench/load.js'
 import { measureRun, type RunMetrics } from './bench/measure.js'
 import { measureMemoryPerSession, type MemoryPerSession } from './bench/memory.js'
 import { summarizeProfile, type Share } from './bench/profile.js'
-import { startBenchRedis, type BenchRedis } from './bench/redis-server.js'
 import { keyspaceBytes } from './bench/redis-stats.js'
 import { checkTable, fmt, median, medianRatio, perRequest, table, type Check } from './bench/report.js'
 import { startService, type BenchService } from './bench/service.js'
@@ -74,8 +74,8 @@ async function postLoad (expectedRps: number, alg: 'HS512' | 'HS256' = 'HS512'):
   return { method: 'POST', path: '/session', headers: exchangeHeaders, bodies: tokens.map((token) => JSON.stringify({ token })) }
 }
 
-async function profileRun (redis: BenchRedis, scenarioKey: string): Promise<void> {
-  const service = await launch({ env: benchEnv(redis.url(0)) })
+async function profileRun (redis: RedisServer, scenarioKey: string): Promise<void> {
+  const service = await launch({ env: benchEnv(redis.urlOf(0)) })
   try {
     const pool = await exchangeAll(service.url, await mintTokens(settings.pool, customers(settings.pool)))
     const loads: Record<string, (rps: number) => Promise<Load>> = {
@@ -88,11 +88,11 @@ async function profileRun (redis: BenchRedis, scenarioKey: string): Promise<void
     const make = loads[scenarioKey]
     if (make === undefined) throw new Error(`--profile takes one of ${Object.keys(loads).join(', ')}`)
     const opts = { connections: settings.connections, seconds: settings.seconds }
-    const warm = await measureRun(service, redis.client(0), await make(3000), { ...opts, seconds: settings.warmupSeconds })
+    const warm = await measureRun(service, redis.clientOf(0), await make(3000), { ...opts, seconds: settings.warmupSeconds })
     const load = await make(warm.rps)
     const file = join(mkdtempSync(join(tmpdir(), 'bcx-bench-prof-')), `${scenarioKey}.cpuprofile`)
     await service.startProfile()
-    const run = await measureRun(service, redis.client(0), load, opts)
+    const run = await measureRun(service, redis.clientOf(0), load, opts)
     await service.stopProfile(file)
     printProfile(scenarioKey, run, file)
   } finally {
@@ -120,16 +120,16 @@ function printProfile (scenarioKey: string, run: RunMetrics, file: string): void
 }
 
 /** The read and exchange paths of this build and another (an older dist/), alternating in one run. */
-async function compareRun (redis: BenchRedis, otherDist: string): Promise<void> {
+async function compareRun (redis: RedisServer, otherDist: string): Promise<void> {
   const builds = [
-    { name: 'this build', service: await launch({ env: benchEnv(redis.url(0)) }), db: 0 },
-    { name: `other build (${otherDist})`, service: await launch({ env: benchEnv(redis.url(3)), entry: resolve(otherDist, 'scripts/bench/service-process.js') }), db: 3 }
+    { name: 'this build', service: await launch({ env: benchEnv(redis.urlOf(0)) }), db: 0 },
+    { name: `other build (${otherDist})`, service: await launch({ env: benchEnv(redis.urlOf(3)), entry: resolve(otherDist, 'scripts/bench/service-process.js') }), db: 3 }
   ]
   try {
     const scenarios: Scenario[] = []
     for (const b of builds) {
       const pool = await exchangeAll(b.service.url, await mintTokens(settings.pool, customers(settings.pool), 'HS256'))
-      const common = { service: () => b.service, redis: () => redis.client(b.db) }
+      const common = { service: () => b.service, redis: () => redis.clientOf(b.db) }
       scenarios.push(
         { key: `${b.db}:healthz`, label: `${b.name}: GET /healthz`, ...common, load: async () => ({ path: '/healthz' }) },
         { key: `${b.db}:session`, label: `${b.name}: GET /session`, ...common, load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: pool }) },
@@ -208,7 +208,7 @@ async function pairedReads (small: Side, big: Side): Promise<{ small: RunMetrics
 async function main (): Promise<void> {
   const started = new Date()
   const load0 = loadavg()[0] as number
-  const redis = await startBenchRedis()
+  const redis = await launchRedisServer({ dirPrefix: 'bcx-bench-redis-' })
   redis.onUnexpectedExit((how) => {
     console.error(`redis-server stopped during the run (${how}): no figures from this run`)
     for (const s of running) s.kill()
@@ -219,12 +219,12 @@ async function main (): Promise<void> {
     if (args.against !== undefined) return await compareRun(redis, args.against)
     // db 0: the service under test; db 1 and db 2: the same service over a thousand and a million sessions.
     const [main, bare, jwtAnchor, cookieAnchor, small, big] = await Promise.all([
-      launch({ env: benchEnv(redis.url(0)) }),
+      launch({ env: benchEnv(redis.urlOf(0)) }),
       launch({ mode: 'bare' }),
       launch({ mode: 'jwt' }),
       launch({ mode: 'secure-session' }),
-      launch({ env: benchEnv(redis.url(1)) }),
-      launch({ env: benchEnv(redis.url(2)) })
+      launch({ env: benchEnv(redis.urlOf(1)) }),
+      launch({ env: benchEnv(redis.urlOf(2)) })
     ])
     const anchorPool = await anchorCookies(cookieAnchor.url, settings.pool)
 
@@ -233,7 +233,7 @@ async function main (): Promise<void> {
     await exchangeAll(main.url, await mintTokens(20, customers(20)))
     let mainCookies: string[] = []
     const memoryTokens = await mintTokens(settings.memoryExchanges, customers(settings.memoryExchanges))
-    const memory = await measureMemoryPerSession(redis.client(0), settings.memoryExchanges, async () => {
+    const memory = await measureMemoryPerSession(redis.clientOf(0), settings.memoryExchanges, async () => {
       mainCookies = await exchangeAll(main.url, memoryTokens)
     })
     const pool = mainCookies.slice(0, settings.pool)
@@ -241,27 +241,27 @@ async function main (): Promise<void> {
     log(`pools: ${settings.pool} sessions on db 1 and db 2, then ${fmt.int(settings.bigSessions - settings.pool)} more on db 2`)
     const smallPool = await exchangeAll(small.url, await mintTokens(settings.pool, customers(settings.pool)))
     const bigPool = await exchangeAll(big.url, await mintTokens(settings.pool, customers(settings.pool)))
-    const beforeFill = await keyspaceBytes(redis.client(2))
-    await fillSessions(redis.client(2), { storeHash: BENCH.store, origin: BENCH.origin, firstCustomerId: 10_000_000, count: settings.bigSessions - settings.pool })
-    const filledBytes = (await keyspaceBytes(redis.client(2)) - beforeFill) / (settings.bigSessions - settings.pool)
-    const [smallKeys, bigKeys] = await Promise.all([redis.client(1).dbsize(), redis.client(2).dbsize()])
+    const beforeFill = await keyspaceBytes(redis.clientOf(2))
+    await fillSessions(redis.clientOf(2), { storeHash: BENCH.store, origin: BENCH.origin, firstCustomerId: 10_000_000, count: settings.bigSessions - settings.pool })
+    const filledBytes = (await keyspaceBytes(redis.clientOf(2)) - beforeFill) / (settings.bigSessions - settings.pool)
+    const [smallKeys, bigKeys] = await Promise.all([redis.clientOf(1).dbsize(), redis.clientOf(2).dbsize()])
 
     const scenarios: Scenario[] = [
-      { key: 'bare', label: 'bare Fastify route (anchor)', service: () => bare, redis: () => redis.client(0), load: async () => ({ path: '/healthz' }) },
+      { key: 'bare', label: 'bare Fastify route (anchor)', service: () => bare, redis: () => redis.clientOf(0), load: async () => ({ path: '/healthz' }) },
       {
         key: 'jwt',
         label: 'jose HS512 verify per request (anchor)',
         service: () => jwtAnchor,
-        redis: () => redis.client(0),
+        redis: () => redis.clientOf(0),
         // Fresh tokens each run: they must not expire during it.
         load: async () => ({ path: '/whoami', rotateHeader: 'authorization', cookies: (await mintTokens(settings.pool, 1)).map((t) => `Bearer ${t}`) })
       },
-      { key: 'cookie', label: 'stateless encrypted cookie, @fastify/secure-session (anchor)', service: () => cookieAnchor, redis: () => redis.client(0), load: async () => ({ path: '/whoami', cookies: anchorPool }) },
-      { key: 'healthz', label: 'GET /healthz (baseline)', service: () => main, redis: () => redis.client(0), load: async () => ({ path: '/healthz' }) },
-      { key: 'session', label: 'GET /session', service: () => main, redis: () => redis.client(0), load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: pool }) },
-      { key: 'me', label: 'GET /api/me', service: () => main, redis: () => redis.client(0), load: async () => ({ path: '/api/me', headers: READ_HEADERS, cookies: pool }) },
-      { key: 'post', label: 'POST /session (exchange, HS512)', service: () => main, redis: () => redis.client(0), load: postLoad },
-      { key: 'post256', label: 'POST /session (exchange, HS256)', service: () => main, redis: () => redis.client(0), load: async (rps) => await postLoad(rps, 'HS256') }
+      { key: 'cookie', label: 'stateless encrypted cookie, @fastify/secure-session (anchor)', service: () => cookieAnchor, redis: () => redis.clientOf(0), load: async () => ({ path: '/whoami', cookies: anchorPool }) },
+      { key: 'healthz', label: 'GET /healthz (baseline)', service: () => main, redis: () => redis.clientOf(0), load: async () => ({ path: '/healthz' }) },
+      { key: 'session', label: 'GET /session', service: () => main, redis: () => redis.clientOf(0), load: async () => ({ path: '/session', headers: READ_HEADERS, cookies: pool }) },
+      { key: 'me', label: 'GET /api/me', service: () => main, redis: () => redis.clientOf(0), load: async () => ({ path: '/api/me', headers: READ_HEADERS, cookies: pool }) },
+      { key: 'post', label: 'POST /session (exchange, HS512)', service: () => main, redis: () => redis.clientOf(0), load: postLoad },
+      { key: 'post256', label: 'POST /session (exchange, HS256)', service: () => main, redis: () => redis.clientOf(0), load: async (rps) => await postLoad(rps, 'HS256') }
     ]
     let rssBefore = await main.stats({ gc: true })
     // The anchors run between the reads and the exchange: the exchange's run (tens of thousands of new
@@ -271,16 +271,16 @@ async function main (): Promise<void> {
     const rssAfter = await main.stats({ gc: true })
 
     const paired = await pairedReads(
-      { service: small, redis: redis.client(1), load: { path: '/session', headers: READ_HEADERS, cookies: smallPool } },
-      { service: big, redis: redis.client(2), load: { path: '/session', headers: READ_HEADERS, cookies: bigPool } })
+      { service: small, redis: redis.clientOf(1), load: { path: '/session', headers: READ_HEADERS, cookies: smallPool } },
+      { service: big, redis: redis.clientOf(2), load: { path: '/session', headers: READ_HEADERS, cookies: bigPool } })
 
     log('GETEX latency, alternating databases')
     const direct: { small: GetexLatency[], big: GetexLatency[] } = { small: [], big: [] }
     const smallSessionKeys = smallPool.map(sessionKeyOfCookie)
     const bigSessionKeys = bigPool.map(sessionKeyOfCookie)
     for (let round = 0; round < Math.max(3, settings.rounds); round++) {
-      direct.small.push(await getexLatency(redis.client(1), smallSessionKeys, settings.getexOps))
-      direct.big.push(await getexLatency(redis.client(2), bigSessionKeys, settings.getexOps))
+      direct.small.push(await getexLatency(redis.clientOf(1), smallSessionKeys, settings.getexOps))
+      direct.big.push(await getexLatency(redis.clientOf(2), bigSessionKeys, settings.getexOps))
     }
 
     printReport({ started, load0, runs, scenarios, memory, filledBytes, rssBefore, rssAfter, direct, paired, smallKeys, bigKeys })

@@ -11,21 +11,21 @@ import { runLoad } from '../../scripts/bench/load.js'
 import { measureRun } from '../../scripts/bench/measure.js'
 import { measureMemoryPerSession } from '../../scripts/bench/memory.js'
 import { placeOf, summarizeProfile } from '../../scripts/bench/profile.js'
-import { startBenchRedis } from '../../scripts/bench/redis-server.js'
 import { median, medianRatio } from '../../scripts/bench/report.js'
 import { startService } from '../../scripts/bench/service.js'
 import { BENCH, benchEnv, exchangeAll, exchangeHeaders, mintTokens } from '../../scripts/bench/sessions.js'
+import { launchRedisServer } from '../../src/dev/redis-server.js'
 import { originTag } from '../../src/store/keys.js'
 import { decodeRecord } from '../../src/store/record-codec.js'
 
 const brief = { connections: 4, seconds: 1 }
 
 t.test('a short benchmark against a real service reports sane figures', async (t) => {
-  const redis = await startBenchRedis()
+  const redis = await launchRedisServer()
   t.teardown(() => redis.close())
-  const service = await startService({ env: benchEnv(redis.url(0)) })
+  const service = await startService({ env: benchEnv(redis.urlOf(0)) })
   t.teardown(() => service.close())
-  const client = redis.client(0)
+  const client = redis.clientOf(0)
 
   await exchangeAll(service.url, await mintTokens(5, 1))
   let cookies: string[] = []
