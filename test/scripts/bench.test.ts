@@ -15,7 +15,7 @@ import { median, medianRatio } from '../../scripts/bench/report.js'
 import { startService } from '../../scripts/bench/service.js'
 import { BENCH, benchEnv, exchangeAll, exchangeHeaders, mintTokens } from '../../scripts/bench/sessions.js'
 import { launchRedisServer } from '../../src/dev/redis-server.js'
-import { originTag } from '../../src/store/keys.js'
+import { ORIGIN_TAG_LENGTH, originTag } from '../../src/store/keys.js'
 import { decodeRecord } from '../../src/store/record-codec.js'
 
 const brief = { connections: 4, seconds: 1 }
@@ -66,10 +66,20 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   const before = await client.dbsize()
   await fillSessions(client, { storeHash: BENCH.store, origin: BENCH.origin, firstCustomerId: 10_000_000, count: 2000 })
   t.equal(await client.dbsize() - before, 4000, 'a filled session is a record and an index, like an exchange\'s')
-  const filled = await client.get((await client.keys('bcx:{abc123:10000000}:s:*'))[0] as string)
+  const [filledKey] = await client.keys('bcx:{abc123:10000000}:s:*') as [string]
+  const filled = await client.get(filledKey) as string
+  const exchanged = await client.get(sessionKeyOfCookie(cookies[0] as string)) as string
+  t.equal(filled.charAt(ORIGIN_TAG_LENGTH), exchanged.charAt(ORIGIN_TAG_LENGTH), 'the kind of value an exchange writes')
   // The service's own codec reads it: the fill lays out what an exchange leaves.
-  t.match(decodeRecord(filled as string, { storeHash: BENCH.store, customerId: 10_000_000, absoluteAt: 0 }),
-    { customer: { id: 10_000_000, email: 'customer10000000@example.com', group_id: '0' }, originTag: originTag(BENCH.origin) })
+  t.match(decodeRecord(filled, { storeHash: BENCH.store, customerId: 10_000_000, absoluteAt: 0 }), {
+    customer: { id: 10_000_000, email: 'customer10000000@example.com', group_id: '0' },
+    originTag: originTag(BENCH.origin),
+    lastSeenMinute: Number
+  })
+  const score = await client.zscore('bcx:{abc123:10000000}:i', filledKey.slice(filledKey.lastIndexOf(':') + 1))
+  t.ok(Math.abs(Number(score) - Date.now()) < 600_000, 'the index entry scored by creation time in ms')
+  const ttl = await client.pttl(filledKey)
+  t.ok(ttl > 0 && ttl <= 1_800_000, 'the record lives for the idle timeout')
 
   const latency = await getexLatency(client, cookies.map(sessionKeyOfCookie), 200)
   t.ok(latency.p50 > 0 && latency.p99 >= latency.p50)
