@@ -92,7 +92,8 @@ async function waitUntilAnswering (proc: ChildProcess, port: number, timeoutMs: 
     probe.on('error', () => {})
     try {
       await probe.connect()
-      if (await probe.ping() === 'PONG' && /^process_id:(\d+)/m.exec(await probe.info('server'))?.[1] === String(proc.pid)) return
+      const pong = await probe.ping() === 'PONG'
+      if (pong && /^process_id:(\d+)/m.exec(await probe.info('server'))?.[1] === String(proc.pid)) return
     } catch {
       // Not listening yet, or still loading.
     } finally {
