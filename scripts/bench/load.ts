@@ -28,7 +28,9 @@ export interface LoadResult {
   exhausted: boolean
 }
 
-export async function runLoad (url: string, load: Load, opts: { connections: number, seconds: number }): Promise<LoadResult> {
+export interface LoadOptions { connections: number, seconds: number }
+
+export async function runLoad (url: string, load: Load, opts: LoadOptions): Promise<LoadResult> {
   const { method = 'GET', path, headers = {}, cookies, bodies, rotateHeader = 'cookie' } = load
   let i = 0
   let exhausted = false
