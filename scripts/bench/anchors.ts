@@ -1,4 +1,4 @@
-// The anchors, measured in the same run as the service: a bare Fastify route, and the two
+// The anchors, measured in the same run as the service: a bare Fastify route, and the two
 // stateless ways to know who is calling (a token verified on every request, an encrypted cookie).
 import Fastify, { type FastifyInstance, type FastifyPluginCallback, type FastifyRequest } from 'fastify'
 import { jwtVerify } from 'jose'
@@ -24,7 +24,7 @@ const whoSchema = {
   }
 }
 
-/** A bare Fastify route returning JSON, nothing registered: the first row of the table. */
+/** A bare Fastify route returning JSON, nothing registered: what any Fastify service costs here. */
 function bare (): FastifyInstance {
   const app = Fastify({ logger: false })
   app.get('/healthz', {

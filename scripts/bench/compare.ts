@@ -37,7 +37,7 @@ export async function compareRun (ctx: BenchContext, otherDist: string): Promise
   const r = resultsOf(await runRounds(ctx, scenarios))
   const both = (key: (typeof COMPARED)[number], pick: (m: RunMetrics) => number, show: (n: number) => string): string =>
     `${show(r.med(`this:${key}`, pick))} / ${show(r.med(`other:${key}`, pick))}`
-  const ratio = (n: number): string => fmt.fixed(n)
+  const fixed = (n: number): string => fmt.fixed(n)
   const ms = (n: number): string => fmt.fixed(n, 0)
   console.log(`# This build against ${otherDist}: ${settings.rounds} alternating round(s) of ${settings.seconds} s, ` +
     `${settings.connections} connections, load average ${loadAverage()}\n`)
@@ -46,10 +46,10 @@ export async function compareRun (ctx: BenchContext, otherDist: string): Promise
   COMPARED.map((key) => [key,
     both(key, (m) => m.rps, fmt.int),
     `${fmt.fixed(r.ratio(`this:${key}`, `other:${key}`))}×`,
-    `${ratio(r.ratio(`this:${key}`, 'this:healthz'))} / ${ratio(r.ratio(`other:${key}`, 'other:healthz'))}`,
+    `${fixed(r.ratio(`this:${key}`, 'this:healthz'))} / ${fixed(r.ratio(`other:${key}`, 'other:healthz'))}`,
     both(key, (m) => m.p99, ms),
     both(key, (m) => m.cpuUsPerRequest, fmt.int),
-    both(key, (m) => m.syscallsPerRequest, ratio),
-    both(key, (m) => m.sentPerRequest, ratio)
+    both(key, (m) => m.syscallsPerRequest, fixed),
+    both(key, (m) => m.sentPerRequest, fixed)
   ])))
 }

@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis'
 import { keys, newSessionId, sessionMember } from '../../src/store/keys.js'
 import { encodeRecord } from '../../src/store/record-codec.js'
 
-// One call per batch: three times faster than the same commands pipelined, for a million sessions.
+// One script call per batch rather than the commands pipelined: Redis then parses and answers one command
+// per batch instead of three per session, most of the fill's time over a million sessions.
 // ARGV: session ttl ms, index score, index ttl ms, then per session its key, value, index key and member.
 const WRITE = `
 local ttl, score, indexTtl = ARGV[1], ARGV[2], ARGV[3]

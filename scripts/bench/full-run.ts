@@ -67,6 +67,24 @@ async function directReads (ctx: BenchContext, smallPool: string[], bigPool: str
   return direct
 }
 
+/** Real sessions on db 1 and db 2 for the reads, then db 2 filled up to the many sessions. */
+async function fewAndMany (ctx: BenchContext, small: BenchService, big: BenchService): Promise<
+  Pick<FullResults, 'filledBytes' | 'smallKeys' | 'bigKeys'> & { smallPool: string[], bigPool: string[] }
+> {
+  const { settings, redis } = ctx
+  const filled = settings.bigSessions - settings.pool
+  ctx.log(`pools: ${settings.pool} sessions on db 1 and db 2, then ${fmt.int(filled)} more on db 2`)
+  const smallPool = await exchangeAll(small.url, await ctx.tokens(settings.pool))
+  const bigPool = await exchangeAll(big.url, await ctx.tokens(settings.pool))
+  const beforeFill = await keyspaceBytes(redis.clientOf(2))
+  // Customer ids far above the pools': no filled session shares an index with a real one.
+  const fill = { storeHash: BENCH.store, origin: BENCH.origin, firstCustomerId: 10_000_000, count: filled }
+  await fillSessions(redis.clientOf(2), fill)
+  const filledBytes = (await keyspaceBytes(redis.clientOf(2)) - beforeFill) / filled
+  const [smallKeys, bigKeys] = await Promise.all([redis.clientOf(1).dbsize(), redis.clientOf(2).dbsize()])
+  return { smallPool, bigPool, filledBytes, smallKeys, bigKeys }
+}
+
 export async function fullRun (ctx: BenchContext): Promise<FullResults> {
   const { settings, redis, services } = ctx
   const started = new Date()
@@ -83,16 +101,7 @@ export async function fullRun (ctx: BenchContext): Promise<FullResults> {
   const anchorPool = await anchorCookies(cookie.url, settings.pool)
   const { memory, pool } = await memoryAndPool(ctx, main)
 
-  const filled = settings.bigSessions - settings.pool
-  ctx.log(`pools: ${settings.pool} sessions on db 1 and db 2, then ${fmt.int(filled)} more on db 2`)
-  const smallPool = await exchangeAll(small.url, await ctx.tokens(settings.pool))
-  const bigPool = await exchangeAll(big.url, await ctx.tokens(settings.pool))
-  const beforeFill = await keyspaceBytes(redis.clientOf(2))
-  // Customer ids far above the pools': no filled session shares an index with a real one.
-  const fill = { storeHash: BENCH.store, origin: BENCH.origin, firstCustomerId: 10_000_000, count: filled }
-  await fillSessions(redis.clientOf(2), fill)
-  const filledBytes = (await keyspaceBytes(redis.clientOf(2)) - beforeFill) / filled
-  const [smallKeys, bigKeys] = await Promise.all([redis.clientOf(1).dbsize(), redis.clientOf(2).dbsize()])
+  const { smallPool, bigPool, filledBytes, smallKeys, bigKeys } = await fewAndMany(ctx, small, big)
 
   const runsOn = { service: main, bare, jwt, 'secure-session': cookie }
   const inputs = loadInputs(ctx, pool, anchorPool)

@@ -17,6 +17,7 @@ export interface LoadInputs {
   pool: readonly string[]
   /** Cookies of the secure-session anchor. */
   anchorPool: readonly string[]
+  /** Tokens per run of the jose anchor: as many as the pool has sessions. */
   poolSize: number
   /** Length of a measured run: an exchange needs a token of its own per request. */
   seconds: number

@@ -37,7 +37,7 @@ export interface BenchService {
 }
 
 export interface StartServiceOptions {
-  /** An anchor of the table instead of the service (anchors.ts). */
+  /** One of the anchors instead of the service (anchors.ts). */
   mode?: 'service' | AnchorMode
   env?: Record<string, string>
   /** Another build's service-process.js (an older dist/, to compare builds in one run). */
