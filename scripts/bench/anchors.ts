@@ -1,4 +1,4 @@
-// The issue's anchors, measured in the same run as the service: a bare Fastify route, and the two
+// The anchors, measured in the same run as the service: a bare Fastify route, and the two
 // stateless ways to know who is calling (a token verified on every request, an encrypted cookie).
 import Fastify, { type FastifyInstance, type FastifyPluginCallback, type FastifyRequest } from 'fastify'
 import { jwtVerify } from 'jose'
@@ -7,7 +7,8 @@ import { createRequire } from 'node:module'
 import { BENCH } from './sessions.js'
 
 // Loaded untyped: its types and @fastify/session's (test/design) both declare request.session.
-const secureSession = createRequire(import.meta.url)('@fastify/secure-session') as FastifyPluginCallback<Record<string, unknown>>
+const secureSession = createRequire(import.meta.url)('@fastify/secure-session') as
+  FastifyPluginCallback<Record<string, unknown>>
 type SecureSession = { get (key: string): unknown, set (key: string, value: unknown): void }
 const sessionOf = (request: FastifyRequest): SecureSession => (request as unknown as { session: SecureSession }).session
 
@@ -23,7 +24,7 @@ const whoSchema = {
   }
 }
 
-/** A bare Fastify route returning JSON, nothing registered: the first row of the issue's table. */
+/** A bare Fastify route returning JSON, nothing registered: what any Fastify service costs here. */
 function bare (): FastifyInstance {
   const app = Fastify({ logger: false })
   app.get('/healthz', {
@@ -32,14 +33,19 @@ function bare (): FastifyInstance {
   return app
 }
 
-/** jose verification of the BigCommerce token (HS512, as BigCommerce signs it) on every request, key imported once (the sample apps' way). */
+/**
+ * jose verification of the BigCommerce token (HS512, as BigCommerce signs it) on every request, key
+ * imported once (the sample apps' way).
+ */
 function jwt (): FastifyInstance {
   const app = Fastify({ logger: false })
-  const key = crypto.subtle.importKey('raw', new TextEncoder().encode(BENCH.clientSecret), { name: 'HMAC', hash: 'SHA-512' }, false, ['verify'])
+  const secret = new TextEncoder().encode(BENCH.clientSecret)
+  const key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-512' }, false, ['verify'])
   app.get('/whoami', { schema: whoSchema }, async (request, reply) => {
     const token = request.headers.authorization?.slice('Bearer '.length) ?? ''
     try {
-      const { payload } = await jwtVerify(token, await key, { algorithms: ['HS512'], issuer: 'bc/apps', audience: BENCH.clientId })
+      const { payload } = await jwtVerify(token, await key,
+        { algorithms: ['HS512'], issuer: 'bc/apps', audience: BENCH.clientId })
       return { customer: payload.customer }
     } catch {
       return await reply.code(401).send(null)
@@ -51,7 +57,8 @@ function jwt (): FastifyInstance {
 /** A stateless encrypted cookie (@fastify/secure-session, libsodium): GET /login?id=N sets it. */
 function secureCookie (): FastifyInstance {
   const app = Fastify({ logger: false })
-  app.register(secureSession, { key: randomBytes(32), cookie: { path: '/', httpOnly: true, secure: true, sameSite: 'none' } })
+  app.register(secureSession,
+    { key: randomBytes(32), cookie: { path: '/', httpOnly: true, secure: true, sameSite: 'none' } })
   app.register(async (scope) => {
     scope.get<{ Querystring: { id: string } }>('/login', async (request) => {
       const id = Number(request.query.id)
@@ -77,7 +84,9 @@ export async function anchorCookies (url: string, count: number): Promise<string
   for (let id = 1; id <= count; id++) {
     const res = await fetch(`${url}/login?id=${id}`)
     const cookie = res.headers.getSetCookie()[0]?.split(';', 1)[0]
-    if (res.status !== 200 || cookie === undefined) throw new Error(`the secure-session anchor gave no cookie (${res.status})`)
+    if (res.status !== 200 || cookie === undefined) {
+      throw new Error(`the secure-session anchor gave no cookie (${res.status})`)
+    }
     cookies.push(cookie)
   }
   return cookies

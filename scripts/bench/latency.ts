@@ -15,7 +15,12 @@ export function sessionKeyOfCookie (cookie: string): string {
 export interface GetexLatency { ops: number, p50: number, p99: number, mean: number }
 
 /** Microseconds per GETEX (sliding by idleMs, as the service does), `ops` of them in sequence. */
-export async function getexLatency (client: Redis, sessionKeys: readonly string[], ops: number, idleMs = 1_800_000): Promise<GetexLatency> {
+export async function getexLatency (
+  client: Redis,
+  sessionKeys: readonly string[],
+  ops: number,
+  idleMs = 1_800_000
+): Promise<GetexLatency> {
   const times: number[] = []
   for (let i = 0; i < ops; i++) {
     const key = sessionKeys[i % sessionKeys.length] as string

@@ -28,14 +28,17 @@ export interface LoadResult {
   exhausted: boolean
 }
 
-export async function runLoad (url: string, load: Load, { connections, seconds }: { connections: number, seconds: number }): Promise<LoadResult> {
+export interface LoadOptions { connections: number, seconds: number }
+
+export async function runLoad (url: string, load: Load, opts: LoadOptions): Promise<LoadResult> {
   const { method = 'GET', path, headers = {}, cookies, bodies, rotateHeader = 'cookie' } = load
   let i = 0
   let exhausted = false
-  const instance = autocannon({
+  let stop = (): void => {}
+  const options: autocannon.Options = {
     url,
-    connections,
-    duration: seconds,
+    connections: opts.connections,
+    duration: opts.seconds,
     requests: [{
       method,
       path,
@@ -44,7 +47,7 @@ export async function runLoad (url: string, load: Load, { connections, seconds }
         if (bodies !== undefined) {
           const body = bodies[i++]
           if (body === undefined) {
-            if (!exhausted) { exhausted = true; instance.stop() }
+            if (!exhausted) { exhausted = true; stop() }
             return { ...request, body: bodies[0] }
           }
           return { ...request, headers: { ...headers }, body }
@@ -53,8 +56,22 @@ export async function runLoad (url: string, load: Load, { connections, seconds }
         return { ...request, headers: cookie === undefined ? { ...headers } : { ...headers, [rotateHeader]: cookie } }
       }
     }]
+  }
+  // The callback form: it is the one that hands back the instance, which stop() needs.
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err: unknown, result) => { if (err) reject(err); else resolve(result) })
+    stop = () => instance.stop()
   })
-  const r = await instance
-  const failures = r.non2xx + r.errors + r.timeouts
-  return { requests: r['2xx'], rps: r['2xx'] / r.duration, mean: r.latency.average, p50: r.latency.p50, p99: r.latency.p99, failures, seconds: r.duration, exhausted }
+  // autocannon's errors already include its timeouts.
+  const failures = r.non2xx + r.errors
+  return {
+    requests: r['2xx'],
+    rps: r['2xx'] / r.duration,
+    mean: r.latency.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    failures,
+    seconds: r.duration,
+    exhausted
+  }
 }

@@ -1,6 +1,6 @@
 // One measured run: the load, and around it what the service and Redis spent on it.
 import type { Redis } from 'ioredis'
-import { runLoad, type Load, type LoadResult } from './load.js'
+import { runLoad, type Load, type LoadOptions, type LoadResult } from './load.js'
 import { delta, snapshot } from './redis-stats.js'
 import type { BenchService } from './service.js'
 
@@ -28,7 +28,12 @@ function diff (after: Record<string, number>, before: Record<string, number>): R
   return out
 }
 
-export async function measureRun (service: BenchService, redis: Redis, load: Load, opts: { connections: number, seconds: number }): Promise<RunMetrics> {
+export async function measureRun (
+  service: BenchService,
+  redis: Redis,
+  load: Load,
+  opts: LoadOptions
+): Promise<RunMetrics> {
   const [s0, r0] = await Promise.all([service.stats(), snapshot(redis)])
   const result = await runLoad(service.url, load, opts)
   const [s1, r1] = await Promise.all([service.stats(), snapshot(redis)])

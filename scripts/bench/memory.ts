@@ -35,16 +35,23 @@ const measure = async (client: Redis): Promise<{ keys: number, used: number }> =
  * `exchange` does the exchanges; the Redis database of `client` must hold no other guard. Do a few
  * exchanges first (not counted) so the scripts are loaded and the connections' buffers allocated.
  */
-export async function measureMemoryPerSession (client: Redis, exchanges: number, exchange: () => Promise<unknown>): Promise<MemoryPerSession> {
+export async function measureMemoryPerSession (
+  client: Redis,
+  exchanges: number,
+  exchange: () => Promise<unknown>
+): Promise<MemoryPerSession> {
   const patterns = ['bcx:*:s:*', 'bcx:*:i', 'bcx:*:g:*']
-  const scan = async (): Promise<Array<Set<string>>> => await Promise.all(patterns.map(async (p) => new Set(await scanKeys(client, p))))
+  const scan = async (): Promise<Array<Set<string>>> =>
+    await Promise.all(patterns.map(async (p) => new Set(await scanKeys(client, p))))
   const keysBefore = await scan()
   const before = await measure(client)
   await exchange()
   const withGuards = await measure(client)
   // Only the keys these exchanges wrote.
-  const [sessions = [], indexes = [], guards = []] = (await scan()).map((now, i) => [...now].filter((k) => keysBefore[i]?.has(k) !== true))
-  const usage = async (keys: string[]): Promise<number> => keys[0] === undefined ? 0 : Number(await client.memory('USAGE', keys[0], 'SAMPLES', 0))
+  const [sessions = [], indexes = [], guards = []] = (await scan())
+    .map((now, i) => [...now].filter((k) => keysBefore[i]?.has(k) !== true))
+  const usage = async (keys: string[]): Promise<number> =>
+    keys[0] === undefined ? 0 : Number(await client.memory('USAGE', keys[0], 'SAMPLES', 0))
   const sampled = { session: await usage(sessions), index: await usage(indexes), guard: await usage(guards) }
   for (let i = 0; i < guards.length; i += 1000) await client.unlink(...guards.slice(i, i + 1000))
   const withoutGuards = await measure(client)
@@ -53,8 +60,15 @@ export async function measureMemoryPerSession (client: Redis, exchanges: number,
     exchanges,
     sessionBytes: per(withoutGuards.keys, before.keys),
     guardBytes: per(withGuards.keys, withoutGuards.keys),
-    usedMemory: { sessionBytes: per(withoutGuards.used, before.used), guardBytes: per(withGuards.used, withoutGuards.used) },
+    usedMemory: {
+      sessionBytes: per(withoutGuards.used, before.used),
+      guardBytes: per(withGuards.used, withoutGuards.used)
+    },
     sampled,
-    keysPerExchange: { session: sessions.length / exchanges, index: indexes.length / exchanges, guard: guards.length / exchanges }
+    keysPerExchange: {
+      session: sessions.length / exchanges,
+      index: indexes.length / exchanges,
+      guard: guards.length / exchanges
+    }
   }
 }

@@ -1,5 +1,6 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and says where the time went: self time by package or
-// file, and total time (self + callees) of the functions on the read path worth watching.
+// file and by function, and total time (self + callees) of the service's own functions, found by their
+// file rather than by a list of names that would go stale as the code changes.
 import { readFileSync } from 'node:fs'
 
 interface ProfileNode {
@@ -7,10 +8,25 @@ interface ProfileNode {
   callFrame: { functionName: string, url: string, lineNumber: number }
   children?: number[]
 }
-interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: number[], startTime: number, endTime: number }
+interface CpuProfile {
+  nodes: ProfileNode[]
+  samples: number[]
+  timeDeltas: number[]
+  startTime: number
+  endTime: number
+}
 
 export interface Share { name: string, ms: number, percent: number }
-export interface ProfileSummary { totalMs: number, byPlace: Share[], byFunction: Share[], watched: Share[] }
+export interface ProfileSummary {
+  /** Busy time: every sample but idle. */
+  totalMs: number
+  /** Self time by package, file of ours, Node module or V8 itself. */
+  byPlace: Share[]
+  /** Self time by function, named with its place and line: ours are the ones in src/. */
+  byFunction: Share[]
+  /** Total time (self and callees) of our functions: what each step of a request costs, whatever it calls. */
+  ours: Share[]
+}
 
 /** Where a frame lives: a package, one of our files, a Node internal module, or V8 itself. */
 export function placeOf (url: string, functionName: string): string {
@@ -23,28 +39,35 @@ export function placeOf (url: string, functionName: string): string {
   return url
 }
 
-export function summarizeProfile (path: string, watch: readonly string[] = [], top = 25): ProfileSummary {
+/** The service's own code (dist/src when compiled, src under tap); not the benchmark's scripts. */
+export const isOurs = (place: string): boolean => place.startsWith('src/')
+
+export function summarizeProfile (path: string, top = 25): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const selfUs = new Map<number, number>()
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
-  // Idle and GC are not the request path's work: left out of the total.
+  // Idle is not the request path's work: left out of the total.
   const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id))
   let total = 0
   for (const [id, us] of selfUs) if (!idle.has(id)) total += us
 
   const add = (map: Map<string, number>, key: string, us: number): void => { map.set(key, (map.get(key) ?? 0) + us) }
+  const placeOfNode = (node: ProfileNode): string => placeOf(node.callFrame.url, node.callFrame.functionName)
+  // V8's own frames have no file: their place is their name.
+  const nameOf = (node: ProfileNode): string => node.callFrame.url === ''
+    ? placeOfNode(node)
+    : `${node.callFrame.functionName || '(anonymous)'} ${placeOfNode(node)}:${node.callFrame.lineNumber + 1}`
   const places = new Map<string, number>()
   const functions = new Map<string, number>()
   for (const [id, us] of selfUs) {
     const node = byId.get(id)
     if (node === undefined || idle.has(id)) continue
-    const { functionName, url, lineNumber } = node.callFrame
-    add(places, placeOf(url, functionName), us)
-    add(functions, `${functionName || '(anonymous)'} ${placeOf(url, functionName)}:${lineNumber + 1}`, us)
+    add(places, placeOfNode(node), us)
+    add(functions, nameOf(node), us)
   }
 
-  // Inclusive time of watched function names; a frame inside another watched frame of the same name counts once.
+  // Inclusive time of each of our functions; a frame inside another frame of the same function counts once.
   const inclusive = new Map<number, number>()
   const totalOf = (id: number): number => {
     const known = inclusive.get(id)
@@ -54,19 +77,19 @@ export function summarizeProfile (path: string, watch: readonly string[] = [], t
     inclusive.set(id, t)
     return t
   }
-  const watched = new Map<string, number>()
+  const ours = new Map<string, number>()
   const visit = (id: number, inside: ReadonlySet<string>): void => {
     const node = byId.get(id) as ProfileNode
-    const name = node.callFrame.functionName
-    const hit = watch.includes(name) && !inside.has(name)
-    if (hit) add(watched, name, totalOf(id))
-    const next = hit ? new Set([...inside, name]) : inside
+    const name = nameOf(node)
+    const counted = isOurs(placeOfNode(node)) && !inside.has(name)
+    if (counted) add(ours, name, totalOf(id))
+    const next = counted ? new Set([...inside, name]) : inside
     for (const c of node.children ?? []) visit(c, next)
   }
   visit(profile.nodes[0]?.id as number, new Set())
 
-  const shares = (map: Map<string, number>, n: number): Share[] => [...map]
-    .sort((a, b) => b[1] - a[1]).slice(0, n)
+  const shares = (map: Map<string, number>): Share[] => [...map]
+    .sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([name, us]) => ({ name, ms: us / 1000, percent: (100 * us) / total }))
-  return { totalMs: total / 1000, byPlace: shares(places, top), byFunction: shares(functions, top), watched: shares(watched, watch.length) }
+  return { totalMs: total / 1000, byPlace: shares(places), byFunction: shares(functions), ours: shares(ours) }
 }

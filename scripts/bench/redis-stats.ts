@@ -23,7 +23,9 @@ function fields (text: string): Map<string, string> {
 }
 
 export async function snapshot (client: Redis): Promise<RedisSnapshot> {
-  const [stats, memory, cpu] = await Promise.all([client.info('commandstats'), client.info('memory'), client.info('cpu')])
+  const [stats, memory, cpu] = await Promise.all([
+    client.info('commandstats'), client.info('memory'), client.info('cpu')
+  ])
   const calls: Record<string, number> = {}
   let usec = 0
   for (const [key, value] of fields(stats)) {

@@ -1,4 +1,5 @@
 // Medians over rounds, ratios within a round, and the tables the benchmark prints (Markdown).
+import { loadavg } from 'node:os'
 import type { RunMetrics } from './measure.js'
 
 export function median (values: readonly number[]): number {
@@ -9,9 +10,31 @@ export function median (values: readonly number[]): number {
 }
 
 /** Median over rounds of a / b, each ratio taken within one round (both measured minutes apart at most). */
-export function medianRatio (a: readonly RunMetrics[], b: readonly RunMetrics[], pick: (m: RunMetrics) => number): number {
+export function medianRatio (
+  a: readonly RunMetrics[],
+  b: readonly RunMetrics[],
+  pick: (m: RunMetrics) => number
+): number {
   return median(a.map((m, i) => pick(m) / pick(b[i] as RunMetrics)))
 }
+
+/** Medians and ratios of each scenario's rounds, looked up by its id. */
+export function resultsOf<Id extends string> (runs: Record<Id, RunMetrics[]>): {
+  of: (id: Id) => RunMetrics[]
+  med: (id: Id, pick: (m: RunMetrics) => number) => number
+  /** Median ratio of req/s, unless `pick` says what else. */
+  ratio: (id: Id, base: Id, pick?: (m: RunMetrics) => number) => number
+} {
+  const of = (id: Id): RunMetrics[] => runs[id]
+  return {
+    of,
+    med: (id, pick) => median(of(id).map(pick)),
+    ratio: (id, base, pick = (m) => m.rps) => medianRatio(of(id), of(base), pick)
+  }
+}
+
+/** The machine's one-minute load average, as the reports print it. */
+export const loadAverage = (): string => loadavg()[0]?.toFixed(2) ?? '?'
 
 export const fmt = {
   int: (n: number) => Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a',
@@ -34,4 +57,5 @@ export function perRequest (counts: Record<string, number>, requests: number): s
 export interface Check { what: string, measured: string, target: string, ok: boolean }
 
 export const checkTable = (checks: readonly Check[]): string =>
-  table(['target', 'measured', 'wanted', ''], checks.map((c) => [c.what, c.measured, c.target, c.ok ? 'met' : '**missed**']))
+  table(['target', 'measured', 'wanted', ''],
+    checks.map((c) => [c.what, c.measured, c.target, c.ok ? 'met' : '**missed**']))

@@ -13,7 +13,9 @@ async function main (): Promise<void> {
   const [mode = 'service', envJson = '{}'] = process.argv.slice(2)
   const env = JSON.parse(envJson) as Record<string, string>
   const anchor = mode !== 'service'
-  const app = anchor ? anchorApp(mode as AnchorMode) : buildApp(loadConfig(env), { logger: { level: env.LOG_LEVEL ?? 'warn' } })
+  const app = anchor
+    ? anchorApp(mode as AnchorMode)
+    : buildApp(loadConfig(env), { logger: { level: env.LOG_LEVEL ?? 'warn' } })
   await app.ready()
 
   // Counts what the service sends to Redis (top-level commands; a script's own calls are Redis's business).

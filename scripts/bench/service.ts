@@ -16,7 +16,12 @@ export interface ServiceStats {
   commands: Record<string, number>
 }
 
-export interface ServiceRequest { id: number, type: 'stats' | 'close' | 'profile-start' | 'profile-stop', gc?: boolean, path?: string }
+export interface ServiceRequest {
+  id: number
+  type: 'stats' | 'close' | 'profile-start' | 'profile-stop'
+  gc?: boolean
+  path?: string
+}
 export interface ServiceReply { id: number, port?: number, stats?: ServiceStats, error?: string }
 
 export interface BenchService {
@@ -32,7 +37,7 @@ export interface BenchService {
 }
 
 export interface StartServiceOptions {
-  /** An anchor of the issue's table instead of the service (anchors.ts). */
+  /** One of the anchors instead of the service (anchors.ts). */
   mode?: 'service' | AnchorMode
   env?: Record<string, string>
   /** Another build's service-process.js (an older dist/, to compare builds in one run). */
@@ -42,9 +47,11 @@ export interface StartServiceOptions {
 // Same folder, same extension as this module: .js when compiled, .ts under tap (fork inherits its loader).
 const ownEntry = fileURLToPath(new URL(`./service-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
 
-export async function startService ({ mode = 'service', env = {}, entry = ownEntry }: StartServiceOptions = {}): Promise<BenchService> {
+export async function startService (opts: StartServiceOptions = {}): Promise<BenchService> {
+  const { mode = 'service', env = {}, entry = ownEntry } = opts
   const execArgv = [...process.execArgv, '--expose-gc']
-  const child: ChildProcess = fork(entry, [mode, JSON.stringify(env)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child: ChildProcess = fork(entry, [mode, JSON.stringify(env)],
+    { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const pending = new Map<number, (reply: ServiceReply) => void>()
   let nextId = 1
   child.on('message', (reply: ServiceReply) => {
@@ -89,5 +96,26 @@ export async function startService ({ mode = 'service', env = {}, entry = ownEnt
       clearTimeout(timer)
     },
     kill () { child.kill('SIGKILL') }
+  }
+}
+
+/** Every service process one run starts, so that all are closed at its end whatever happens. */
+export interface ServiceGroup {
+  start (opts?: StartServiceOptions): Promise<BenchService>
+  closeAll (): Promise<void>
+  /** At once, without asking: the run is void (its Redis died). */
+  killAll (): void
+}
+
+export function serviceGroup (): ServiceGroup {
+  const running: BenchService[] = []
+  return {
+    async start (opts) {
+      const service = await startService(opts)
+      running.push(service)
+      return service
+    },
+    async closeAll () { await Promise.all(running.map(async (s) => await s.close())) },
+    killAll () { for (const s of running) s.kill() }
   }
 }

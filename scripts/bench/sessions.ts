@@ -27,12 +27,23 @@ export function benchEnv (redisUrl: string, extra: Record<string, string> = {}):
   }
 }
 
-/** `count` distinct tokens for customers firstCustomerId, firstCustomerId + 1, ..., HS512 as BigCommerce signs them unless `alg` says HS256. */
-export async function mintTokens (count: number, firstCustomerId: number, alg: AcceptedAlgorithm = 'HS512'): Promise<string[]> {
+/**
+ * `count` distinct tokens for customers firstCustomerId, firstCustomerId + 1, ..., HS512 as BigCommerce
+ * signs them unless `alg` says HS256.
+ */
+export async function mintTokens (
+  count: number,
+  firstCustomerId: number,
+  alg: AcceptedAlgorithm = 'HS512'
+): Promise<string[]> {
   const tokens: string[] = []
   for (let start = 0; start < count; start += 1000) {
     const batch = Array.from({ length: Math.min(1000, count - start) }, (_, i) => mintCustomerToken({
-      secret: BENCH.clientSecret, clientId: BENCH.clientId, storeHash: BENCH.store, customerId: firstCustomerId + start + i, alg
+      secret: BENCH.clientSecret,
+      clientId: BENCH.clientId,
+      storeHash: BENCH.store,
+      customerId: firstCustomerId + start + i,
+      alg
     }))
     tokens.push(...await Promise.all(batch))
   }
@@ -48,7 +59,8 @@ export async function exchangeAll (url: string, tokens: readonly string[], paral
   async function worker (): Promise<void> {
     while (next < tokens.length) {
       const i = next++
-      const res = await fetch(`${url}/session`, { method: 'POST', headers: exchangeHeaders, body: JSON.stringify({ token: tokens[i] }) })
+      const body = JSON.stringify({ token: tokens[i] })
+      const res = await fetch(`${url}/session`, { method: 'POST', headers: exchangeHeaders, body })
       await res.arrayBuffer()
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${BENCH.cookieName}=`))
       if (res.status !== 201 || cookie === undefined) throw new Error(`exchange answered ${res.status}`)
