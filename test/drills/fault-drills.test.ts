@@ -11,10 +11,10 @@ import { orphanSessions, tally, type TestT } from '../hardening/support.js'
 import { formatTable, Load, waitFor, type DrillRow } from './load.js'
 
 const TIMEOUT_MS = 1000
-// What these drills refuse: a call queued behind an auto-pipelined batch in flight used to wait two
-// timeouts. Anything below that is the per-call deadline (swept at most TIMEOUT_MS / 20 late) and a
-// busy two-core machine: the load, both apps and their Redis clients share this process's event loop.
-const BOUND_MS = 2 * TIMEOUT_MS - 1
+// What this refuses: a call queued behind an auto-pipelined batch in flight used to wait nearly two
+// timeouts (the control test in test/store/deadline.test.ts measures 1.99 × on a plain client). Our per-call deadline is swept at
+// most TIMEOUT_MS / 20 late; the rest of the room is a busy two-core machine's event-loop lag.
+const BOUND_MS = 1.75 * TIMEOUT_MS
 const rows: Array<DrillRow & { unclaimed: number }> = []
 
 interface Drill {
@@ -62,7 +62,7 @@ async function runDrill (t: TestT, d: Drill): Promise<void> {
   t.ok(during.length > 0 && during.some((s) => s.status === 503), `the fault was felt (${during.length} answers during it)`)
   if (d.all503 === true) t.same(during.filter((s) => s.status !== 503).map((s) => s.status), [], 'during the outage every answer is a 503')
   const slowest = Math.max(0, ...load.samples.map((s) => s.ms))
-  t.ok(slowest <= BOUND_MS, `no answer waited two command timeouts (slowest ${slowest} ms)`)
+  t.ok(slowest <= BOUND_MS, `no answer near two command timeouts (slowest ${slowest} ms)`)
 
   // Zero lost: every session a client got a cookie for (and did not end) still works.
   let lost = 0
@@ -197,7 +197,7 @@ t.test('SIGSTOP under 50 concurrent clients: every request answers 503 within th
   t.comment(`${answers.length} answers during the hang: p50 ${p50} ms, slowest ${slowest} ms, bound ${BOUND_MS} ms`)
   t.ok(answers.length >= 100, `${answers.length} requests answered`)
   t.same(answers.filter((a) => a.status !== 503 || a.code !== 'BCX_STORE_UNAVAILABLE').map((a) => `${a.status} ${a.code ?? ''}`), [], 'every one is 503 BCX_STORE_UNAVAILABLE')
-  t.ok(slowest <= BOUND_MS, `none waited two command timeouts (slowest ${slowest} ms)`)
+  t.ok(slowest <= BOUND_MS, `none near two command timeouts (slowest ${slowest} ms)`)
   await waitFor(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200)
   t.equal((await getSession(app, cookie)).statusCode, 200, 'the session survived the hang')
 })

@@ -13,9 +13,10 @@ import { startRedisServer, type RedisServer } from '../support/redis-server.js'
 import { SLACK_MS } from '../support/time-bounds.js'
 
 const TIMEOUT_MS = 1000
-// What these tests refuse: a call queued behind a batch in flight used to wait two timeouts. Anything
-// below that is the sweep (at most TIMEOUT_MS / 20 late) and a busy two-core machine's event-loop lag.
-const BOUND_MS = 2 * TIMEOUT_MS - 1
+// What this refuses: a call queued behind an auto-pipelined batch in flight used to wait nearly two
+// timeouts (the control test below measures 1.99 × on a plain client). Our per-call deadline is swept at
+// most TIMEOUT_MS / 20 late; the rest of the room is a busy two-core machine's event-loop lag.
+const BOUND_MS = 1.75 * TIMEOUT_MS
 
 type Test = Parameters<Parameters<typeof t.test>[0]>[0]
 
