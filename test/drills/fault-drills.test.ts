@@ -12,8 +12,8 @@ import { formatTable, Load, waitFor, type DrillRow } from './load.js'
 
 const TIMEOUT_MS = 1000
 // What this refuses: a call queued behind an auto-pipelined batch in flight used to wait nearly two
-// timeouts (the control test in test/store/deadline.test.ts measures 1.99 × on a plain client). Our per-call deadline is swept at
-// most TIMEOUT_MS / 20 late; the rest of the room is a busy two-core machine's event-loop lag.
+// timeouts (the control test in test/store/deadline.test.ts measures 1.99 × on a plain client). Our
+// per-call deadline is swept at most TIMEOUT_MS / 20 late; the rest of the room is a busy machine's lag.
 const BOUND_MS = 1.75 * TIMEOUT_MS
 const rows: Array<DrillRow & { unclaimed: number }> = []
 
