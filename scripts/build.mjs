@@ -38,7 +38,8 @@ export function build (root) {
   const next = join(root, `${STAMP}.next`)
   writeFileSync(next, `${new Date().toISOString()}\n`)
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
-  const { status, error } = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', BUILD_INFO], { cwd: root, stdio: 'inherit' })
+  const args = [tsc, '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', BUILD_INFO]
+  const { status, error } = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' })
   if (error !== undefined) throw error
   if (status === 0) renameSync(next, join(root, STAMP))
   return status ?? 1

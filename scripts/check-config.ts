@@ -5,7 +5,11 @@ import { ConfigError, loadConfig } from '../src/config.js'
 try {
   const config = loadConfig(process.env, { dotenv: true })
   for (const warning of config.warnings) process.stdout.write(`warning: ${warning}\n`)
-  process.stdout.write(`configuration OK: ${config.production ? 'production' : 'development'} rules, session store ${config.redis.kind === 'memory' ? 'in this process' : `Redis (${config.redis.kind})`}, listening on ${config.host}:${config.port}\n`)
+  const rules = config.production ? 'production' : 'development'
+  const store = config.redis.kind === 'memory' ? 'in this process' : `Redis (${config.redis.kind})`
+  process.stdout.write(
+    `configuration OK: ${rules} rules, session store ${store}, listening on ${config.host}:${config.port}\n`
+  )
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err
   for (const problem of err.message.split('\n')) process.stderr.write(`configuration refused: ${problem}\n`)

@@ -10,7 +10,13 @@ import { pathToFileURL } from 'node:url'
 import { buildApp, loggerOptions } from '../src/app.js'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { startStandInBigCommerce, type StandInBigCommerce } from '../src/dev/stand-in-bigcommerce.js'
-import { DEMO, startStandInStorefront, type StandInOptions, type StandInRequest, type StandInStorefront } from '../src/dev/stand-in-storefront.js'
+import {
+  DEMO,
+  startStandInStorefront,
+  type StandInOptions,
+  type StandInRequest,
+  type StandInStorefront
+} from '../src/dev/stand-in-storefront.js'
 import { loadScriptAsset } from '../src/storefront/script-asset.js'
 
 export interface DemoOptions {
@@ -52,7 +58,10 @@ async function freePort (preferred: number, host: string): Promise<number> {
     probe.once('error', reject)
     probe.listen(port, host, () => { probe.off('error', reject); resolve((probe.address() as { port: number }).port) })
   })
-  const port = await listen(preferred).catch(async (err: unknown) => { if (busy(err)) return await listen(0); throw err })
+  const port = await listen(preferred).catch(async (err: unknown) => {
+    if (busy(err)) return await listen(0)
+    throw err
+  })
   await new Promise((resolve) => probe.close(resolve))
   return port
 }
@@ -67,7 +76,8 @@ const PRETTY = {
   target: 'pino-pretty',
   options: {
     ignore: 'pid,hostname,reqId,method,route,path,status,ms',
-    messageFormat: '{msg}{if route}: {method} {route} → {status} ({ms} ms){end}{if path}: {method} {path} → {status}{end}'
+    messageFormat: '{msg}{if route}: {method} {route} → {status} ({ms} ms){end}' +
+      '{if path}: {method} {path} → {status}{end}'
   }
 }
 
@@ -76,15 +86,27 @@ export async function startDemo (o: DemoOptions = {}): Promise<Demo> {
   const host = '127.0.0.1'
   let serviceUrl = ''
   let log: FastifyBaseLogger | undefined
-  const logged = (msg: string) => (r: StandInRequest): void => { log?.info({ method: r.method, path: r.path, status: r.status }, msg) }
+  const logged = (msg: string) => (r: StandInRequest): void => {
+    log?.info({ method: r.method, path: r.path, status: r.status }, msg)
+  }
   const started: Array<{ close: () => Promise<void> }> = []
   const closeAll = async (): Promise<void> => { for (const part of started.splice(0).reverse()) await part.close() }
   try {
-    const bigcommerce = await orAnyPort(o.bigcommercePort ?? 3003, async (port) =>
-      await startStandInBigCommerce({ port, host, controlPanel: { serviceUrl: () => serviceUrl }, onRequest: logged('stand-in BigCommerce request') }))
+    const bigcommerce = await orAnyPort(o.bigcommercePort ?? 3003, async (port) => await startStandInBigCommerce({
+      port,
+      host,
+      controlPanel: { serviceUrl: () => serviceUrl },
+      onRequest: logged('stand-in BigCommerce request')
+    }))
     started.push(bigcommerce)
     const standIn = (port: number, extra: Partial<StandInOptions>): Promise<StandInStorefront> =>
-      startStandInStorefront({ serviceUrl: () => serviceUrl, host, onRequest: logged('stand-in storefront request'), ...extra, port })
+      startStandInStorefront({
+        serviceUrl: () => serviceUrl,
+        host,
+        onRequest: logged('stand-in storefront request'),
+        ...extra,
+        port
+      })
     const storefront = await orAnyPort(o.storefrontPort ?? 3001, async (port) =>
       await standIn(port, { script: { version: asset.version, integrity: asset.integrity } }))
     started.push(storefront)
@@ -100,7 +122,12 @@ export async function startDemo (o: DemoOptions = {}): Promise<Demo> {
     const storefrontUrl = `http://localhost:${storefront.port}`
     const appStorefrontUrl = `http://localhost:${appStorefront.port}`
     // The app store's origin reaches the service only through its install, read from its sites.
-    bigcommerce.store(DEMO.appStoreHash).sites = [{ id: 1, channel_id: 1, url: appStorefrontUrl, urls: [{ type: 'primary', url: `${appStorefrontUrl}/` }] }]
+    bigcommerce.store(DEMO.appStoreHash).sites = [{
+      id: 1,
+      channel_id: 1,
+      url: appStorefrontUrl,
+      urls: [{ type: 'primary', url: `${appStorefrontUrl}/` }]
+    }]
 
     let port = await freePort(o.servicePort ?? 3000, host)
     for (let attempt = 1; ; attempt++) {
@@ -118,7 +145,9 @@ export async function startDemo (o: DemoOptions = {}): Promise<Demo> {
         REDIS_URL: o.redisUrl,
         LOG_LEVEL: o.logLevel ?? 'info'
       })
-      const pretty = o.logStream !== undefined ? { stream: o.logStream } : process.stdout.isTTY ? { transport: PRETTY } : {}
+      const pretty = o.logStream !== undefined
+        ? { stream: o.logStream }
+        : process.stdout.isTTY ? { transport: PRETTY } : {}
       const app = buildApp(config, { logger: loggerOptions(config, pretty) })
       try {
         await app.listen({ port, host })
@@ -132,7 +161,8 @@ export async function startDemo (o: DemoOptions = {}): Promise<Demo> {
       started.push(app)
       log = app.log
       serviceUrl = `http://${host}:${port}`
-      const snippet = `<script src="${serviceUrl}/storefront.js?v=${asset.version}" integrity="${asset.integrity}" crossorigin="anonymous" data-client-id="${DEMO.clientId}"></script>`
+      const snippet = `<script src="${serviceUrl}/storefront.js?v=${asset.version}" integrity="${asset.integrity}"` +
+        ` crossorigin="anonymous" data-client-id="${DEMO.clientId}"></script>`
       return {
         serviceUrl,
         storefrontUrl,
@@ -153,6 +183,17 @@ export async function startDemo (o: DemoOptions = {}): Promise<Demo> {
   }
 }
 
+// The walk-through's steps, one line each on the terminal.
+const TRY_THIS = [
+  '1. In the control panel, click "Install the app": the service keeps the store\'s token, ' +
+    'reads its storefront\'s origin and puts its script in Script Manager.',
+  '2. On that store\'s storefront, sign in as a shopper: the script exchanges the shopper\'s token (201) ' +
+    'and the page shows the session.',
+  '3. Back in the control panel, click "Uninstall the app": the session ends, ' +
+    'and the service refuses that storefront again.'
+]
+const CURL_HEADERS = "-H 'X-CSRF: 1' -H 'Content-Type: text/plain'"
+
 export function banner (demo: Demo): string {
   return `
 bc-session-exchanger demo
@@ -170,20 +211,25 @@ bc-session-exchanger demo
     Control panel:               ${demo.controlPanelUrl}
     That store's storefront:     ${demo.appStorefrontUrl}/
   Try this:
-    1. In the control panel, click "Install the app": the service keeps the store's token, reads its storefront's origin and puts its script in Script Manager.
-    2. On that store's storefront, sign in as a shopper: the script exchanges the shopper's token (201) and the page shows the session.
-    3. Back in the control panel, click "Uninstall the app": the session ends, and the service refuses that storefront again.
+    ${TRY_THIS.join('\n    ')}
 
   Try the API with curl (demo client secret ${DEMO.clientSecret}, store ${DEMO.storeHash}):
     TOKEN=$(npm run --silent token -- --customer-id 4927 --store-hash ${DEMO.storeHash})
-    curl -i -X POST ${demo.serviceUrl}/session -H 'Origin: ${demo.storefrontUrl}' -H 'X-CSRF: 1' -H 'Content-Type: text/plain' --data "$TOKEN"
+    curl -i -X POST ${demo.serviceUrl}/session -H 'Origin: ${demo.storefrontUrl}' ${CURL_HEADERS} --data "$TOKEN"
 
   Press Ctrl+C to stop.
 `
 }
 
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, 'storefront-port': { type: 'string' }, 'app-storefront-port': { type: 'string' }, 'bigcommerce-port': { type: 'string' } } })
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'storefront-port': { type: 'string' },
+      'app-storefront-port': { type: 'string' },
+      'bigcommerce-port': { type: 'string' }
+    }
+  })
   let demo: Demo
   try {
     demo = await startDemo({

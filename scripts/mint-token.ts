@@ -22,7 +22,9 @@ export function credentialDefaults (env: Source, dotenv: Source = {}): Defaults 
   const pick = (name: string): string | undefined => [env[name], dotenv[name]].find((v) => v !== undefined && v !== '')
   const clientId = pick('BC_CLIENT_ID')
   const secret = pick('BC_CLIENT_SECRET')?.split(',')[0]?.trim()
-  if (clientId !== undefined && secret !== undefined && secret !== '') return { clientId, secret, from: 'BC_CLIENT_ID and BC_CLIENT_SECRET' }
+  if (clientId !== undefined && secret !== undefined && secret !== '') {
+    return { clientId, secret, from: 'BC_CLIENT_ID and BC_CLIENT_SECRET' }
+  }
   return { clientId: DEMO.clientId, secret: DEMO.clientSecret, from: 'the demo (npm run demo)' }
 }
 
@@ -42,7 +44,9 @@ Prints a Current Customer JWT alone on standard output, signed as BigCommerce si
 }
 
 function positiveInteger (name: string, value: string): number {
-  if (!/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${name} must be a positive integer, got "${value}"`)
+  if (!/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--${name} must be a positive integer, got "${value}"`)
+  }
   return Number(value)
 }
 
@@ -76,7 +80,9 @@ export function parseTokenArgs (args: string[], defaults: Defaults = credentialD
     if (value === '') throw new UsageError(`--${name} must not be empty`)
   }
   if (values['customer-id'] === undefined) throw new UsageError('--customer-id is required')
-  if (!/^[A-Za-z0-9]{1,64}$/.test(values['store-hash'])) throw new UsageError(`--store-hash must be letters and digits, got "${values['store-hash']}"`)
+  if (!/^[A-Za-z0-9]{1,64}$/.test(values['store-hash'])) {
+    throw new UsageError(`--store-hash must be letters and digits, got "${values['store-hash']}"`)
+  }
   if (!(values.alg in ACCEPTED_ALGORITHMS)) throw new UsageError(`--alg must be HS512 or HS256, got "${values.alg}"`)
   const groupId = values['group-id']
   return {

@@ -1,5 +1,10 @@
 // The app factory: registers every plugin and route; never listens and never touches process.*.
-import Fastify, { LogController, type FastifyInstance, type FastifyLoggerOptions, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyLoggerOptions,
+  type FastifyServerOptions
+} from 'fastify'
 import type { LoggerOptions } from 'pino'
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
@@ -34,7 +39,8 @@ export interface ExchangerOptions {
 }
 
 /** Everything the service is, as one plugin: also what an app builder registers in their own Fastify app. */
-export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionExchanger (fastify, { config, redis: client }) {
+export const bcSessionExchanger = fp<ExchangerOptions>(async function bcSessionExchanger (fastify, options) {
+  const { config, redis: client } = options
   // Here, not in the server entry: an app builder who registers the plugin sees them in their own logger.
   for (const warning of config.warnings) fastify.log.warn(warning)
   await fastify.register(metrics)
@@ -75,7 +81,10 @@ export const REDACTED_PATHS = [
 export type LogOutput = Pick<FastifyLoggerOptions & LoggerOptions, 'transport' | 'stream'>
 
 /** The logger options of every app this package builds: level from the configuration, secrets redacted. */
-export function loggerOptions (config: Pick<Config, 'logLevel'>, output: LogOutput = {}): FastifyLoggerOptions & LoggerOptions {
+export function loggerOptions (
+  config: Pick<Config, 'logLevel'>,
+  output: LogOutput = {}
+): FastifyLoggerOptions & LoggerOptions {
   return { level: config.logLevel, ...output, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
 }
 
@@ -88,7 +97,9 @@ export interface BuildOptions {
  * Node checks for expired requests only every `connectionsCheckingInterval` (30 s by default), so a
  * 30 s bound could take a minute: check ten times per bound (at most once a second) instead.
  */
-export function requestTimeouts (requestTimeoutMs: number): { headersTimeout: number, connectionsCheckingInterval: number } {
+export function requestTimeouts (
+  requestTimeoutMs: number
+): { headersTimeout: number, connectionsCheckingInterval: number } {
   return {
     headersTimeout: requestTimeoutMs,
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeoutMs / 10)))

@@ -16,9 +16,16 @@ const bool = (def: string, description: string) => Type.String({ enum: ['true', 
 const seconds = (def: number, description: string) => Type.Integer({ minimum: 1, default: def, description })
 
 export const envSchemaDefinition = Type.Object({
-  NODE_ENV: Type.String({ enum: ['development', 'test', 'production'], default: 'development', description: 'production turns on the production rules' }),
+  NODE_ENV: Type.String({
+    enum: ['development', 'test', 'production'],
+    default: 'development',
+    description: 'production turns on the production rules'
+  }),
   BC_CLIENT_ID: Type.String({ minLength: 1, description: "app API account client id; the token's aud" }),
-  BC_CLIENT_SECRET: Type.String({ minLength: 1, description: 'client secret; comma-separated during rotation, the first is current' }),
+  BC_CLIENT_SECRET: Type.String({
+    minLength: 1,
+    description: 'client secret; comma-separated during rotation, the first is current'
+  }),
   BC_STORE_HASHES: list('comma-separated store allow-list'),
   ALLOWED_ORIGINS: list('comma-separated storefront origins, wildcard label allowed'),
   SESSION_SECRET: Type.String({ minLength: 1, description: 'cookie signing secret(s), at least 32 characters each' }),
@@ -42,15 +49,37 @@ export const envSchemaDefinition = Type.Object({
   BC_STORE_HASH: Type.Optional(Type.String({ pattern: `^${STORE_HASH_PATTERN}$` })),
   BC_ACCESS_TOKEN: secret('store API access token'),
   BC_API_URL: Type.String({ pattern: '^https?://', default: 'https://api.bigcommerce.com' }),
-  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://', description: "the service's public base URL; turns app mode on" })),
-  STORE_TOKEN_KEY: secret("key(s) for the stores' access tokens at rest, at least 32 characters each; the first encrypts"),
-  BC_LOGIN_URL: Type.String({ pattern: '^https?://', default: 'https://login.bigcommerce.com', description: "BigCommerce's OAuth host" }),
+  PUBLIC_URL: Type.Optional(Type.String({
+    pattern: '^https?://',
+    description: "the service's public base URL; turns app mode on"
+  })),
+  STORE_TOKEN_KEY: secret(
+    "key(s) for the stores' access tokens at rest, at least 32 characters each; the first encrypts"
+  ),
+  BC_LOGIN_URL: Type.String({
+    pattern: '^https?://',
+    default: 'https://login.bigcommerce.com',
+    description: "BigCommerce's OAuth host"
+  }),
   UPSTREAM_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   UPSTREAM_SIGNING_SECRET: secret('HMAC key for the identity headers sent upstream'),
   TRUST_PROXY: list('comma-separated proxy addresses or CIDRs'),
-  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 30000, description: 'longest time a whole request (headers and body) may take before 408' }),
-  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 10000, description: 'longest wait for the upstream before 504' }),
-  DOCS: Type.Optional(Type.String({ enum: ['true', 'false'], description: 'serve /docs and /docs/json (default: on in development, off in production)' })),
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600000,
+    default: 30000,
+    description: 'longest time a whole request (headers and body) may take before 408'
+  }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600000,
+    default: 10000,
+    description: 'longest wait for the upstream before 504'
+  }),
+  DOCS: Type.Optional(Type.String({
+    enum: ['true', 'false'],
+    description: 'serve /docs and /docs/json (default: on in development, off in production)'
+  })),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   LOG_LEVEL: Type.String({ enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' })
@@ -123,7 +152,12 @@ const PLACEHOLDER = /change-?me|replace-?me/i
 const splitList = (value: string | undefined): string[] =>
   (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0)
 
-interface SchemaError { instancePath: string, keyword: string, params: Record<string, unknown>, message?: string }
+interface SchemaError {
+  instancePath: string
+  keyword: string
+  params: Record<string, unknown>
+  message?: string
+}
 
 /** What is wrong with one variable, in words that name it and, where harmless, its value. */
 function describe (e: SchemaError, data: Record<string, unknown>): { name: string, problem: string } {
@@ -131,11 +165,15 @@ function describe (e: SchemaError, data: Record<string, unknown>): { name: strin
   if (typeof missing === 'string') return { name: missing, problem: `${missing} is required` }
   const name = e.instancePath.replace(/^\//, '')
   const value = data[name]
+  const limit = String(e.params.limit)
   switch (e.keyword) {
-    case 'enum': return { name, problem: `${name} is invalid: "${String(value)}" is not one of ${(e.params.allowedValues as unknown[]).join(', ')}` }
+    case 'enum': {
+      const allowed = (e.params.allowedValues as unknown[]).join(', ')
+      return { name, problem: `${name} is invalid: "${String(value)}" is not one of ${allowed}` }
+    }
     case 'type': return { name, problem: `${name} is invalid: "${String(value)}" is not a whole number` }
-    case 'minimum': return { name, problem: `${name} is invalid: ${String(value)} is below the minimum, ${String(e.params.limit)}` }
-    case 'maximum': return { name, problem: `${name} is invalid: ${String(value)} is above the maximum, ${String(e.params.limit)}` }
+    case 'minimum': return { name, problem: `${name} is invalid: ${String(value)} is below the minimum, ${limit}` }
+    case 'maximum': return { name, problem: `${name} is invalid: ${String(value)} is above the maximum, ${limit}` }
     // Values of patterns are left out: REDIS_URL and friends may carry a password.
     default: return { name, problem: `${name} is invalid: it ${e.message ?? 'does not match the schema'}` }
   }
@@ -155,10 +193,18 @@ function validate (data: Record<string, string>): { env: Env, problems: string[]
   const attempt: Record<string, string> = { ...data }
   for (;;) {
     try {
-      return { env: envSchema<Env>({ schema: envSchemaDefinition as object, data: { ...attempt }, env: false, dotenv: false }), problems, broken }
+      const env = envSchema<Env>({
+        schema: envSchemaDefinition as object,
+        data: { ...attempt },
+        env: false,
+        dotenv: false
+      })
+      return { env, problems, broken }
     } catch (err) {
       const errors = (err as { errors?: SchemaError[] }).errors
-      if (errors === undefined || errors.length === 0) throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
+      if (errors === undefined || errors.length === 0) {
+        throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
+      }
       const before = broken.size
       for (const e of errors) {
         const { name, problem } = describe(e, data)
@@ -174,8 +220,9 @@ function validate (data: Record<string, string>): { env: Env, problems: string[]
 }
 
 /** Variables with neither a value nor a default: a stand-in lets the others be checked. */
+const requiredInSchema = envSchemaDefinition.required as readonly string[] | undefined ?? []
 const REQUIRED: Record<string, true> = Object.fromEntries(Object.entries(envSchemaDefinition.properties)
-  .filter(([name, schema]) => (envSchemaDefinition.required as readonly string[] | undefined ?? []).includes(name) && !('default' in schema))
+  .filter(([name, schema]) => requiredInSchema.includes(name) && !('default' in schema))
   .map(([name]) => [name, true]))
 
 /** `.env` in the working directory, if there is one: values of the environment win over it. */
@@ -207,7 +254,8 @@ function trustedProxies (value: string | undefined): string[] {
     }
     const min = MIN_TRUSTED_PREFIX[family as 4 | 6]
     if (bits !== undefined && Number(bits) < min) {
-      throw new ConfigError(`TRUST_PROXY is invalid: "${entry}" is too wide; a trusted range must be /${min} or narrower for IPv${family}`)
+      throw new ConfigError(`TRUST_PROXY is invalid: "${entry}" is too wide; ` +
+        `a trusted range must be /${min} or narrower for IPv${family}`)
     }
     return entry
   })
@@ -215,11 +263,15 @@ function trustedProxies (value: string | undefined): string[] {
 
 function redisSettings (env: Env): RedisSettings {
   if (env.REDIS_CLUSTER_NODES !== undefined) {
-    return { kind: 'cluster', nodes: parseHostPorts('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES), url: env.REDIS_URL }
+    const nodes = parseHostPorts('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES)
+    return { kind: 'cluster', nodes, url: env.REDIS_URL }
   }
   if (env.REDIS_SENTINELS !== undefined) {
-    if (env.REDIS_SENTINEL_MASTER === undefined) throw new ConfigError('REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS')
-    return { kind: 'sentinel', sentinels: parseHostPorts('REDIS_SENTINELS', env.REDIS_SENTINELS), name: env.REDIS_SENTINEL_MASTER, url: env.REDIS_URL }
+    if (env.REDIS_SENTINEL_MASTER === undefined) {
+      throw new ConfigError('REDIS_SENTINEL_MASTER is required with REDIS_SENTINELS')
+    }
+    const sentinels = parseHostPorts('REDIS_SENTINELS', env.REDIS_SENTINELS)
+    return { kind: 'sentinel', sentinels, name: env.REDIS_SENTINEL_MASTER, url: env.REDIS_URL }
   }
   if (env.REDIS_URL !== undefined) return { kind: 'single', url: env.REDIS_URL }
   return { kind: 'memory' }
@@ -247,9 +299,17 @@ function publicUrl (value: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
 }
 
-function pairOrNothing<T> (names: [string, string], a: string | undefined, b: string | undefined, make: () => T): T | undefined {
+function pairOrNothing<T> (
+  names: [string, string],
+  a: string | undefined,
+  b: string | undefined,
+  make: () => T
+): T | undefined {
   if (a === undefined && b === undefined) return undefined
-  if (a === undefined || b === undefined) throw new ConfigError(`${a === undefined ? names[0] : names[1]} is required with ${a === undefined ? names[1] : names[0]}`)
+  if (a === undefined || b === undefined) {
+    const [missing, present] = a === undefined ? names : [names[1], names[0]]
+    throw new ConfigError(`${missing} is required with ${present}`)
+  }
   return make()
 }
 
@@ -265,11 +325,18 @@ function collect<T> (problems: string[], fallback: T, check: () => T): T {
 }
 
 /** PUBLIC_URL turns app mode on; STORE_TOKEN_KEY is then required. */
-function appConfig (env: Env, refuse: (name: string, problem: string) => void, broken: Set<string>, warnings: string[]): AppConfig | undefined {
+function appConfig (
+  env: Env,
+  refuse: (name: string, problem: string) => void,
+  broken: Set<string>,
+  warnings: string[]
+): AppConfig | undefined {
   const keys = splitList(env.STORE_TOKEN_KEY)
   if (env.PUBLIC_URL === undefined) {
     if (broken.has('PUBLIC_URL')) return undefined
-    if (keys.length > 0) warnings.push('STORE_TOKEN_KEY is set without PUBLIC_URL: app mode is off and the key is not used')
+    if (keys.length > 0) {
+      warnings.push('STORE_TOKEN_KEY is set without PUBLIC_URL: app mode is off and the key is not used')
+    }
     return undefined
   }
   let base: string | undefined
@@ -279,10 +346,19 @@ function appConfig (env: Env, refuse: (name: string, problem: string) => void, b
     if (!(err instanceof ConfigError)) throw err
     refuse('PUBLIC_URL', err.message)
   }
-  if (keys.length === 0) refuse('STORE_TOKEN_KEY', 'STORE_TOKEN_KEY is required with PUBLIC_URL (app mode keeps the stores\' access tokens encrypted with it)')
-  else if (keys.some((k) => k.length < 32)) refuse('STORE_TOKEN_KEY', 'STORE_TOKEN_KEY is invalid: each key must have at least 32 characters')
+  if (keys.length === 0) {
+    refuse('STORE_TOKEN_KEY',
+      'STORE_TOKEN_KEY is required with PUBLIC_URL (app mode keeps the stores\' access tokens encrypted with it)')
+  } else if (keys.some((k) => k.length < 32)) {
+    refuse('STORE_TOKEN_KEY', 'STORE_TOKEN_KEY is invalid: each key must have at least 32 characters')
+  }
   if (base === undefined) return undefined
-  return { publicUrl: base, tokenKeys: keys, loginUrl: env.BC_LOGIN_URL.replace(/\/+$/, ''), apiUrl: env.BC_API_URL.replace(/\/+$/, '') }
+  return {
+    publicUrl: base,
+    tokenKeys: keys,
+    loginUrl: env.BC_LOGIN_URL.replace(/\/+$/, ''),
+    apiUrl: env.BC_API_URL.replace(/\/+$/, '')
+  }
 }
 
 /**
@@ -293,7 +369,8 @@ function appConfig (env: Env, refuse: (name: string, problem: string) => void, b
 export function loadConfig (source: Record<string, string | undefined>, { dotenv = false } = {}): Config {
   // Empty values (FOO= in a compose file or in a copied .env.example) mean unset, not the empty string.
   const merged = { ...(dotenv ? readDotenv() : {}), ...source }
-  const raw = Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''))
+  const raw = Object.fromEntries(Object.entries(merged)
+    .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''))
   const { env, problems, broken } = validate(raw)
   const refuse = (name: string, problem: string): void => { if (!broken.has(name)) problems.push(problem) }
   for (const name of KNOWN_VARIABLES) {
@@ -348,16 +425,23 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
   // A Redis setting already reported as invalid is not also reported as missing.
   const redisReported = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].some((name) => broken.has(name))
   if (redis.kind === 'memory' && problems.length === before && !redisReported) {
-    if (production) problems.push('REDIS_URL (or REDIS_SENTINELS or REDIS_CLUSTER_NODES) is required in production')
-    else warnings.push('No Redis configured: sessions live in this process only; they are neither shared between instances nor kept across restarts')
+    if (production) {
+      problems.push('REDIS_URL (or REDIS_SENTINELS or REDIS_CLUSTER_NODES) is required in production')
+    } else {
+      warnings.push('No Redis configured: sessions live in this process only; ' +
+        'they are neither shared between instances nor kept across restarts')
+    }
   }
 
   if (env.SESSION_ABSOLUTE_TIMEOUT < env.SESSION_IDLE_TIMEOUT) {
     // Blame the one that was set: SESSION_IDLE_TIMEOUT=30000 alone is the idle timeout's mistake.
     const idleAlone = raw.SESSION_IDLE_TIMEOUT !== undefined && raw.SESSION_ABSOLUTE_TIMEOUT === undefined
+    const idle = env.SESSION_IDLE_TIMEOUT
+    const absolute = env.SESSION_ABSOLUTE_TIMEOUT
     problems.push(idleAlone
-      ? `SESSION_IDLE_TIMEOUT is invalid: ${env.SESSION_IDLE_TIMEOUT} seconds is longer than SESSION_ABSOLUTE_TIMEOUT (${env.SESSION_ABSOLUTE_TIMEOUT}, its default); both are in seconds`
-      : `SESSION_ABSOLUTE_TIMEOUT is invalid: ${env.SESSION_ABSOLUTE_TIMEOUT} seconds is shorter than SESSION_IDLE_TIMEOUT (${env.SESSION_IDLE_TIMEOUT})`)
+      ? `SESSION_IDLE_TIMEOUT is invalid: ${idle} seconds is longer than SESSION_ABSOLUTE_TIMEOUT (${absolute}, ` +
+        'its default); both are in seconds'
+      : `SESSION_ABSOLUTE_TIMEOUT is invalid: ${absolute} seconds is shorter than SESSION_IDLE_TIMEOUT (${idle})`)
   }
 
   const cookieName = env.COOKIE_NAME ?? (env.COOKIE_DOMAIN !== undefined ? '__Secure-bc_session' : '__Host-bc_session')
@@ -365,18 +449,33 @@ export function loadConfig (source: Record<string, string | undefined>, { dotenv
     refuse('COOKIE_NAME', 'COOKIE_NAME is invalid: a __Host- cookie cannot have COOKIE_DOMAIN; use a __Secure- name')
   }
   if (env.BC_WEBHOOK_SECRET !== undefined) {
-    warnings.push('BC_WEBHOOK_SECRET is set: webhooks carrying it in X-Webhook-Secret are accepted with no timestamp and nothing over the body; prefer the signed deliveries (see SECURITY.md)')
+    warnings.push('BC_WEBHOOK_SECRET is set: webhooks carrying it in X-Webhook-Secret are accepted ' +
+      'with no timestamp and nothing over the body; prefer the signed deliveries (see SECURITY.md)')
   }
   if (production && env.METRICS_TOKEN === undefined) {
-    warnings.push('METRICS_TOKEN is unset: /metrics is open to anyone who reaches the port; set it, or keep the port private')
+    warnings.push('METRICS_TOKEN is unset: /metrics is open to anyone who reaches the port; ' +
+      'set it, or keep the port private')
   }
   if (env.COOKIE_SAMESITE === 'none' && env.COOKIE_PARTITIONED === 'false') {
-    warnings.push('COOKIE_SAMESITE=none without COOKIE_PARTITIONED: browsers that block third-party cookies will drop the session cookie')
+    warnings.push('COOKIE_SAMESITE=none without COOKIE_PARTITIONED: ' +
+      'browsers that block third-party cookies will drop the session cookie')
   }
-  const bigcommerce = collect(problems, undefined, () => pairOrNothing(['BC_STORE_HASH', 'BC_ACCESS_TOKEN'], env.BC_STORE_HASH, env.BC_ACCESS_TOKEN,
-    () => ({ storeHash: env.BC_STORE_HASH as string, accessToken: env.BC_ACCESS_TOKEN as string, apiUrl: env.BC_API_URL })))
-  const upstream = collect(problems, undefined, () => pairOrNothing(['UPSTREAM_URL', 'UPSTREAM_SIGNING_SECRET'], env.UPSTREAM_URL, env.UPSTREAM_SIGNING_SECRET,
-    () => ({ url: env.UPSTREAM_URL as string, signingSecret: env.UPSTREAM_SIGNING_SECRET as string })))
+  const bigcommerce = collect(problems, undefined, () => pairOrNothing(
+    ['BC_STORE_HASH', 'BC_ACCESS_TOKEN'],
+    env.BC_STORE_HASH,
+    env.BC_ACCESS_TOKEN,
+    () => ({
+      storeHash: env.BC_STORE_HASH as string,
+      accessToken: env.BC_ACCESS_TOKEN as string,
+      apiUrl: env.BC_API_URL
+    })
+  ))
+  const upstream = collect(problems, undefined, () => pairOrNothing(
+    ['UPSTREAM_URL', 'UPSTREAM_SIGNING_SECRET'],
+    env.UPSTREAM_URL,
+    env.UPSTREAM_SIGNING_SECRET,
+    () => ({ url: env.UPSTREAM_URL as string, signingSecret: env.UPSTREAM_SIGNING_SECRET as string })
+  ))
   const trustProxy = collect(problems, [], () => trustedProxies(env.TRUST_PROXY))
 
   if (problems.length > 0) throw new ConfigError(problems.join('\n'))

@@ -1,5 +1,13 @@
 // The package's library face: register the exchanger in your own Fastify app.
-export { bcSessionExchanger, buildApp, loggerOptions, REDACTED_PATHS, type ExchangerOptions, type BuildOptions, type LogOutput } from './app.js'
+export {
+  bcSessionExchanger,
+  buildApp,
+  loggerOptions,
+  REDACTED_PATHS,
+  type ExchangerOptions,
+  type BuildOptions,
+  type LogOutput
+} from './app.js'
 export { loadConfig, ConfigError, type Config } from './config.js'
 export { ERROR_CODES } from './errors.js'
 export type { SessionBody, LiveSession } from './session/rules.js'

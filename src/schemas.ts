@@ -7,7 +7,10 @@ export const ErrorSchema = Type.Object({
   code: Type.String(),
   error: Type.String(),
   message: Type.String()
-}, { $id: 'BcxError', description: 'Every error: Fastify\'s shape with one of our codes (or Fastify\'s own for 404, 413, 415, 431)' })
+}, {
+  $id: 'BcxError',
+  description: 'Every error: Fastify\'s shape with one of our codes (or Fastify\'s own for 404, 413, 415, 431)'
+})
 
 export const SessionBodySchema = Type.Object({
   customer: Type.Object({
@@ -16,7 +19,10 @@ export const SessionBodySchema = Type.Object({
     group_id: Type.Union([Type.String(), Type.Null()])
   }),
   store_hash: Type.String(),
-  expires_at: Type.String({ format: 'date-time', description: 'When the session ends if not used again (idle deadline, capped by the absolute one)' })
+  expires_at: Type.String({
+    format: 'date-time',
+    description: 'When the session ends if not used again (idle deadline, capped by the absolute one)'
+  })
 }, { $id: 'BcxSession' })
 
 const errorRef = Type.Ref('BcxError')
@@ -25,8 +31,11 @@ const errorRef = Type.Ref('BcxError')
 export function errorResponses (...codes: Array<ErrorCode | `FST_${string}`>): Record<number, unknown> {
   const byStatus: Record<number, string[]> = {}
   for (const code of codes) {
-    const status = code.startsWith('FST_ERR_CTP_BODY_TOO_LARGE') ? 413 : code.startsWith('FST_ERR_CTP_INVALID_MEDIA_TYPE') ? 415 : ERROR_CODES[code as ErrorCode]
+    const status = code.startsWith('FST_ERR_CTP_BODY_TOO_LARGE')
+      ? 413
+      : code.startsWith('FST_ERR_CTP_INVALID_MEDIA_TYPE') ? 415 : ERROR_CODES[code as ErrorCode]
     ;(byStatus[status] ??= []).push(code)
   }
-  return Object.fromEntries(Object.entries(byStatus).map(([status, list]) => [status, { ...errorRef, description: list.join(', ') }]))
+  return Object.fromEntries(Object.entries(byStatus)
+    .map(([status, list]) => [status, { ...errorRef, description: list.join(', ') }]))
 }

@@ -10,7 +10,9 @@ function start (): void {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     // One line per problem, each whole: every problem is reported at once.
-    for (const problem of err.message.split('\n')) console.error(`bc-session-exchanger: configuration refused: ${problem}`)
+    for (const problem of err.message.split('\n')) {
+      console.error(`bc-session-exchanger: configuration refused: ${problem}`)
+    }
     process.exit(1)
   }
   // pino-pretty is a dev dependency: the production image (docker run -t) has no such module.

@@ -110,7 +110,11 @@ export interface SyncOptions {
  * lost. A full reload never overwrites a store whose change message arrived after the reload began
  * (its state is newer than the snapshot); a store's own reloads apply only the latest one's answer.
  */
-export function syncAllowLists (lists: InstalledAllowLists, registry: WatchedInstallRegistry, opts: SyncOptions): AllowListSync {
+export function syncAllowLists (
+  lists: InstalledAllowLists,
+  registry: WatchedInstallRegistry,
+  opts: SyncOptions
+): AllowListSync {
   const { intervalMs = 30_000, retryMs = 1000, startWaitMs = 2000, log } = opts
   let seq = 0
   const touched = new Map<string, number>()
@@ -131,7 +135,8 @@ export function syncAllowLists (lists: InstalledAllowLists, registry: WatchedIns
     registry.originsOf(storeHash).then((origins) => {
       if (touched.get(storeHash) === mine && !stopped) lists.setStore(storeHash, origins)
     }, (err: unknown) => {
-      log.warn({ storeHash, err: { message: (err as Error).message } }, 'install change not loaded; reloading all installs shortly')
+      log.warn({ storeHash, err: { message: (err as Error).message } },
+        'install change not loaded; reloading all installs shortly')
       scheduleRetry()
     })
   }
@@ -145,7 +150,8 @@ export function syncAllowLists (lists: InstalledAllowLists, registry: WatchedIns
       for (const [storeHash, at] of touched) if (at <= began) touched.delete(storeHash)
       log.debug({ stores: all.size }, 'installs loaded')
     } catch (err) {
-      log.warn({ err: { message: (err as Error).message } }, 'installs not loaded; only the lists loaded before apply until Redis answers')
+      log.warn({ err: { message: (err as Error).message } },
+        'installs not loaded; only the lists loaded before apply until Redis answers')
       scheduleRetry()
     }
   }
@@ -154,8 +160,8 @@ export function syncAllowLists (lists: InstalledAllowLists, registry: WatchedIns
   const timer = setInterval(() => { reloadAll().catch(() => {}) }, intervalMs).unref()
   const loaded = watch.listening.then(reloadAll, () => { scheduleRetry() })
   let waited: NodeJS.Timeout | undefined
-  const started = Promise.race([loaded, new Promise<void>((resolve) => { waited = setTimeout(resolve, startWaitMs).unref() })])
-    .finally(() => clearTimeout(waited))
+  const startWait = new Promise<void>((resolve) => { waited = setTimeout(resolve, startWaitMs).unref() })
+  const started = Promise.race([loaded, startWait]).finally(() => clearTimeout(waited))
 
   return {
     started,

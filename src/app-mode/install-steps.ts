@@ -49,7 +49,9 @@ export const webhookDestination = ({ publicUrl }: AppEndpoints): string => `${pu
  * then browsers would refuse the new bytes and shoppers would have no sessions.
  */
 export function scriptHtml ({ publicUrl, clientId }: AppEndpoints): string {
-  return `<script src="${escapeAttribute(`${publicUrl}/storefront.js`)}" data-client-id="${escapeAttribute(clientId)}" data-customer-id="{{customer.id}}"></script>`
+  const src = escapeAttribute(`${publicUrl}/storefront.js`)
+  const id = escapeAttribute(clientId)
+  return `<script src="${src}" data-client-id="${id}" data-customer-id="{{customer.id}}"></script>`
 }
 
 const escapeAttribute = (value: string): string => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
@@ -91,7 +93,9 @@ async function listAll (api: StoreApi, path: string): Promise<Entity[]> {
     const answer = await api.get(path, { page, limit: PAGE_LIMIT })
     const items = dataList(answer)
     all.push(...items)
-    const pagination = isRecord(answer) && isRecord(answer.meta) && isRecord(answer.meta.pagination) ? answer.meta.pagination : undefined
+    const pagination = isRecord(answer) && isRecord(answer.meta) && isRecord(answer.meta.pagination)
+      ? answer.meta.pagination
+      : undefined
     const totalPages = typeof pagination?.total_pages === 'number' ? pagination.total_pages : 1
     if (page >= totalPages || items.length === 0) break
   }
@@ -128,13 +132,20 @@ export async function readOrigins (api: StoreApi): Promise<string[]> {
  * The app's script in the store: the one kept, else one of ours found by name (created by an earlier
  * attempt whose answer was lost), else a new one. A script whose html is stale is brought up to date.
  */
-export async function ensureScript (api: StoreApi, app: AppEndpoints, scriptUuid: string | null): Promise<{ uuid: string, enabled: boolean }> {
+export async function ensureScript (
+  api: StoreApi,
+  app: AppEndpoints,
+  scriptUuid: string | null
+): Promise<{ uuid: string, enabled: boolean }> {
   const wanted = scriptBody(app)
   const scripts = await listAll(api, '/v3/content/scripts')
-  const found = scripts.find((s) => scriptUuid !== null && s.uuid === scriptUuid) ?? scripts.find((s) => s.name === SCRIPT_NAME)
+  const found = scripts.find((s) => scriptUuid !== null && s.uuid === scriptUuid) ??
+    scripts.find((s) => s.name === SCRIPT_NAME)
   if (found !== undefined && typeof found.uuid === 'string') {
     // A new PUBLIC_URL or client id changes the snippet. Whether it is enabled stays the merchant's choice.
-    if (found.html !== wanted.html) await api.put(`/v3/content/scripts/${encodeURIComponent(found.uuid)}`, { html: wanted.html })
+    if (found.html !== wanted.html) {
+      await api.put(`/v3/content/scripts/${encodeURIComponent(found.uuid)}`, { html: wanted.html })
+    }
     return { uuid: found.uuid, enabled: found.enabled !== false }
   }
   const created = dataRecord(await api.post('/v3/content/scripts', wanted))
@@ -154,7 +165,8 @@ export async function ensureHooks (api: StoreApi, app: AppEndpoints): Promise<nu
       ids.push(existing.id)
       continue
     }
-    const created = dataRecord(await api.post('/v3/hooks', { scope, destination, is_active: true, events_history_enabled: true }))
+    const hook = { scope, destination, is_active: true, events_history_enabled: true }
+    const created = dataRecord(await api.post('/v3/hooks', hook))
     if (typeof created.id !== 'number') throw new Error('unexpected answer: no hook id')
     ids.push(created.id)
   }
@@ -178,7 +190,8 @@ export async function deleteHooks (api: StoreApi, hookIds: readonly number[]): P
 function tooManyOrigins (listed: number, dropped: readonly string[]): string {
   const shown = dropped.slice(0, 5).join(', ')
   const more = dropped.length > 5 ? ` and ${dropped.length - 5} more` : ''
-  return `The store's sites list ${listed} storefront origins; only the first ${MAX_STORE_ORIGINS} (in alphabetical order) are served. ` +
+  return `The store's sites list ${listed} storefront origins; ` +
+    `only the first ${MAX_STORE_ORIGINS} (in alphabetical order) are served. ` +
     `Left out: ${shown}${more}. Remove the URLs of sites you no longer use.`
 }
 
@@ -188,10 +201,21 @@ export interface StepFailure { step: 'origins' | 'script' | 'hooks', err: unknow
  * Runs the three steps from what the store had; each failed step keeps the previous value and leaves a
  * problem for the merchant page. `onFailure` gets the cause, for the log.
  */
-export async function setUpStore (api: StoreApi, app: AppEndpoints, current: Pick<StoreInstall, 'origins' | 'scriptUuid' | 'hookIds'>,
-  onFailure: (failure: StepFailure) => void = () => {}): Promise<SetUp> {
+export async function setUpStore (
+  api: StoreApi,
+  app: AppEndpoints,
+  current: Pick<StoreInstall, 'origins' | 'scriptUuid' | 'hookIds'>,
+  onFailure: (failure: StepFailure) => void = () => {}
+): Promise<SetUp> {
   const problems: string[] = []
-  const result: SetUp = { origins: current.origins, scriptUuid: current.scriptUuid, hookIds: current.hookIds, problems, scriptEnabled: null, droppedOrigins: [] }
+  const result: SetUp = {
+    origins: current.origins,
+    scriptUuid: current.scriptUuid,
+    hookIds: current.hookIds,
+    problems,
+    scriptEnabled: null,
+    droppedOrigins: []
+  }
   try {
     const origins = await readOrigins(api)
     result.origins = origins.slice(0, MAX_STORE_ORIGINS)

@@ -106,7 +106,8 @@ function subscriberOf (redis: RedisClient): RedisClient {
   // ioredis sets a timer for any numeric commandTimeout, 0 included: only undefined turns it off.
   const patient: RedisOptions = { enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null }
   if (redis instanceof Cluster) {
-    return redis.duplicate([], { enableOfflineQueue: true, redisOptions: { ...redis.options.redisOptions, ...patient } })
+    const redisOptions = { ...redis.options.redisOptions, ...patient }
+    return redis.duplicate([], { enableOfflineQueue: true, redisOptions })
   }
   return redis.duplicate(patient)
 }
@@ -118,7 +119,11 @@ export interface RedisRegistryOptions {
   onUnreadable?: (storeHash: string, err: Error) => void
 }
 
-export function createRedisInstallRegistry (redis: RedisClient, cipher: TokenCipher, opts: RedisRegistryOptions = {}): WatchedInstallRegistry {
+export function createRedisInstallRegistry (
+  redis: RedisClient,
+  cipher: TokenCipher,
+  opts: RedisRegistryOptions = {}
+): WatchedInstallRegistry {
   async function announce (storeHash: string): Promise<void> {
     try {
       await redis.publish(CHANGED_CHANNEL, storeHash)

@@ -16,7 +16,9 @@ declare module 'fastify' {
   }
 }
 
-const appModeOff = async (): Promise<never> => { throw new Error('app mode is off (PUBLIC_URL is unset): no store can be installed') }
+const appModeOff = async (): Promise<never> => {
+  throw new Error('app mode is off (PUBLIC_URL is unset): no store can be installed')
+}
 
 /** Single-store mode: nothing is installed, and writing an install is a programming error. */
 const noInstalls: InstallRegistry = {
@@ -37,8 +39,10 @@ export default fp<{ config: Config }>(async function appInstalls (fastify, { con
   const registry = fastify.redis === null
     ? createMemoryInstallRegistry()
     : createRedisInstallRegistry(fastify.redis, createTokenCipher(config.app.tokenKeys), {
-      onPublishError: (err) => fastify.log.warn({ err: { message: err.message } }, 'install change not announced; other instances see it at their next full reload (30 s)'),
-      onUnreadable: (storeHash, err) => fastify.log.error({ storeHash, err: { message: err.message } }, 'install record unreadable: the store is not served until it installs again')
+      onPublishError: (err) => fastify.log.warn({ err: { message: err.message } },
+        'install change not announced; other instances see it at their next full reload (30 s)'),
+      onUnreadable: (storeHash, err) => fastify.log.error({ storeHash, err: { message: err.message } },
+        'install record unreadable: the store is not served until it installs again')
     })
   fastify.decorate<InstallRegistry>('installs', registry)
 

@@ -73,7 +73,10 @@ export interface SignedPayloadVerifierOptions {
  * `accept` runs once the payload verifies and before its jti is kept: a refusal there (a store not
  * installed) leaves the jti unused, so a refused callback changes nothing.
  */
-export type SignedPayloadVerifier = (token: unknown, accept?: (storeHash: string) => void | Promise<void>) => Promise<SignedPayload>
+export type SignedPayloadVerifier = (
+  token: unknown,
+  accept?: (storeHash: string) => void | Promise<void>
+) => Promise<SignedPayload>
 
 function storeUser (value: unknown): StoreUser | null {
   if (typeof value !== 'object' || value === null) return null

@@ -17,7 +17,10 @@ export class TokenCipherError extends Error {
 }
 
 export interface TokenCipher {
-  /** `context` (the store hash) is bound to the ciphertext: a token copied to another store's record does not decrypt. */
+  /**
+   * `context` (the store hash) is bound to the ciphertext: a token copied to another store's record does
+   * not decrypt.
+   */
   encrypt (plaintext: string, context: string): string
   decrypt (sealed: string, context: string): string
 }
@@ -44,7 +47,12 @@ export function createTokenCipher (entries: readonly string[]): TokenCipher {
     const parts = sealed.split('.')
     if (parts.length !== 5 || parts[0] !== FORMAT) throw new TokenCipherError('malformed')
     const [, id, iv, data, tag] = parts as [string, string, string, string, string]
-    const out = { id, iv: Buffer.from(iv, 'base64url'), data: Buffer.from(data, 'base64url'), tag: Buffer.from(tag, 'base64url') }
+    const out = {
+      id,
+      iv: Buffer.from(iv, 'base64url'),
+      data: Buffer.from(data, 'base64url'),
+      tag: Buffer.from(tag, 'base64url')
+    }
     if (out.iv.length !== IV_BYTES || out.tag.length !== TAG_BYTES) throw new TokenCipherError('malformed')
     return out
   }
@@ -56,7 +64,13 @@ export function createTokenCipher (entries: readonly string[]): TokenCipher {
       const cipher = createCipheriv('aes-256-gcm', current.key, iv, { authTagLength: TAG_BYTES })
       cipher.setAAD(Buffer.from(`${current.id}:${context}`, 'utf8'))
       const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-      return [FORMAT, current.id, iv.toString('base64url'), data.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.')
+      return [
+        FORMAT,
+        current.id,
+        iv.toString('base64url'),
+        data.toString('base64url'),
+        cipher.getAuthTag().toString('base64url')
+      ].join('.')
     },
     decrypt (sealed, context) {
       const { id, iv, data, tag } = parse(sealed)

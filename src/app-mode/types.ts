@@ -29,7 +29,10 @@ export interface InstallRegistry {
 }
 
 export interface AllowLists {
-  /** Served: in BC_STORE_HASHES (or any store when that is null in development) or installed. Synchronous, in memory. */
+  /**
+   * Served: in BC_STORE_HASHES (or any store when that is null in development) or installed.
+   * Synchronous, in memory.
+   */
   storeServed (storeHash: string): boolean
   /** Allowed: matches ALLOWED_ORIGINS or belongs to an installed store. Synchronous, in memory. */
   originAllowed (origin: string | undefined): boolean

@@ -61,13 +61,23 @@ export function createBigCommerceClient (o: BigCommerceClientOptions): BigCommer
     const headers: Record<string, string> = { 'X-Auth-Token': accessToken, Accept: 'application/json' }
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     try {
-      return await fetch(url, { method, headers, signal, redirect: 'manual', ...(body !== undefined && { body: JSON.stringify(body) }) })
+      return await fetch(url, {
+        method,
+        headers,
+        signal,
+        redirect: 'manual',
+        ...(body !== undefined && { body: JSON.stringify(body) })
+      })
     } catch (err) {
       throw unreachable(err)
     }
   }
 
-  async function request (method: HttpMethod, path: string, { query = {}, body }: RequestOptions = {}): Promise<unknown> {
+  async function request (
+    method: HttpMethod,
+    path: string,
+    { query = {}, body }: RequestOptions = {}
+  ): Promise<unknown> {
     if (!/^\/v[23]\//.test(path)) throw new TypeError(`a BigCommerce path starts with /v2/ or /v3/: ${path}`)
     const url = new URL(base + path)
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, String(value))
@@ -88,7 +98,8 @@ export function createBigCommerceClient (o: BigCommerceClientOptions): BigCommer
       try {
         return await res.json()
       } catch (err) {
-        throw unreachable(err instanceof SyntaxError ? new Error(`BigCommerce answered ${what} with malformed JSON`) : err)
+        const malformed = err instanceof SyntaxError
+        throw unreachable(malformed ? new Error(`BigCommerce answered ${what} with malformed JSON`) : err)
       }
     }
   }

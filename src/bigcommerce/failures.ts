@@ -14,7 +14,11 @@ export const throttled = (retryAfterMs: number): RetryableError => retryLater('B
  * `cause` is for the log (never a token); `detail`, when given, is told to the client, for a reason the
  * caller can act on ("this store has no API access").
  */
-export function refused (cause: string | Error, bigcommerceStatus: number | null = null, detail?: string): RefusedError {
+export function refused (
+  cause: string | Error,
+  bigcommerceStatus: number | null = null,
+  detail?: string
+): RefusedError {
   const err = new BCX_BIGCOMMERCE_REFUSED({ cause: typeof cause === 'string' ? new Error(cause) : cause })
   if (detail !== undefined) err.message = `${err.message}: ${detail}`
   return Object.assign(err, { bigcommerceStatus })
@@ -22,12 +26,15 @@ export function refused (cause: string | Error, bigcommerceStatus: number | null
 
 /** The status BigCommerce answered, when `err` is its refusal. */
 export function bigcommerceStatus (err: unknown): number | null {
-  return err instanceof Error && typeof (err as Partial<RefusedError>).bigcommerceStatus === 'number' ? (err as RefusedError).bigcommerceStatus : null
+  const isRefusal = err instanceof Error && typeof (err as Partial<RefusedError>).bigcommerceStatus === 'number'
+  return isRefusal ? (err as RefusedError).bigcommerceStatus : null
 }
 
-const isTimeout = (err: unknown): boolean => err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
+const isTimeout = (err: unknown): boolean =>
+  err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
 
 /** A call that threw: no answer in time (504), or none at all (502). */
 export function unreachable (err: unknown): FastifyError {
-  return isTimeout(err) ? new BCX_BIGCOMMERCE_TIMEOUT({ cause: err }) : refused(err instanceof Error ? err : String(err))
+  if (isTimeout(err)) return new BCX_BIGCOMMERCE_TIMEOUT({ cause: err })
+  return refused(err instanceof Error ? err : String(err))
 }

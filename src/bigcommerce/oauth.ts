@@ -30,13 +30,19 @@ export interface AuthorizedStore {
 
 function authorized (body: unknown, context: string): AuthorizedStore {
   const user = isRecord(body) ? body.user : undefined
-  if (!isRecord(body) || typeof body.access_token !== 'string' || body.access_token === '' || typeof body.scope !== 'string' ||
+  if (!isRecord(body) || typeof body.access_token !== 'string' || body.access_token === '' ||
+    typeof body.scope !== 'string' ||
     !isRecord(user) || typeof user.id !== 'number' || typeof user.email !== 'string') {
     throw refused('the token endpoint answered without access_token, scope or user')
   }
   // The token must be the store's the callback was opened for, never another one's.
   if (body.context !== context) throw refused(`the token endpoint answered for ${String(body.context)}, not ${context}`)
-  return { storeHash: context.slice('stores/'.length), accessToken: body.access_token, scope: body.scope, user: { id: user.id, email: user.email } }
+  return {
+    storeHash: context.slice('stores/'.length),
+    accessToken: body.access_token,
+    scope: body.scope,
+    user: { id: user.id, email: user.email }
+  }
 }
 
 export async function exchangeAuthCode (o: AuthCodeExchange): Promise<AuthorizedStore> {

@@ -6,7 +6,13 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { BCX_UNAUTHENTICATED } from '../errors.js'
-import { createBigCommerceClient, type BigCommerceClient, type HttpMethod, type Query, type RequestOptions } from './client.js'
+import {
+  createBigCommerceClient,
+  type BigCommerceClient,
+  type HttpMethod,
+  type Query,
+  type RequestOptions
+} from './client.js'
 import { refused } from './failures.js'
 import { StoreQuotas } from './quotas.js'
 import type { StoreInstall } from '../app-mode/types.js'
@@ -45,13 +51,19 @@ const kClient = Symbol('bcx.bigcommerce')
 
 function createApi (fastify: FastifyInstance, { config, installs }: BigCommercePluginOptions): BigCommerceApi {
   const apiUrl = config.app?.apiUrl ?? config.bigcommerce?.apiUrl ?? 'https://api.bigcommerce.com'
-  const quotas = new StoreQuotas((storeHash, left) => fastify.metrics.bigcommerceQuota.set({ store_hash: storeHash }, left))
+  const quotas = new StoreQuotas((storeHash, left) => {
+    fastify.metrics.bigcommerceQuota.set({ store_hash: storeHash }, left)
+  })
   // One client per store and token: a re-install's new token replaces it.
   const clients = new Map<string, BigCommerceClient & { token: string }>()
-  const client = (storeHash: string, accessToken: string): BigCommerceClient => createBigCommerceClient({ storeHash, accessToken, apiUrl, quotas })
+  const client = (storeHash: string, accessToken: string): BigCommerceClient =>
+    createBigCommerceClient({ storeHash, accessToken, apiUrl, quotas })
 
   async function tokenOf (storeHash: string): Promise<string | null> {
-    const registry = installs ?? (fastify.hasDecorator('installs') ? (fastify as unknown as { installs: StoreTokens }).installs : undefined)
+    const decorated = fastify.hasDecorator('installs')
+      ? (fastify as unknown as { installs: StoreTokens }).installs
+      : undefined
+    const registry = installs ?? decorated
     const install = registry === undefined ? null : await registry.get(storeHash)
     if (install !== null) return install.accessToken
     return config.bigcommerce?.storeHash === storeHash ? config.bigcommerce.accessToken : null
@@ -87,7 +99,8 @@ function sessionClient (api: BigCommerceApi, request: FastifyRequest): SessionBi
     if (client === null) throw refused(`store ${storeHash()} has no API access`, null, 'this store has no API access')
     return client
   }
-  const call = async (method: HttpMethod, path: string, opts: RequestOptions): Promise<unknown> => await (await use()).request(method, path, opts)
+  const call = async (method: HttpMethod, path: string, opts: RequestOptions): Promise<unknown> =>
+    await (await use()).request(method, path, opts)
   const q = (query: Query | undefined): RequestOptions => (query === undefined ? {} : { query })
   return {
     get storeHash () { return storeHash() },

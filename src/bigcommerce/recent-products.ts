@@ -42,7 +42,9 @@ function asProducts (body: unknown, order: Order): RecentProduct[] {
   if (body === null) return []
   if (!Array.isArray(body)) throw unexpected('order products')
   return body.map((p: unknown) => {
-    if (!isRecord(p) || typeof p.product_id !== 'number' || typeof p.name !== 'string') throw unexpected('order product')
+    if (!isRecord(p) || typeof p.product_id !== 'number' || typeof p.name !== 'string') {
+      throw unexpected('order product')
+    }
     return {
       product_id: p.product_id,
       variant_id: typeof p.variant_id === 'number' ? p.variant_id : null,
@@ -56,7 +58,11 @@ function asProducts (body: unknown, order: Order): RecentProduct[] {
 }
 
 /** Newest first; a product bought in several orders appears once, from its latest order. */
-export async function recentProducts (client: BigCommerceClient, customerId: number, { orders: limit = 5 } = {}): Promise<RecentProduct[]> {
+export async function recentProducts (
+  client: BigCommerceClient,
+  customerId: number,
+  { orders: limit = 5 } = {}
+): Promise<RecentProduct[]> {
   const listed = asOrders(await client.get('/v2/orders', { customer_id: customerId, sort: 'date_created:desc', limit }))
   // The API filters by customer_id; checking again costs nothing and never shows another shopper's order.
   const orders = listed.filter((o) => o.customerId === customerId).slice(0, limit)

@@ -24,7 +24,11 @@ export async function mintCustomerToken (o: MintOptions): Promise<string> {
   const iat = o.iat ?? Math.floor(Date.now() / 1000)
   const alg = o.alg ?? 'HS512'
   return await new SignJWT({
-    customer: { id: o.customerId, email: o.email ?? `customer${o.customerId}@example.com`, group_id: o.groupId === undefined ? '0' : o.groupId },
+    customer: {
+      id: o.customerId,
+      email: o.email ?? `customer${o.customerId}@example.com`,
+      group_id: o.groupId === undefined ? '0' : o.groupId
+    },
     iss: 'bc/apps',
     sub: o.storeHash,
     iat,

@@ -12,8 +12,19 @@ import { controlPanelPage, type ControlPanelView } from './stand-in-control-pane
 import { isRecord } from '../lib/is-record.js'
 
 export type SiteUrlType = 'primary' | 'canonical' | 'checkout'
-export interface StandInSite { id: number, channel_id: number, url: string, urls: Array<{ type: SiteUrlType, url: string }> }
-export interface StandInOrderProduct { product_id: number, variant_id: number, name: string, sku: string, quantity: number }
+export interface StandInSite {
+  id: number
+  channel_id: number
+  url: string
+  urls: Array<{ type: SiteUrlType, url: string }>
+}
+export interface StandInOrderProduct {
+  product_id: number
+  variant_id: number
+  name: string
+  sku: string
+  quantity: number
+}
 export interface StandInOrder { id: number, customer_id: number, date_created: string, products: StandInOrderProduct[] }
 type Entity = Record<string, unknown>
 
@@ -32,7 +43,15 @@ export interface StandInStore {
 }
 
 /** A failure every request gets while set (none: answer normally). Fault answers carry no rate-limit headers. */
-export type Fault = 'unauthorized' | 'forbidden' | 'throttled' | 'throttled-bare' | 'error' | 'hang' | 'garbage' | 'redirect'
+export type Fault =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'throttled'
+  | 'throttled-bare'
+  | 'error'
+  | 'hang'
+  | 'garbage'
+  | 'redirect'
 
 export interface RecordedRequest {
   method: string
@@ -100,7 +119,12 @@ export interface StandInBigCommerce {
   close (): Promise<void>
 }
 
-const DEFAULT_SCOPE = 'store_v2_content store_v2_information_read_only store_v2_orders_read_only store_v2_customers_read_only'
+const DEFAULT_SCOPE = [
+  'store_v2_content',
+  'store_v2_information_read_only',
+  'store_v2_orders_read_only',
+  'store_v2_customers_read_only'
+].join(' ')
 
 function readBody (req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -114,7 +138,8 @@ function readBody (req: IncomingMessage): Promise<string> {
 
 function parseBody (req: IncomingMessage, text: string): unknown {
   if (text === '') return undefined
-  if ((req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text))
+  const form = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')
+  if (form) return Object.fromEntries(new URLSearchParams(text))
   try { return JSON.parse(text) } catch { return text }
 }
 
@@ -123,7 +148,8 @@ function json (res: ServerResponse, status: number, body: unknown, headers: Reco
   res.end(JSON.stringify(body))
 }
 
-const notFound = (res: ServerResponse): void => json(res, 404, { status: 404, title: 'The requested resource was not found.' })
+const notFound = (res: ServerResponse): void =>
+  json(res, 404, { status: 404, title: 'The requested resource was not found.' })
 const now = (): string => new Date().toISOString()
 
 export async function startStandInBigCommerce (opts: StandInBigCommerceOptions = {}): Promise<StandInBigCommerce> {
@@ -143,7 +169,16 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
     let s = stores.get(hash)
     if (s === undefined) {
       const url = `https://store-${hash}.mybigcommerce.com`
-      s = { hash, tokens: new Set(), sites: [{ id: 1000, channel_id: 1, url, urls: [{ type: 'primary', url }] }], scripts: new Map(), hooks: new Map(), orders: [], quota: 150, windowMs: 30_000 }
+      s = {
+        hash,
+        tokens: new Set(),
+        sites: [{ id: 1000, channel_id: 1, url, urls: [{ type: 'primary', url }] }],
+        scripts: new Map(),
+        hooks: new Map(),
+        orders: [],
+        quota: 150,
+        windowMs: 30_000
+      }
       stores.set(hash, s)
     }
     return s
@@ -169,7 +204,9 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
 
   function tokenEndpoint (res: ServerResponse, body: unknown): void {
     const p = isRecord(body) ? body : {}
-    if (p.client_id !== clientId || p.client_secret !== clientSecret) return json(res, 401, { error: 'Invalid client id or client secret.' })
+    if (p.client_id !== clientId || p.client_secret !== clientSecret) {
+      return json(res, 401, { error: 'Invalid client id or client secret.' })
+    }
     if (p.grant_type !== 'authorization_code') return json(res, 400, { error: 'The grant type is not supported.' })
     const grant = typeof p.code === 'string' ? codes.get(p.code) : undefined
     if (grant === undefined || p.context !== `stores/${grant.hash}` || typeof p.redirect_uri !== 'string') {
@@ -191,11 +228,23 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
     })
   }
 
-  function collection (res: ServerResponse, method: string, rest: string, body: unknown, items: Map<string, Entity> | Map<number, Entity>, create: (b: Entity) => [string | number, Entity]): void {
+  function collection (
+    res: ServerResponse,
+    method: string,
+    rest: string,
+    body: unknown,
+    items: Map<string, Entity> | Map<number, Entity>,
+    create: (b: Entity) => [string | number, Entity]
+  ): void {
     const map = items as Map<string | number, Entity>
     if (rest === '') {
-      if (method === 'GET') return json(res, 200, { data: [...map.values()], meta: { pagination: { total: map.size, count: map.size, per_page: 50, current_page: 1, total_pages: 1 } } })
-      if (method !== 'POST' || !isRecord(body)) return json(res, 422, { status: 422, title: 'The request body is not valid JSON.' })
+      if (method === 'GET') {
+        const pagination = { total: map.size, count: map.size, per_page: 50, current_page: 1, total_pages: 1 }
+        return json(res, 200, { data: [...map.values()], meta: { pagination } })
+      }
+      if (method !== 'POST' || !isRecord(body)) {
+        return json(res, 422, { status: 422, title: 'The request body is not valid JSON.' })
+      }
       const [key, created] = create(body)
       map.set(key, created)
       return json(res, 200, { data: created, meta: {} })
@@ -232,10 +281,21 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
     const order = /^\/(\d+)\/products$/.exec(rest)
     const found = order === null ? undefined : s.orders.find((o) => o.id === Number(order[1]))
     if (found === undefined) return json(res, 404, [{ status: 404, message: 'The requested resource was not found.' }])
-    json(res, 200, found.products.map((p, i) => ({ id: found.id * 100 + i, order_id: found.id, ...p, base_price: '5.0000' })))
+    json(res, 200, found.products.map((p, i) => ({
+      id: found.id * 100 + i,
+      order_id: found.id,
+      ...p,
+      base_price: '5.0000'
+    })))
   }
 
-  function storeApi (req: IncomingMessage, res: ServerResponse, url: URL, token: string | undefined, body: unknown): void {
+  function storeApi (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    token: string | undefined,
+    body: unknown
+  ): void {
     const match = /^\/stores\/([^/]+)(\/v[23]\/[^?]*)$/.exec(url.pathname)
     const s = match === null ? undefined : stores.get(match[1] as string)
     if (match === null || s === undefined || token === undefined || !s.tokens.has(token)) {
@@ -244,14 +304,19 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
     const quota = spend(s)
     if (throttled.count > 0) {
       throttled.count--
-      return json(res, 429, { status: 429, title: 'Too many requests' }, { ...quota.headers, 'retry-after': String(throttled.retryAfter) })
+      const headers = { ...quota.headers, 'retry-after': String(throttled.retryAfter) }
+      return json(res, 429, { status: 429, title: 'Too many requests' }, headers)
     }
     if (quota.exhausted) return json(res, 429, { status: 429, title: 'Too many requests' }, quota.headers)
     const method = req.method ?? 'GET'
     const path = match[2] as string
     for (const [name, value] of Object.entries(quota.headers)) res.setHeader(name, value)
     if (path === '/v3/sites' && method === 'GET') {
-      return json(res, 200, { data: s.sites.map((site) => ({ ...site, urls: site.urls.map((u) => ({ ...u, created_at: now(), updated_at: now() })) })), meta: {} })
+      const sites = s.sites.map((site) => ({
+        ...site,
+        urls: site.urls.map((u) => ({ ...u, created_at: now(), updated_at: now() }))
+      }))
+      return json(res, 200, { data: sites, meta: {} })
     }
     if (path.startsWith('/v3/content/scripts')) {
       return collection(res, method, path.slice('/v3/content/scripts'.length), body, s.scripts, (b) => {
@@ -263,7 +328,16 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
       return collection(res, method, path.slice('/v3/hooks'.length), body, s.hooks, (b) => {
         const id = nextHookId++
         const t = Math.floor(Date.now() / 1000)
-        return [id, { id, client_id: clientId, store_hash: s.hash, is_active: true, headers: null, ...b, created_at: t, updated_at: t }]
+        return [id, {
+          id,
+          client_id: clientId,
+          store_hash: s.hash,
+          is_active: true,
+          headers: null,
+          ...b,
+          created_at: t,
+          updated_at: t
+        }]
       })
     }
     if (path.startsWith('/v2/orders') && method === 'GET') return orders(res, s, path.slice('/v2/orders'.length), url)
@@ -275,7 +349,10 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
       case 'hang': hanging.add(res); return
       case 'unauthorized': return json(res, 401, [{ status: 401, message: 'You are not authorized' }])
       case 'forbidden': return json(res, 403, [{ status: 403, message: 'You don\'t have a required scope' }])
-      case 'throttled': return json(res, 429, { status: 429 }, { 'x-rate-limit-time-reset-ms': '15000', 'x-rate-limit-requests-left': '0' })
+      case 'throttled': return json(res, 429, { status: 429 }, {
+        'x-rate-limit-time-reset-ms': '15000',
+        'x-rate-limit-requests-left': '0'
+      })
       case 'throttled-bare': return json(res, 429, { status: 429 })
       case 'error': return json(res, 500, { status: 500, title: 'Internal error' })
       case 'garbage': res.writeHead(200, { 'content-type': 'application/json' }).end('{"not": "a list"'); return
@@ -308,14 +385,23 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
    * callback with a fresh code or signed payload, as the control panel opens it (top-level here: the
    * callbacks' pages may be framed by BigCommerce's own hosts only).
    */
-  async function controlPanel (res: ServerResponse, method: string, path: string, panel: { serviceUrl: string | (() => string) }): Promise<void> {
+  async function controlPanel (
+    res: ServerResponse,
+    method: string,
+    path: string,
+    panel: { serviceUrl: string | (() => string) }
+  ): Promise<void> {
     const match = /^\/manage\/([A-Za-z0-9]{1,64})(?:\/(install|load|uninstall))?$/.exec(path)
     const hash = match?.[1]
     const action = match?.[2]
-    const text = (status: number, message: string): void => { res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(message) }
+    const text = (status: number, message: string): void => {
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(message)
+    }
     if (hash === undefined || !stores.has(hash)) return text(404, 'No such store in this stand-in control panel.')
-    if (action === undefined ? method !== 'GET' : method !== 'POST') return text(405, action === undefined ? 'GET only.' : 'POST only (a button of the control panel).')
-    const serviceUrl = (typeof panel.serviceUrl === 'function' ? panel.serviceUrl() : panel.serviceUrl).replace(/\/+$/, '')
+    const wrongMethod = action === undefined ? method !== 'GET' : method !== 'POST'
+    if (wrongMethod) return text(405, action === undefined ? 'GET only.' : 'POST only (a button of the control panel).')
+    const configured = typeof panel.serviceUrl === 'function' ? panel.serviceUrl() : panel.serviceUrl
+    const serviceUrl = configured.replace(/\/+$/, '')
     const s = store(hash)
     if (action === undefined) {
       const view: ControlPanelView = {
@@ -324,9 +410,14 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
         installed: api.installed(hash),
         sites: s.sites.map((site) => site.url),
         scripts: api.scriptTags(hash),
-        hooks: [...s.hooks.values()].map((h) => ({ scope: String(h.scope), destination: String(h.destination), active: h.is_active !== false }))
+        hooks: [...s.hooks.values()].map((h) => ({
+          scope: String(h.scope),
+          destination: String(h.destination),
+          active: h.is_active !== false
+        }))
       }
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(controlPanelPage(view))
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      res.end(controlPanelPage(view))
       return
     }
     let location: string
@@ -365,7 +456,12 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
       return code
     },
     installUrl (serviceUrl, hash, o = {}) {
-      const query = new URLSearchParams({ code: api.issueCode(hash, o), scope: o.scope ?? DEFAULT_SCOPE, context: `stores/${hash}`, account_uuid: randomUUID() })
+      const query = new URLSearchParams({
+        code: api.issueCode(hash, o),
+        scope: o.scope ?? DEFAULT_SCOPE,
+        context: `stores/${hash}`,
+        account_uuid: randomUUID()
+      })
       return `${serviceUrl.replace(/\/+$/, '')}/bigcommerce/auth?${query.toString()}`
     },
     async signPayload (hash, o = {}) {
@@ -386,7 +482,8 @@ export async function startStandInBigCommerce (opts: StandInBigCommerceOptions =
         ...o.claims
       }
       for (const name of o.omit ?? []) Reflect.deleteProperty(claims, name)
-      return await new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'HS256' }).sign(new TextEncoder().encode(o.secret ?? clientSecret))
+      const key = new TextEncoder().encode(o.secret ?? clientSecret)
+      return await new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'HS256' }).sign(key)
     },
     installed (hash) {
       return installedApps.has(hash)

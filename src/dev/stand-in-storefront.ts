@@ -65,13 +65,20 @@ function readBody (req: IncomingMessage): Promise<string> {
 function appSection (app: NonNullable<StandInOptions['app']>): string {
   const scripts = app.scripts()
   const panel = `<a id="control-panel" href="${escape(app.controlPanelUrl)}">the control panel</a>`
-  const state = scripts.length === 0
-    ? `<p id="app-install" data-installed="false">The app is <strong>not installed</strong> on this store: Script Manager has no script of it,
-and the service does not know this origin, so it refuses it (the browser reports <code>network_error</code>). Install it from ${panel},
-then reload. This page loads the tag regardless, to show the refusal.</p>`
-    : `<p id="app-install" data-installed="true">The app is <strong>installed</strong>: its install put this script in Script Manager through the
-Scripts API, and told the service this origin. Uninstall it from ${panel} and the shopper's session ends.</p>
-${scripts.map((html) => `<pre>${escape(html)}</pre>`).join('')}`
+  const notInstalled = [
+    '<p id="app-install" data-installed="false">The app is <strong>not installed</strong> on this store: ' +
+      'Script Manager has no script of it,',
+    'and the service does not know this origin, so it refuses it ' +
+      `(the browser reports <code>network_error</code>). Install it from ${panel},`,
+    'then reload. This page loads the tag regardless, to show the refusal.</p>'
+  ]
+  const installed = [
+    '<p id="app-install" data-installed="true">The app is <strong>installed</strong>: ' +
+      'its install put this script in Script Manager through the',
+    `Scripts API, and told the service this origin. Uninstall it from ${panel} and the shopper's session ends.</p>`,
+    scripts.map((html) => `<pre>${escape(html)}</pre>`).join('')
+  ]
+  const state = (scripts.length === 0 ? notInstalled : installed).join('\n')
   return `<section><h2>The app in this store's Script Manager</h2>
 ${state}
 </section>
@@ -113,7 +120,9 @@ export async function startStandInStorefront (opts: StandInOptions): Promise<Sta
 
     if (req.method === 'GET' && url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-      res.end(withAppSection(page({ serviceUrl: typeof opts.serviceUrl === 'function' ? opts.serviceUrl() : opts.serviceUrl, clientId, storeHash, shopper, hint, script: opts.script }), opts.app))
+      const serviceUrl = typeof opts.serviceUrl === 'function' ? opts.serviceUrl() : opts.serviceUrl
+      const html = page({ serviceUrl, clientId, storeHash, shopper, hint, script: opts.script })
+      res.end(withAppSection(html, opts.app))
     } else if (req.method === 'GET' && url.pathname === '/customer/current.jwt') {
       if (url.searchParams.get('app_client_id') !== clientId) {
         res.writeHead(400, { 'content-type': 'text/plain' }).end('unknown app_client_id')
@@ -121,7 +130,15 @@ export async function startStandInStorefront (opts: StandInOptions): Promise<Sta
         res.writeHead(404, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('Not Found')
       } else {
         // BigCommerce's form: no jti, so two fetches within one second give the same token (the script copes).
-        const jwt = await mintCustomerToken({ secret, clientId, storeHash, customerId: shopper.id, email: shopper.email, groupId: shopper.groupId, ...(opts.alg !== undefined && { alg: opts.alg }) })
+        const jwt = await mintCustomerToken({
+          secret,
+          clientId,
+          storeHash,
+          customerId: shopper.id,
+          email: shopper.email,
+          groupId: shopper.groupId,
+          ...(opts.alg !== undefined && { alg: opts.alg })
+        })
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(jwt)
       }
     } else if (req.method === 'POST' && url.pathname === '/login') {

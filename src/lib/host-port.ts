@@ -9,7 +9,9 @@ export function parseHostPorts (variable: string, value: string): HostPort[] {
   return entries.map((entry) => {
     const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry)
     const port = Number(m?.[2])
-    if (m === null || port < 1 || port > 65535) throw new ConfigError(`${variable} is invalid: "${entry}" is not host:port`)
+    if (m === null || port < 1 || port > 65535) {
+      throw new ConfigError(`${variable} is invalid: "${entry}" is not host:port`)
+    }
     return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port }
   })
 }

@@ -17,7 +17,10 @@ export const UPSTREAM_HEADERS = {
 /** Headers a browser must never be able to set on a proxied request. */
 export const isIdentityHeader = (name: string): boolean => {
   const n = name.toLowerCase()
-  return n.startsWith('x-customer-') || n.startsWith('x-bcx-') || n === UPSTREAM_HEADERS.storeHash || n === UPSTREAM_HEADERS.requestId
+  return n.startsWith('x-customer-') ||
+    n.startsWith('x-bcx-') ||
+    n === UPSTREAM_HEADERS.storeHash ||
+    n === UPSTREAM_HEADERS.requestId
 }
 
 export interface SignedRequest {
@@ -44,8 +47,18 @@ export const sha256Hex = (body: Buffer | string): string => createHash('sha256')
 
 /** One field per line; no field can hold a newline (header values and request targets cannot). */
 export function canonicalString (request: SignedRequest, identity: IdentityValues): string {
-  return ['bcx-v1', request.method, request.pathAndQuery, sha256Hex(request.body), identity.customerId,
-    identity.customerEmail, identity.customerGroupId, identity.storeHash, identity.timestamp, identity.requestId].join('\n')
+  return [
+    'bcx-v1',
+    request.method,
+    request.pathAndQuery,
+    sha256Hex(request.body),
+    identity.customerId,
+    identity.customerEmail,
+    identity.customerGroupId,
+    identity.storeHash,
+    identity.timestamp,
+    identity.requestId
+  ].join('\n')
 }
 
 export function signatureOf (secret: string, request: SignedRequest, identity: IdentityValues): string {
@@ -63,7 +76,13 @@ export const headerSafe = (value: string): string =>
   /^[!-~]*$/.test(value) ? value : encodeURIComponent(value.replace(LONE_SURROGATES, '\uFFFD'))
 
 /** The headers added to a proxied request. */
-export function identityHeaders (secret: string, request: SignedRequest, customer: Customer, requestId: string, now = Date.now()): Record<string, string> {
+export function identityHeaders (
+  secret: string,
+  request: SignedRequest,
+  customer: Customer,
+  requestId: string,
+  now = Date.now()
+): Record<string, string> {
   const identity: IdentityValues = {
     customerId: String(customer.id),
     customerEmail: headerSafe(customer.email),
@@ -113,13 +132,22 @@ export function verifyUpstreamRequest (
   const { customerId, customerEmail, storeHash, timestamp, requestId } = identity
   if (customerId === undefined || customerEmail === undefined || storeHash === undefined || timestamp === undefined ||
     requestId === undefined || signature === undefined) return { ok: false, reason: 'missing header' }
-  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > toleranceSeconds) return { ok: false, reason: 'stale timestamp' }
-  const expected = Buffer.from(signatureOf(secret, request, { customerId, customerEmail, customerGroupId: identity.customerGroupId, storeHash, timestamp, requestId }))
+  const stale = !/^\d{1,12}$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > toleranceSeconds
+  if (stale) return { ok: false, reason: 'stale timestamp' }
+  const { customerGroupId } = identity
+  const signed = { customerId, customerEmail, customerGroupId, storeHash, timestamp, requestId }
+  const expected = Buffer.from(signatureOf(secret, request, signed))
   const given = Buffer.from(signature)
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad signature' }
+  const matches = given.length === expected.length && timingSafeEqual(given, expected)
+  if (!matches) return { ok: false, reason: 'bad signature' }
   return {
     ok: true,
-    customer: { id: Number(customerId), email: customerEmail, groupId: identity.customerGroupId === '' ? null : identity.customerGroupId, storeHash },
+    customer: {
+      id: Number(customerId),
+      email: customerEmail,
+      groupId: customerGroupId === '' ? null : customerGroupId,
+      storeHash
+    },
     requestId
   }
 }

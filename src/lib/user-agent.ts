@@ -61,7 +61,8 @@ const code = (codes: Map<string, string>, name: string | undefined): string =>
   name === undefined || name === '' ? UNKNOWN : codes.get(name) ?? OTHER
 
 export function agentCodes (userAgent: string | undefined): AgentCodes {
-  if (userAgent === undefined || userAgent.trim() === '' || userAgent.length > MAX_PARSED) return { browser: UNKNOWN, os: UNKNOWN }
+  const unparsable = userAgent === undefined || userAgent.trim() === '' || userAgent.length > MAX_PARSED
+  if (unparsable) return { browser: UNKNOWN, os: UNKNOWN }
   try {
     const parsed = Bowser.parse(userAgent)
     return { browser: code(BROWSER_CODES, parsed.browser.name), os: code(SYSTEM_CODES, parsed.os.name) }

@@ -25,7 +25,8 @@ export function parseWebhookPayload (raw: Buffer): ParsedWebhook {
   if (typeof scope !== 'string' || scope.length === 0 || scope.length > 200) return { ok: false, reason: 'scope' }
   const storeHash = typeof producer === 'string' ? storeHashOfContext(producer) : null
   if (storeHash === null) return { ok: false, reason: 'producer is not stores/<hash>' }
-  if (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt) || createdAt <= 0) return { ok: false, reason: 'created_at' }
+  const validCreatedAt = typeof createdAt === 'number' && Number.isSafeInteger(createdAt) && createdAt > 0
+  if (!validCreatedAt) return { ok: false, reason: 'created_at' }
   const id = isRecord(data) ? data.id : undefined
   const dataId = typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : null
   return { ok: true, event: { scope, storeHash, createdAt, dataId } }

@@ -13,7 +13,11 @@ export default fp<{ config: Config }>(async function docs (fastify, { config }) 
   if (!config.docs) return
   await fastify.register(swagger, {
     openapi: {
-      info: { title: 'bc-session-exchanger', version: '0.1.0', description: 'Exchange a BigCommerce Current Customer JWT once for a server-side session.' },
+      info: {
+        title: 'bc-session-exchanger',
+        version: '0.1.0',
+        description: 'Exchange a BigCommerce Current Customer JWT once for a server-side session.'
+      },
       components: {
         securitySchemes: {
           sessionCookie: { type: 'apiKey', in: 'cookie', name: config.cookie.name },

@@ -23,7 +23,9 @@ export function toHttpError (err: FastifyError): FastifyError {
   if (err.validation !== undefined) return new BCX_BAD_REQUEST(err.message)
   // The body parser's 400s (broken JSON, empty body) are bad requests in our table; 413, 415 and 431
   // keep Fastify's codes.
-  if (err.statusCode === 400) return new BCX_BAD_REQUEST(err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'empty body' : 'malformed body')
+  if (err.statusCode === 400) {
+    return new BCX_BAD_REQUEST(err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'empty body' : 'malformed body')
+  }
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return err
   if (isRedisError(err)) return new BCX_STORE_UNAVAILABLE({ cause: err })
   return new BCX_INTERNAL({ cause: err })
@@ -42,13 +44,21 @@ export function clientErrorHandler (err: NodeJS.ErrnoException, socket: Duplex):
     return
   }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-  const body = JSON.stringify(errorBody(status, err.code ?? 'FST_ERR_BAD_REQUEST', STATUS_CODES[status] ?? 'Bad Request'))
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  const code = err.code ?? 'FST_ERR_BAD_REQUEST'
+  const body = JSON.stringify(errorBody(status, code, STATUS_CODES[status] ?? 'Bad Request'))
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Connection: close',
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`
+  ].join('\r\n')
+  socket.end(`${head}\r\n\r\n${body}`)
 }
 
 /** 404 in our shape; also set inside scopes (/api) so that their hooks guard unknown paths too. */
 export function notFound (request: FastifyRequest, reply: FastifyReply): void {
-  reply.code(404).send(errorBody(404, 'FST_ERR_NOT_FOUND', `Route ${request.method}:${request.url.split('?', 1)[0]} not found`))
+  const path = request.url.split('?', 1)[0]
+  reply.code(404).send(errorBody(404, 'FST_ERR_NOT_FOUND', `Route ${request.method}:${path} not found`))
 }
 
 export default fp(async function errorHandler (fastify) {

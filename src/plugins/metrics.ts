@@ -26,14 +26,24 @@ export function createMetrics (): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'bcx_' })
   return {
     registry,
-    exchanges: new Counter({ name: 'bcx_exchanges_total', help: 'POST /session by outcome: created, or the error code answered', labelNames: ['outcome'], registers: [registry] }),
+    exchanges: new Counter({
+      name: 'bcx_exchanges_total',
+      help: 'POST /session by outcome: created, or the error code answered',
+      labelNames: ['outcome'],
+      registers: [registry]
+    }),
     tokenSkew: new Histogram({
       name: 'bcx_token_clock_skew_seconds',
       help: 'now - iat of verified tokens: BigCommerce clock drift plus storefront latency',
       buckets: [-60, -10, -1, 0, 1, 2, 5, 10, 30, 60, 300, 900],
       registers: [registry]
     }),
-    sessions: new Counter({ name: 'bcx_sessions_total', help: 'Sessions created, ended and revoked, by reason', labelNames: ['event', 'reason'], registers: [registry] }),
+    sessions: new Counter({
+      name: 'bcx_sessions_total',
+      help: 'Sessions created, ended and revoked, by reason',
+      labelNames: ['event', 'reason'],
+      registers: [registry]
+    }),
     storeOps: new Histogram({
       name: 'bcx_store_operation_seconds',
       help: 'Session store operations (each one Redis round trip or script) by result',
@@ -50,7 +60,8 @@ export function createMetrics (): Metrics {
     }),
     bigcommerceQuota: new Gauge({
       name: 'bcx_bigcommerce_quota_remaining',
-      help: 'Requests left in the store\'s BigCommerce API window, as its last answer said (X-Rate-Limit-Requests-Left)',
+      help: 'Requests left in the store\'s BigCommerce API window, as its last answer said ' +
+        '(X-Rate-Limit-Requests-Left)',
       labelNames: ['store_hash'],
       registers: [registry]
     })

@@ -13,7 +13,10 @@ declare module 'fastify' {
       byAddress: onRequestAsyncHookHandler | null
       /** Throws BCX_RATE_LIMITED when the verified customer has used up the allowance (counts nothing). */
       checkCustomer (request: FastifyRequest, storeHash: string, customerId: number): Promise<void>
-      /** Counts one created session: refused exchanges (replays, revoked tokens) never use up a customer's allowance. */
+      /**
+       * Counts one created session: refused exchanges (replays, revoked tokens) never use up a
+       * customer's allowance.
+       */
       countCustomer (request: FastifyRequest, storeHash: string, customerId: number): Promise<void>
     }
     /**
@@ -34,7 +37,11 @@ type Keyed = FastifyRequest & { [kCustomerKey]?: string }
 export default fp<{ config: Config }>(async function exchangeRateLimit (fastify, { config }) {
   const max = config.rateLimitExchange
   if (max === 0) {
-    fastify.decorate('exchangeLimits', { byAddress: null, checkCustomer: async () => {}, countCustomer: async () => {} })
+    fastify.decorate('exchangeLimits', {
+      byAddress: null,
+      checkCustomer: async () => {},
+      countCustomer: async () => {}
+    })
     fastify.decorate('appCallbackLimit', null)
     return
   }

@@ -26,7 +26,10 @@ function urlOptions (url: string | undefined): RedisOptions {
   }
 }
 
-export function createRedisClient (settings: Exclude<RedisSettings, { kind: 'memory' }>, commandTimeoutMs: number): RedisClient {
+export function createRedisClient (
+  settings: Exclude<RedisSettings, { kind: 'memory' }>,
+  commandTimeoutMs: number
+): RedisClient {
   const common: RedisOptions = {
     // No command waits for a connection: without Redis, a request fails at once with our 503.
     enableOfflineQueue: false,
@@ -91,7 +94,12 @@ export default fp<{ config: Config, client?: RedisClient }>(async function redis
   fastify.decorate<RedisClient | null>('redis', redis)
   // Started without Redis answering: say so once, loudly, instead of only answering 503 (it keeps trying).
   const unanswered = setTimeout(() => {
-    if (!up) fastify.log.warn({ redis: config.redis.kind }, `redis does not answer ${STARTUP_GRACE_MS / 1000} s after start: session calls answer 503 until it does (still trying)`)
+    if (up) return
+    fastify.log.warn(
+      { redis: config.redis.kind },
+      `redis does not answer ${STARTUP_GRACE_MS / 1000} s after start: ` +
+        'session calls answer 503 until it does (still trying)'
+    )
   }, STARTUP_GRACE_MS)
   unanswered.unref()
   fastify.addHook('onClose', async () => {

@@ -12,7 +12,10 @@ import { STORE_HASH_PATTERN } from '../lib/store-hash.js'
 
 const Query = Type.Object({
   store_hash: Type.String({ pattern: `^${STORE_HASH_PATTERN}$`, description: 'the store whose sessions end' }),
-  customer_id: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'only this customer\'s sessions' }))
+  customer_id: Type.Optional(Type.String({
+    pattern: '^[1-9][0-9]{0,15}$',
+    description: 'only this customer\'s sessions'
+  }))
 }, { additionalProperties: false })
 
 const ListQuery = Type.Object({
@@ -43,7 +46,9 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async functio
   }, async (request) => {
     const { store_hash: storeHash, customer_id: customerIdText } = request.query
     const customerId = customerIdText === undefined ? undefined : Number(customerIdText)
-    if (customerId !== undefined && !Number.isSafeInteger(customerId)) throw new BCX_BAD_REQUEST('customer_id is too large')
+    if (customerId !== undefined && !Number.isSafeInteger(customerId)) {
+      throw new BCX_BAD_REQUEST('customer_id is too large')
+    }
     // Every token issued up to this second is refused from now on, and every live session ends, whatever
     // its token's iat: one may be up to JWT_CLOCK_TOLERANCE ahead of this clock, past the cutoff.
     const cutoff = Math.floor(Date.now() / 1000)
@@ -56,7 +61,8 @@ const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async functio
 
   fastify.get('/admin/sessions', {
     schema: {
-      summary: 'A customer\'s live sessions, as GET /session/list shows them (without `current`); reading them slides nothing',
+      summary: 'A customer\'s live sessions, as GET /session/list shows them (without `current`); ' +
+        'reading them slides nothing',
       tags: ['admin'],
       security: [{ bearer: [] }],
       querystring: ListQuery,

@@ -16,7 +16,11 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async functi
 
   fastify.get('/readyz', {
     logLevel,
-    schema: { summary: 'Readiness: the session store answers', tags: ['health'], response: { 200: Status, ...errorResponses('BCX_STORE_UNAVAILABLE') } }
+    schema: {
+      summary: 'Readiness: the session store answers',
+      tags: ['health'],
+      response: { 200: Status, ...errorResponses('BCX_STORE_UNAVAILABLE') }
+    }
   }, async () => {
     await fastify.sessionStore.ping()
     return { status: 'ok' as const }

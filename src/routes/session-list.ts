@@ -13,13 +13,20 @@ const isoDate = (description: string) => Type.String({ format: 'date-time', desc
 const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 
 const listedFields = {
-  handle: Type.String({ description: 'Names the session in DELETE /session/list/{handle}; opaque, not a cookie, and no way to one' }),
+  handle: Type.String({
+    description: 'Names the session in DELETE /session/list/{handle}; opaque, not a cookie, and no way to one'
+  }),
   created_at: isoDate('When the session was made (the exchange)'),
   last_seen_at: nullable(isoDate('Last use, to the minute; null for a session made before it was kept')),
   expires_at: isoDate('When the session ends if not used again (idle deadline, capped by the absolute one)'),
   origin: nullable(Type.String({ description: 'The storefront origin that exchanged it' })),
-  browser: nullable(Type.String({ description: 'Browser family, from the User-Agent of the exchange ("Chrome", "Safari", ..., "Other"); null when unknown' })),
-  os: nullable(Type.String({ description: 'Operating system family ("Windows", "iOS", ..., "Other"); null when unknown' }))
+  browser: nullable(Type.String({
+    description: 'Browser family, from the User-Agent of the exchange ("Chrome", "Safari", ..., "Other"); ' +
+      'null when unknown'
+  })),
+  os: nullable(Type.String({
+    description: 'Operating system family ("Windows", "iOS", ..., "Other"); null when unknown'
+  }))
 }
 
 const ListedItem = Type.Object(listedFields)
@@ -61,7 +68,10 @@ const sessionListRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     schema: {
       summary: 'This customer\'s live sessions; slides the idle timeout of this one',
       tags: ['session'],
-      response: { 200: SessionListSchema, ...errorResponses('BCX_UNAUTHENTICATED', 'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE') }
+      response: {
+        200: SessionListSchema,
+        ...errorResponses('BCX_UNAUTHENTICATED', 'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE')
+      }
     }
   }, async (request, reply) => {
     const session = await fastify.sessions.load(request, reply)
@@ -78,7 +88,8 @@ const sessionListRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       params: Type.Object({ handle: Type.String({ description: 'A handle from GET /session/list' }) }),
       response: {
         ...ended,
-        ...errorResponses('BCX_SESSION_NOT_FOUND', 'BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE')
+        ...errorResponses('BCX_SESSION_NOT_FOUND', 'BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED',
+          'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE')
       }
     }
   }, async (request, reply) => {
@@ -101,7 +112,8 @@ const sessionListRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       querystring: Scope,
       response: {
         ...ended,
-        ...errorResponses('BCX_BAD_REQUEST', 'BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE')
+        ...errorResponses('BCX_BAD_REQUEST', 'BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING',
+          'BCX_STORE_UNAVAILABLE')
       }
     }
   }, async (request, reply) => {
@@ -111,7 +123,8 @@ const sessionListRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const session = await fastify.sessions.load(request, reply)
     if (session === null) throw new BCX_UNAUTHENTICATED()
     const { customer } = session.record
-    await store.endSessions(customer.storeHash, customer.id, scope === 'others' ? sessionHandle(session.sid) : undefined)
+    const keep = scope === 'others' ? sessionHandle(session.sid) : undefined
+    await store.endSessions(customer.storeHash, customer.id, keep)
     if (scope === 'all') reply.clearSessionCookie()
     return reply.code(204).send(null)
   })

@@ -31,9 +31,10 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
       body: ExchangeBody,
       response: {
         201: sessionRef,
-        ...errorResponses('BCX_BAD_REQUEST', 'BCX_TOKEN_INVALID', 'BCX_TOKEN_EXPIRED', 'BCX_TOKEN_CLAIMS', 'BCX_TOKEN_REVOKED',
-          'BCX_STORE_NOT_ALLOWED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING', 'BCX_TOKEN_REPLAYED',
-          'FST_ERR_CTP_BODY_TOO_LARGE', 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'BCX_RATE_LIMITED', 'BCX_STORE_UNAVAILABLE')
+        ...errorResponses('BCX_BAD_REQUEST', 'BCX_TOKEN_INVALID', 'BCX_TOKEN_EXPIRED', 'BCX_TOKEN_CLAIMS',
+          'BCX_TOKEN_REVOKED', 'BCX_STORE_NOT_ALLOWED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING',
+          'BCX_TOKEN_REPLAYED', 'FST_ERR_CTP_BODY_TOO_LARGE', 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'BCX_RATE_LIMITED',
+          'BCX_STORE_UNAVAILABLE')
       }
     }
   }, async (request, reply) => {

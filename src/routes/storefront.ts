@@ -25,12 +25,20 @@ const storefrontRoutes: FastifyPluginAsyncTypebox<{ asset?: ScriptAsset }> = asy
   fastify.get('/storefront.js', {
     schema: {
       summary: 'The storefront client script (window.BcSession)',
-      description: `Load it with Script Manager. \`?v=${asset.version}\` (the current version) is cached as immutable; ` +
-        'the bare URL for 5 minutes. Pin it with Subresource Integrity: see docs/storefront.md.',
+      description: `Load it with Script Manager. \`?v=${asset.version}\` (the current version) is cached as ` +
+        'immutable; the bare URL for 5 minutes. Pin it with Subresource Integrity: see docs/storefront.md.',
       tags: ['storefront'],
-      querystring: Type.Object({ v: Type.Optional(Type.String({ maxLength: 64, description: 'content version; any other value gets the current script with a short cache' })) }),
+      querystring: Type.Object({
+        v: Type.Optional(Type.String({
+          maxLength: 64,
+          description: 'content version; any other value gets the current script with a short cache'
+        }))
+      }),
       response: {
-        200: { description: 'The script', content: { 'text/javascript': { schema: Type.Unsafe<Buffer>({ type: 'string' }) } } },
+        200: {
+          description: 'The script',
+          content: { 'text/javascript': { schema: Type.Unsafe<Buffer>({ type: 'string' }) } }
+        },
         304: Type.Null({ description: 'Not modified (If-None-Match)' }),
         ...errorResponses('BCX_BAD_REQUEST')
       }

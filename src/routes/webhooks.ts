@@ -1,6 +1,6 @@
-// POST /webhooks/bigcommerce (README, "Backend routes, revocation and webhooks"): revokes sessions when BigCommerce says a
-// customer changed or the app left a store. Authenticated by the Standard Webhooks signature or the custom
-// header; the cross-site rules do not apply and a session cookie is never read here.
+// POST /webhooks/bigcommerce (README, "Backend routes, revocation and webhooks"): revokes sessions when
+// BigCommerce says a customer changed or the app left a store. Authenticated by the Standard Webhooks
+// signature or the custom header; the cross-site rules do not apply and a session cookie is never read here.
 // @see https://github.com/standard-webhooks/standard-webhooks/tree/main/libraries/javascript
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -40,12 +40,16 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
 
   // The signature covers the exact bytes sent: keep the raw body, parse it only after verifying.
   fastify.removeAllContentTypeParsers()
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body)
+  })
 
   const customSecretMatches = (request: FastifyRequest): boolean =>
     customHeaderSecret !== undefined && secretEqual(header(request, 'x-webhook-secret'), customHeaderSecret)
   const signed = (request: FastifyRequest): boolean =>
-    header(request, 'webhook-id') !== undefined && header(request, 'webhook-timestamp') !== undefined && header(request, 'webhook-signature') !== undefined
+    header(request, 'webhook-id') !== undefined &&
+    header(request, 'webhook-timestamp') !== undefined &&
+    header(request, 'webhook-signature') !== undefined
 
   /**
    * Before the body is read: a delivery that can never authenticate (no signature headers, no matching
@@ -95,7 +99,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async funct
       tags: ['webhooks'],
       response: {
         200: Outcome,
-        ...errorResponses('BCX_BAD_REQUEST', 'BCX_ADMIN_UNAUTHORIZED', 'FST_ERR_CTP_BODY_TOO_LARGE', 'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'BCX_STORE_UNAVAILABLE')
+        ...errorResponses('BCX_BAD_REQUEST', 'BCX_ADMIN_UNAUTHORIZED', 'FST_ERR_CTP_BODY_TOO_LARGE',
+          'FST_ERR_CTP_INVALID_MEDIA_TYPE', 'BCX_STORE_UNAVAILABLE')
       }
     }
   }, async (request) => {

@@ -32,7 +32,14 @@ export default fp<{ config: Config }>(async function sessionCookie (fastify, { c
   const { name, sameSite, partitioned, domain } = config.cookie
   // Always Secure: behind a TLS proxy the request arrives as plain HTTP, and browsers
   // keep Secure cookies from http://localhost.
-  const attributes = { httpOnly: true, secure: true, path: '/', sameSite, partitioned, ...(domain !== undefined && { domain }) }
+  const attributes = {
+    httpOnly: true,
+    secure: true,
+    path: '/',
+    sameSite,
+    partitioned,
+    ...(domain !== undefined && { domain })
+  }
 
   fastify.decorateRequest('sessionCookie', function (this: FastifyRequest): SessionCookie {
     const header = this.headers.cookie

@@ -78,7 +78,9 @@ declare module 'fastify' {
 
 export default fp<{ config: Config }>(async function crossSite (fastify, { config }) {
   // ALLOWED_ORIGINS plus the installed stores' origins; registered alone, the static list only.
-  const allowed = fastify.hasDecorator('allowLists') ? fastify.allowLists.originAllowed : originCheck(config.allowedOrigins)
+  const allowed = fastify.hasDecorator('allowLists')
+    ? fastify.allowLists.originAllowed
+    : originCheck(config.allowedOrigins)
   fastify.decorate('originAllowed', allowed)
 
   fastify.addHook('onRequest', function cors (request, reply, done) {

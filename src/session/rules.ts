@@ -53,11 +53,24 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
     const now = Date.now()
     // Whole seconds: the session id carries the absolute deadline in seconds.
     const absoluteAt = Math.floor(now / 1000 + config.absoluteTimeout) * 1000
-    const record: SessionRecord = { customer, origin: request.headers.origin as string, iat, absoluteAt, agent: agentCodes(request.headers['user-agent']) }
+    const record: SessionRecord = {
+      customer,
+      origin: request.headers.origin as string,
+      iat,
+      absoluteAt,
+      agent: agentCodes(request.headers['user-agent'])
+    }
     const sid = newSessionId({ storeHash, customerId: customer.id, absoluteAt })
     // The guard outlives every moment at which the token could still verify.
     const guardTtlMs = (Math.min(exp, iat + MAX_TOKEN_AGE_SECONDS) + config.clockTolerance + 1) * 1000 - now
-    const outcome = await store.exchange({ sid, record, fingerprint: verified.fingerprint, guardTtlMs, idleMs, maxPerCustomer: config.maxSessionsPerCustomer })
+    const outcome = await store.exchange({
+      sid,
+      record,
+      fingerprint: verified.fingerprint,
+      guardTtlMs,
+      idleMs,
+      maxPerCustomer: config.maxSessionsPerCustomer
+    })
     if (outcome === 'revoked') throw new BCX_TOKEN_REVOKED()
     if (outcome === 'replayed') throw new BCX_TOKEN_REPLAYED()
     // The token is spent and the session made: what follows must not turn that into an error.
@@ -78,7 +91,9 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
       previous.state === 'valid' ? store.destroy(previous.sid) : undefined
     ])
     for (const r of results) {
-      if (r.status === 'rejected') request.log.warn({ cause: (r.reason as Error).message }, 'after-exchange step failed')
+      if (r.status === 'rejected') {
+        request.log.warn({ cause: (r.reason as Error).message }, 'after-exchange step failed')
+      }
     }
   }
 
@@ -93,7 +108,8 @@ export default fp<{ config: Config }>(async function sessions (fastify, { config
     const origin = request.headers.origin
     // A session belongs to the origin that exchanged it; a request without Origin is judged by the cookie.
     if (origin !== undefined && originTag(origin) !== found.record.originTag) {
-      if (request.method !== 'GET' && request.method !== 'HEAD') throw new BCX_ORIGIN_REFUSED('not the session\'s origin')
+      const reads = request.method === 'GET' || request.method === 'HEAD'
+      if (!reads) throw new BCX_ORIGIN_REFUSED('not the session\'s origin')
       return null
     }
     if (cookie.renew) reply.setSessionCookie(cookie.sid, found.record.absoluteAt)

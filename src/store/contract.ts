@@ -79,14 +79,22 @@ export interface SessionStore {
    * Refuses the customer's tokens issued at or before `cutoff` (s) from now on, and ends their sessions:
    * those from such tokens (`'issued'`, the default) or every live one (`'all'`). Returns how many ended.
    */
-  revokeCustomerSessions (storeHash: string, customerId: number, cutoff: number, sessions?: RevokedSessions): Promise<number>
+  revokeCustomerSessions (
+    storeHash: string,
+    customerId: number,
+    cutoff: number,
+    sessions?: RevokedSessions
+  ): Promise<number>
   /** The same for a whole store. */
   revokeStoreSessions (storeHash: string, cutoff: number, sessions?: RevokedSessions): Promise<number>
   /** The customer's live sessions, created longest ago first. */
   list (storeHash: string, customerId: number): Promise<ListedSession[]>
   /** Ends the customer's session with that handle, atomically with the index; false when there is none. */
   endByHandle (storeHash: string, customerId: number, handle: string): Promise<boolean>
-  /** Ends every session of the customer but the one with handle `keep` (all of them without it). Returns how many ended. */
+  /**
+   * Ends every session of the customer but the one with handle `keep` (all of them without it). Returns
+   * how many ended.
+   */
   endSessions (storeHash: string, customerId: number, keep?: string): Promise<number>
   ping (): Promise<void>
   close (): Promise<void>

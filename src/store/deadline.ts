@@ -89,9 +89,15 @@ export class CallDeadline {
 
 type Method = (this: Redis, ...args: unknown[]) => unknown
 
-/** Commands ioredis never auto-pipelines (so never queued behind a batch); it sends some itself while connecting. */
-const NOT_PIPELINED = new Set(['auth', 'info', 'script', 'quit', 'cluster', 'pipeline', 'multi', 'exec', 'subscribe', 'psubscribe',
-  'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'select', 'client', 'monitor'])
+/**
+ * Commands ioredis never auto-pipelines (so never queued behind a batch); it sends some itself while
+ * connecting.
+ */
+const NOT_PIPELINED = new Set([
+  'auth', 'info', 'script', 'quit', 'cluster', 'pipeline', 'multi', 'exec',
+  'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe',
+  'select', 'client', 'monitor'
+])
 
 const kDeadline = Symbol('bcx.callDeadline')
 
@@ -102,7 +108,8 @@ function deadlineOf (client: Redis): CallDeadline | null {
   let deadline = holder[kDeadline]
   if (deadline === undefined) {
     const { commandTimeout, enableAutoPipelining } = client.options
-    deadline = enableAutoPipelining === true && typeof commandTimeout === 'number' && commandTimeout > 0 ? new CallDeadline(commandTimeout) : null
+    const timed = typeof commandTimeout === 'number' && commandTimeout > 0
+    deadline = enableAutoPipelining === true && timed ? new CallDeadline(commandTimeout) : null
     holder[kDeadline] = deadline
   }
   return deadline
@@ -118,15 +125,19 @@ function bounded (base: Method): Method {
     // ioredis, it runs outside the promise, so that what it throws is not swallowed.
     args.pop()
     const tracked = deadline.track(base.apply(this, args) as Promise<unknown>)
-    tracked.then((value) => process.nextTick(callback as Method, null, value), (err: unknown) => process.nextTick(callback as Method, err))
+    tracked.then(
+      (value) => process.nextTick(callback as Method, null, value),
+      (err: unknown) => process.nextTick(callback as Method, err)
+    )
     return tracked
   }
 }
 
 /**
  * An ioredis client whose auto-pipelined calls (every named command but those above, and every script
- * defined with defineCommand, ours and the rate limiter's; not the generic `call`) fail with RedisDeadlineError once `commandTimeout` has
- * passed since the call. Without auto-pipelining, or without a commandTimeout, it is a plain client.
+ * defined with defineCommand, ours and the rate limiter's; not the generic `call`) fail with
+ * RedisDeadlineError once `commandTimeout` has passed since the call. Without auto-pipelining, or
+ * without a commandTimeout, it is a plain client.
  */
 export class DeadlineRedis extends Redis {
   override defineCommand (name: string, definition: { lua: string, numberOfKeys?: number, readOnly?: boolean }): void {
@@ -141,6 +152,7 @@ for (const command of Redis.prototype.getBuiltinCommands()) {
   if (NOT_PIPELINED.has(command)) continue
   for (const method of [command, `${command}Buffer`]) {
     const base = prototype[method]
-    if (typeof base === 'function') Object.defineProperty(DeadlineRedis.prototype, method, { value: bounded(base), writable: true, configurable: true })
+    if (typeof base !== 'function') continue
+    Object.defineProperty(DeadlineRedis.prototype, method, { value: bounded(base), writable: true, configurable: true })
   }
 }

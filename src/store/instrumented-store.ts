@@ -8,13 +8,24 @@ export interface StoreMetrics {
   sessions: Pick<Counter<'event' | 'reason'>, 'inc'>
 }
 
-type Op = 'exchange' | 'read' | 'destroy' | 'revokeCustomerSessions' | 'revokeStoreSessions' | 'ping' | 'list' | 'endByHandle' | 'endSessions'
+type Op =
+  | 'exchange'
+  | 'read'
+  | 'destroy'
+  | 'revokeCustomerSessions'
+  | 'revokeStoreSessions'
+  | 'ping'
+  | 'list'
+  | 'endByHandle'
+  | 'endSessions'
 
 export function instrumentStore (store: SessionStore, metrics: StoreMetrics): SessionStore {
   // A plain promise chain, no startTimer: this wraps every read, the hot path.
   function timed<T> (op: Op, work: () => Promise<T>): Promise<T> {
     const start = performance.now()
-    const observe = (result: 'ok' | 'error'): void => metrics.storeOps.observe({ op, result }, (performance.now() - start) / 1000)
+    const observe = (result: 'ok' | 'error'): void => {
+      metrics.storeOps.observe({ op, result }, (performance.now() - start) / 1000)
+    }
     return work().then((value) => {
       observe('ok')
       return value
@@ -36,11 +47,15 @@ export function instrumentStore (store: SessionStore, metrics: StoreMetrics): Se
     read: async (sid, idleMs) => timed('read', () => store.read(sid, idleMs)),
     destroy: async (sid, origin) => {
       const outcome = await timed('destroy', () => store.destroy(sid, origin))
-      if (outcome === 'destroyed') metrics.sessions.inc({ event: 'ended', reason: origin === undefined ? 'replaced' : 'logout' })
+      if (outcome === 'destroyed') {
+        metrics.sessions.inc({ event: 'ended', reason: origin === undefined ? 'replaced' : 'logout' })
+      }
       return outcome
     },
-    revokeCustomerSessions: async (...args) => revoked('customer')(await timed('revokeCustomerSessions', () => store.revokeCustomerSessions(...args))),
-    revokeStoreSessions: async (...args) => revoked('store')(await timed('revokeStoreSessions', () => store.revokeStoreSessions(...args))),
+    revokeCustomerSessions: async (...args) =>
+      revoked('customer')(await timed('revokeCustomerSessions', () => store.revokeCustomerSessions(...args))),
+    revokeStoreSessions: async (...args) =>
+      revoked('store')(await timed('revokeStoreSessions', () => store.revokeStoreSessions(...args))),
     list: async (...args) => timed('list', () => store.list(...args)),
     endByHandle: async (...args) => {
       const ended = await timed('endByHandle', () => store.endByHandle(...args))

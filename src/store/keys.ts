@@ -12,7 +12,8 @@ export const keys = {
   /** Redis holds only a hash of the id (its handle): a dump of Redis yields no cookie. */
   session: (p: SessionIdParts, sid: string) => `${tag(p.storeHash, p.customerId)}:s:${sessionHandle(sid)}`,
   index: (storeHash: string, customerId: number) => `${tag(storeHash, customerId)}:i`,
-  guard: (storeHash: string, customerId: number, fingerprint: string) => `${tag(storeHash, customerId)}:g:${fingerprint}`,
+  guard: (storeHash: string, customerId: number, fingerprint: string) =>
+    `${tag(storeHash, customerId)}:g:${fingerprint}`,
   customerCutoff: (storeHash: string, customerId: number) => `${tag(storeHash, customerId)}:c`,
   storeCutoff: (storeHash: string) => `bcx:{${storeHash}}:c`,
   /** Hash of origin tag -> origin, for the store's listings: a session keeps only the tag. */

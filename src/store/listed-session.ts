@@ -19,5 +19,12 @@ export function listedSession (handle: string, score: number, text: string, expi
   if (record === null) return null
   // Before the index was scored by creation time it was scored by the token's iat (s), a close stand-in.
   const createdAt = scoredByIat(text) ? score * 1000 : score
-  return { handle, createdAt, lastSeenAt: lastSeenAt(record.lastSeenMinute, createdAt), expiresAt, originTag: record.originTag, agent: record.agent }
+  return {
+    handle,
+    createdAt,
+    lastSeenAt: lastSeenAt(record.lastSeenMinute, createdAt),
+    expiresAt,
+    originTag: record.originTag,
+    agent: record.agent
+  }
 }

@@ -8,7 +8,10 @@ import { UNKNOWN } from '../lib/user-agent.js'
 
 interface Entry<T> { value: T, expiresAt: number }
 
-/** A customer's index entry, as Redis keeps it: the creation time orders the cap, the token's iat serves revocations. */
+/**
+ * A customer's index entry, as Redis keeps it: the creation time orders the cap, the token's iat serves
+ * revocations.
+ */
 interface Indexed { createdAt: number, iat: number }
 
 class TtlMap<T> {
@@ -22,8 +25,15 @@ class TtlMap<T> {
 
   set (key: string, value: T, ttlMs: number): void { this.map.set(key, { value, expiresAt: Date.now() + ttlMs }) }
   /** When a live entry expires (ms since the epoch). */
-  expiresAt (key: string): number | undefined { return this.get(key) === undefined ? undefined : this.map.get(key)?.expiresAt }
-  touch (key: string, ttlMs: number): void { const e = this.map.get(key); if (e !== undefined) e.expiresAt = Date.now() + ttlMs }
+  expiresAt (key: string): number | undefined {
+    return this.get(key) === undefined ? undefined : this.map.get(key)?.expiresAt
+  }
+
+  touch (key: string, ttlMs: number): void {
+    const e = this.map.get(key)
+    if (e !== undefined) e.expiresAt = Date.now() + ttlMs
+  }
+
   delete (key: string): boolean { return this.map.delete(key) }
   /** Drops expired entries nobody asked for again (guards, cutoffs), so a long dev run stays small. */
   sweep (): void { for (const key of [...this.map.keys()]) this.get(key) }
@@ -60,7 +70,9 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
     async exchange ({ sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer }) {
       if (++exchanges % 1000 === 0) for (const map of [sessions, guards, cutoffs]) map.sweep()
       const { storeHash, id } = record.customer
-      const cut = Math.max(cutoffs.get(keys.storeCutoff(storeHash)) ?? -Infinity, cutoffs.get(keys.customerCutoff(storeHash, id)) ?? -Infinity)
+      const storeCut = cutoffs.get(keys.storeCutoff(storeHash)) ?? -Infinity
+      const customerCut = cutoffs.get(keys.customerCutoff(storeHash, id)) ?? -Infinity
+      const cut = Math.max(storeCut, customerCut)
       if (record.iat <= cut) return 'revoked'
       const guard = keys.guard(storeHash, id, fingerprint)
       if (guards.get(guard) !== undefined) return 'replayed'
@@ -88,7 +100,8 @@ export function createMemorySessionStore ({ tokenLifetimeSeconds }: { tokenLifet
         lastSeenMinute: minuteOf(Date.now())
       }
       origins.set(stored.originTag, record.origin)
-      sessions.set(keys.session({ storeHash, customerId: id, absoluteAt: record.absoluteAt }, sid), stored, Math.min(idleMs, record.absoluteAt - Date.now()))
+      const sessionKey = keys.session({ storeHash, customerId: id, absoluteAt: record.absoluteAt }, sid)
+      sessions.set(sessionKey, stored, Math.min(idleMs, record.absoluteAt - Date.now()))
       index.set(sessionHandle(sid), { createdAt: Math.max(Date.now(), newest + 1), iat: record.iat })
       return 'created'
     },

@@ -52,7 +52,8 @@ export function encodeRecord (r: SessionRecord, lastSeenMs = Date.now()): string
   const { browser, os } = r.agent ?? NO_AGENT
   const meta = `${iat}${browser}${os}${minuteText(minuteOf(lastSeenMs))}`
   const { email, groupId: group } = r.customer
-  if (LONE_SURROGATE.test(email) || (group !== null && LONE_SURROGATE.test(group))) return `${tag}C${meta}${JSON.stringify([group, email])}`
+  const hasLoneSurrogate = LONE_SURROGATE.test(email) || (group !== null && LONE_SURROGATE.test(group))
+  if (hasLoneSurrogate) return `${tag}C${meta}${JSON.stringify([group, email])}`
   return group === null ? `${tag}A${meta}${email}` : `${tag}B${meta}${group.length}:${group}${email}`
 }
 
@@ -82,13 +83,17 @@ function decodeCustomer (kind: string, rest: string): Pick<Customer, 'email' | '
     } catch {
       return null
     }
-    if (!Array.isArray(v) || v.length !== 2 || (v[0] !== null && typeof v[0] !== 'string') || typeof v[1] !== 'string') return null
+    if (!Array.isArray(v) || v.length !== 2 ||
+      (v[0] !== null && typeof v[0] !== 'string') || typeof v[1] !== 'string') return null
     return { email: v[1], groupId: v[0] }
   }
   return null
 }
 
-/** The session, rebuilt from its id's parts and the stored value; null for anything this service did not write. */
+/**
+ * The session, rebuilt from its id's parts and the stored value; null for anything this service did not
+ * write.
+ */
 export function decodeRecord (text: string, parts: SessionIdParts): StoredSession | null {
   const tag = text.slice(0, ORIGIN_TAG_LENGTH)
   if (!TAG.test(tag)) return null
@@ -102,7 +107,9 @@ export function decodeRecord (text: string, parts: SessionIdParts): StoredSessio
     const browser = text.charAt(at + IAT_DIGITS)
     const os = text.charAt(at + IAT_DIGITS + 1)
     const minute = text.slice(MINUTE_AT, MINUTE_AT + MINUTE_DIGITS)
-    if (!IAT.test(text.slice(at, at + IAT_DIGITS)) || !AGENT_CODE.test(browser) || !AGENT_CODE.test(os) || !MINUTE.test(minute)) return null
+    const valid = IAT.test(text.slice(at, at + IAT_DIGITS)) &&
+      AGENT_CODE.test(browser) && AGENT_CODE.test(os) && MINUTE.test(minute)
+    if (!valid) return null
     agent = { browser, os }
     lastSeenMinute = parseInt(minute, 36)
     at = MINUTE_AT + MINUTE_DIGITS
@@ -110,7 +117,12 @@ export function decodeRecord (text: string, parts: SessionIdParts): StoredSessio
   const customer = decodeCustomer(encoding, text.slice(at))
   if (customer === null) return null
   return {
-    customer: { id: parts.customerId, email: customer.email, groupId: customer.groupId, storeHash: parts.storeHash },
+    customer: {
+      id: parts.customerId,
+      email: customer.email,
+      groupId: customer.groupId,
+      storeHash: parts.storeHash
+    },
     originTag: tag,
     absoluteAt: parts.absoluteAt,
     agent,
@@ -118,5 +130,8 @@ export function decodeRecord (text: string, parts: SessionIdParts): StoredSessio
   }
 }
 
-/** Whether a value was written before the index was scored by creation time: its score is the token's iat in seconds. */
+/**
+ * Whether a value was written before the index was scored by creation time: its score is the token's iat
+ * in seconds.
+ */
 export const scoredByIat = (text: string): boolean => /^[a-z]$/.test(text.charAt(ORIGIN_TAG_LENGTH))

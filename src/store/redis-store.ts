@@ -49,7 +49,13 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
   const clustered = (redis as { isCluster?: boolean }).isCluster === true
   const cutoffTtlMs = (cutoff: number): number => Math.max(0, (cutoff + opts.tokenLifetimeSeconds) * 1000 - Date.now())
 
-  async function revokeIndex (storeHash: string, customerId: number, cutoff: number, sessions: RevokedSessions, keepCutoff: boolean): Promise<number> {
+  async function revokeIndex (
+    storeHash: string,
+    customerId: number,
+    cutoff: number,
+    sessions: RevokedSessions,
+    keepCutoff: boolean
+  ): Promise<number> {
     const index = keys.index(storeHash, customerId)
     const ttl = keepCutoff ? cutoffTtlMs(cutoff) : 0
     return await scripted.bcxRevoke(index, keepCutoff ? keys.customerCutoff(storeHash, customerId) : index,
@@ -91,12 +97,18 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
   }
 
   return {
-    exchange: async ({ sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer }) => unavailableOnFailure(async () => {
+    exchange: async (input) => unavailableOnFailure(async () => {
+      const { sid, record, fingerprint, guardTtlMs, idleMs, maxPerCustomer } = input
       const { storeHash, id } = record.customer
       const parts = { storeHash, customerId: id, absoluteAt: record.absoluteAt }
       const sessionKey = keys.session(parts, sid)
       const ttl = Math.min(idleMs, record.absoluteAt - Date.now())
-      const customerKeys = [keys.guard(storeHash, id, fingerprint), keys.customerCutoff(storeHash, id), keys.index(storeHash, id), sessionKey]
+      const customerKeys = [
+        keys.guard(storeHash, id, fingerprint),
+        keys.customerCutoff(storeHash, id),
+        keys.index(storeHash, id),
+        sessionKey
+      ]
       const args = [record.iat, guardTtlMs, encodeRecord(record), ttl, sessionHandle(sid), maxPerCustomer,
         record.absoluteAt - Date.now(), keys.sessionPrefix(storeHash, id)]
       // One node (single or Sentinel): the script reads the store cutoff too, atomically with the write.
@@ -143,12 +155,18 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
     destroy: async (sid, origin) => {
       const parts = parseSessionId(sid)
       if (parts === null) return 'missing'
-      const result = await unavailableOnFailure(() => scripted.bcxDestroy(keys.session(parts, sid), keys.index(parts.storeHash, parts.customerId), origin === undefined ? '' : originTag(origin), sessionHandle(sid)))
+      const result = await unavailableOnFailure(() => scripted.bcxDestroy(
+        keys.session(parts, sid),
+        keys.index(parts.storeHash, parts.customerId),
+        origin === undefined ? '' : originTag(origin),
+        sessionHandle(sid)
+      ))
       const outcomes: Record<string, DestroyOutcome> = { 1: 'destroyed', 0: 'missing', '-1': 'foreign' }
       return outcomes[String(result)] ?? 'missing'
     },
 
-    revokeCustomerSessions: async (storeHash, customerId, cutoff, sessions = 'issued') => unavailableOnFailure(() => revokeIndex(storeHash, customerId, cutoff, sessions, true)),
+    revokeCustomerSessions: async (storeHash, customerId, cutoff, sessions = 'issued') =>
+      unavailableOnFailure(() => revokeIndex(storeHash, customerId, cutoff, sessions, true)),
 
     revokeStoreSessions: async (storeHash, cutoff, sessions = 'issued') => unavailableOnFailure(async () => {
       const ttl = cutoffTtlMs(cutoff)
@@ -161,7 +179,13 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
       const now = Date.now()
       const found = []
       for (let i = 0; i + 3 < flat.length; i += 4) {
-        const listed = listedSession(String(flat[i]), Number(flat[i + 1]), String(flat[i + 2]), now + Number(flat[i + 3]), { storeHash, customerId })
+        const listed = listedSession(
+          String(flat[i]),
+          Number(flat[i + 1]),
+          String(flat[i + 2]),
+          now + Number(flat[i + 3]),
+          { storeHash, customerId }
+        )
         if (listed !== null) found.push(listed)
       }
       const tags = [...new Set(found.map((f) => f.originTag))]
@@ -177,8 +201,11 @@ export function createRedisSessionStore (redis: RedisClient, opts: RedisSessionS
       return await scripted.bcxDestroy(key, keys.index(storeHash, customerId), '', handle) === 1
     }),
 
-    endSessions: async (storeHash, customerId, keep) => unavailableOnFailure(() =>
-      scripted.bcxEndSessions(keys.index(storeHash, customerId), keys.sessionPrefix(storeHash, customerId), keep ?? '')),
+    endSessions: async (storeHash, customerId, keep) => unavailableOnFailure(() => scripted.bcxEndSessions(
+      keys.index(storeHash, customerId),
+      keys.sessionPrefix(storeHash, customerId),
+      keep ?? ''
+    )),
 
     ping: async () => { await unavailableOnFailure(() => redis.ping()) },
     close: async () => { /* the redis plugin owns the connection */ }

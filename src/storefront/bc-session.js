@@ -31,7 +31,9 @@
   const service = script ? new URL(script.src, document.baseURI).origin : null
   const clientId = script ? script.getAttribute('data-client-id') : null
   // undefined: no hint; '': the theme says guest; else the customer id the theme rendered.
-  const hint = script && script.hasAttribute('data-customer-id') ? script.getAttribute('data-customer-id').trim() : undefined
+  const hint = script && script.hasAttribute('data-customer-id')
+    ? script.getAttribute('data-customer-id').trim()
+    : undefined
 
   let current = null // the promise ready() answers with, for this page load
   let renewing = null // a re-exchange in flight, shared by concurrent fetch() calls
@@ -50,7 +52,9 @@
 
   function serviceFailure (res) {
     const body = res.body || {}
-    if (typeof body.code === 'string') return failure(body.code, body.message || 'The service refused the request', res.status)
+    if (typeof body.code === 'string') {
+      return failure(body.code, body.message || 'The service refused the request', res.status)
+    }
     return failure('unexpected_response', 'The service answered ' + res.status, res.status)
   }
 
@@ -92,7 +96,12 @@
 
   function customerOf (body) {
     if (!body || !body.customer) throw failure('unexpected_response', 'The service answered without a customer')
-    return { id: body.customer.id, email: body.customer.email, group_id: body.customer.group_id, store_hash: body.store_hash }
+    return {
+      id: body.customer.id,
+      email: body.customer.email,
+      group_id: body.customer.group_id,
+      store_hash: body.store_hash
+    }
   }
 
   /** GET /session: the customer of this browser's session, or null. */
@@ -119,12 +128,16 @@
       throw networkFailure(err, 'The store\'s ' + TOKEN_PATH)
     }
     if (res.status === 404) return null
-    if (res.status !== 200) throw failure('token_unavailable', 'The store answered ' + res.status + ' for ' + TOKEN_PATH, res.status)
+    if (res.status !== 200) {
+      throw failure('token_unavailable', 'The store answered ' + res.status + ' for ' + TOKEN_PATH, res.status)
+    }
     let text = (await res.text()).trim()
     if (text.charAt(0) === '{') {
       try { text = JSON.parse(text).token } catch (err) { text = '' }
     }
-    if (typeof text !== 'string' || text === '') throw failure('token_unavailable', 'The store answered without a token')
+    if (typeof text !== 'string' || text === '') {
+      throw failure('token_unavailable', 'The store answered without a token')
+    }
     return text
   }
 
@@ -140,14 +153,19 @@
   }
 
   function sameCustomer (customer, claims) {
-    return customer !== null && claims !== null && customer.id === claims.id && customer.store_hash === claims.store_hash
+    return customer !== null && claims !== null &&
+      customer.id === claims.id && customer.store_hash === claims.store_hash
   }
 
-  /** After a 201 the session must be readable: if not, this browser drops the cookie (Safari, blocked third-party cookies). */
+  /**
+   * After a 201 the session must be readable: if not, this browser drops the cookie (Safari, blocked
+   * third-party cookies).
+   */
   async function confirm (claims) {
     const customer = await readSession()
     if (customer === null || (claims !== null && customer.id !== claims.id)) {
-      blocked = failure('cookies_blocked', 'The browser did not keep the session cookie: it blocks cookies of the session service on this site')
+      blocked = failure('cookies_blocked', 'The browser did not keep the session cookie: ' +
+        'it blocks cookies of the session service on this site')
       throw blocked
     }
     return customer
@@ -172,7 +190,9 @@
   }
 
   async function establish () {
-    if (!service || !clientId) throw failure('config_error', 'The storefront.js script tag needs a src and a data-client-id attribute')
+    if (!service || !clientId) {
+      throw failure('config_error', 'The storefront.js script tag needs a src and a data-client-id attribute')
+    }
     if (hint !== undefined) {
       const session = await readSession()
       if (hint === '') {
@@ -236,7 +256,9 @@
     if (blocked) throw blocked
     if (!service) throw failure('config_error', 'The storefront.js script tag has no src')
     const url = new URL(path, service + '/')
-    if (url.origin !== service) throw failure('bad_path', 'BcSession.fetch only calls its own service (' + service + ')')
+    if (url.origin !== service) {
+      throw failure('bad_path', 'BcSession.fetch only calls its own service (' + service + ')')
+    }
     try {
       await ready()
     } catch (err) {
@@ -275,7 +297,9 @@
     try { body = await res.json() } catch (err) { body = null }
     if (res.status === 401) return []
     if (res.status !== 200) throw serviceFailure({ status: res.status, body })
-    if (!body || !Array.isArray(body.sessions)) throw failure('unexpected_response', 'The service answered without sessions')
+    if (!body || !Array.isArray(body.sessions)) {
+      throw failure('unexpected_response', 'The service answered without sessions')
+    }
     return body.sessions
   }
 

@@ -1,6 +1,12 @@
 // Strict verification of a BigCommerce Current Customer JWT: what POST /session checks of the token (README).
 import { createHmac, createSecretKey, hash, timingSafeEqual } from 'node:crypto'
-import { decodeProtectedHeader, UnsecuredJWT, errors as joseErrors, type JWTPayload, type ProtectedHeaderParameters } from 'jose'
+import {
+  decodeProtectedHeader,
+  UnsecuredJWT,
+  errors as joseErrors,
+  type JWTPayload,
+  type ProtectedHeaderParameters
+} from 'jose'
 import {
   BCX_TOKEN_CLAIMS, BCX_TOKEN_EXPIRED, BCX_TOKEN_INVALID, BCX_STORE_NOT_ALLOWED
 } from '../errors.js'
@@ -27,7 +33,10 @@ export interface TokenVerifierOptions {
   clientId: string
   /** Current first, then previous ones during rotation. */
   clientSecrets: readonly string[]
-  /** The stores served: a fixed set (null: any store, development only), or a check that may change its answer (app mode's installs). */
+  /**
+   * The stores served: a fixed set (null: any store, development only), or a check that may change its
+   * answer (app mode's installs).
+   */
   storeHashes: ReadonlySet<string> | null | StoreServed
   clockTolerance: number
   now?: () => number
@@ -51,12 +60,18 @@ export const isCompactJws = (token: string): boolean =>
   token.length <= MAX_TOKEN_LENGTH && COMPACT_JWS.test(token) && token.split('.').every(decodable)
 
 function mapJoseError (err: unknown): Error {
-  if (err instanceof joseErrors.JWTExpired) return new BCX_TOKEN_EXPIRED(err.claim === 'iat' ? 'iat is too old' : 'exp has passed')
+  if (err instanceof joseErrors.JWTExpired) {
+    return new BCX_TOKEN_EXPIRED(err.claim === 'iat' ? 'iat is too old' : 'exp has passed')
+  }
   if (err instanceof joseErrors.JWTClaimValidationFailed) return new BCX_TOKEN_CLAIMS(`${err.claim} (${err.reason})`)
   return new BCX_TOKEN_INVALID('malformed token')
 }
 
-function checkCustomerClaims (payload: JWTPayload, clientId: string, storeServed: StoreServed): Omit<VerifiedCustomerToken, 'fingerprint'> {
+function checkCustomerClaims (
+  payload: JWTPayload,
+  clientId: string,
+  storeServed: StoreServed
+): Omit<VerifiedCustomerToken, 'fingerprint'> {
   // jose accepts an array that contains the audience; BigCommerce's aud is the client id alone.
   if (payload.aud !== clientId) throw new BCX_TOKEN_CLAIMS('aud must be the client id')
   if (payload.operation !== 'current_customer') throw new BCX_TOKEN_CLAIMS('operation must be current_customer')
@@ -67,7 +82,9 @@ function checkCustomerClaims (payload: JWTPayload, clientId: string, storeServed
   if (!isRecord(customer)) throw new BCX_TOKEN_CLAIMS('customer')
   const { id, email } = customer
   const groupId = customer.group_id ?? null
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new BCX_TOKEN_CLAIMS('customer.id must be a positive integer')
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
+    throw new BCX_TOKEN_CLAIMS('customer.id must be a positive integer')
+  }
   if (typeof email !== 'string') throw new BCX_TOKEN_CLAIMS('customer.email must be a string')
   if (groupId !== null && typeof groupId !== 'string') throw new BCX_TOKEN_CLAIMS('customer.group_id must be a string')
   if (!storeServed(storeHash)) throw new BCX_STORE_NOT_ALLOWED()
@@ -106,7 +123,9 @@ const hashOf = (alg: unknown): string | undefined =>
  * more than the whole rest of an exchange (README, design notes); createHmac does it in place.
  * jose still parses the header, and checks iss, aud, exp, iat (age), nbf and the required claims.
  */
-export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: string) => { payload: JWTPayload, fingerprint: string } {
+export function createPayloadVerifier (
+  opts: PayloadVerifierOptions
+): (token: string) => { payload: JWTPayload, fingerprint: string } {
   const keys = opts.clientSecrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')))
   const claimOptions = {
     issuer: 'bc/apps',
@@ -126,7 +145,8 @@ export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: st
     const digest = hashOf(protectedHeader.alg)
     if (digest === undefined) throw new BCX_TOKEN_INVALID('alg must be HS512 or HS256')
     // BigCommerce sends {"typ":"JWT","alg":"HS512"}: no extension (crit, b64) is understood here.
-    if (protectedHeader.crit !== undefined || protectedHeader.b64 !== undefined) throw new BCX_TOKEN_INVALID('malformed token')
+    const extended = protectedHeader.crit !== undefined || protectedHeader.b64 !== undefined
+    if (extended) throw new BCX_TOKEN_INVALID('malformed token')
     const mac = Buffer.from(signature, 'base64url')
     const input = `${header}.${payload}`
     // The header's alg picks the hash, so a MAC of one algorithm under the other's header has the
@@ -136,11 +156,13 @@ export function createPayloadVerifier (opts: PayloadVerifierOptions): (token: st
       return expected.length === mac.length && timingSafeEqual(expected, mac)
     })) throw new BCX_TOKEN_INVALID('bad signature')
     try {
-      const claims = UnsecuredJWT.decode(`${CHECKED_HEADER}.${payload}.`, { ...claimOptions, currentDate: new Date(opts.now()) }).payload
+      const checkedToken = `${CHECKED_HEADER}.${payload}.`
+      const claims = UnsecuredJWT.decode(checkedToken, { ...claimOptions, currentDate: new Date(opts.now()) }).payload
       // Header, payload and the MAC's bytes: textual variants of one token share it, and an HS256 and
       // an HS512 token with the same claims differ (their headers do). The bytes are those hashed
       // before HS512 was accepted, so guard keys stay valid across an upgrade.
-      return { payload: claims, fingerprint: hash('sha256', Buffer.concat([Buffer.from(`${input}.`), mac]), 'base64url') }
+      const fingerprint = hash('sha256', Buffer.concat([Buffer.from(`${input}.`), mac]), 'base64url')
+      return { payload: claims, fingerprint }
     } catch (err) {
       throw mapJoseError(err)
     }

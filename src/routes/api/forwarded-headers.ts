@@ -8,7 +8,8 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { isIdentityHeader } from '../../lib/upstream-signature.js'
 
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'expect', 'http2-settings'
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer', 'expect',
+  'http2-settings'
 ])
 
 /**
@@ -39,7 +40,9 @@ export function connectionNames (value: string | string[] | undefined): Set<stri
 /** Whether a request header of the browser may be forwarded as it came. */
 export function isForwardable (name: string, namedByConnection: ReadonlySet<string>): boolean {
   const n = name.toLowerCase()
-  if (HOP_BY_HOP.has(n) || NOT_THE_CLIENTS_TO_SAY.has(n) || n.startsWith('x-forwarded-') || isIdentityHeader(n)) return false
+  const neverForwarded = HOP_BY_HOP.has(n) || NOT_THE_CLIENTS_TO_SAY.has(n) || n.startsWith('x-forwarded-') ||
+    isIdentityHeader(n)
+  if (neverForwarded) return false
   return !namedByConnection.has(n) || SET_BY_THE_PROXY.has(n)
 }
 
@@ -77,13 +80,17 @@ export function upstreamHeaders (
  * The upstream's answer as the browser gets it: CORS is the service's to answer (the upstream's
  * Access-Control-* would replace ours), and the session cookie is the service's alone to set.
  */
-export function downstreamHeaders (headers: Record<string, string | string[] | undefined>, cookieName: string): Record<string, string | string[] | undefined> {
+export function downstreamHeaders (
+  headers: Record<string, string | string[] | undefined>,
+  cookieName: string
+): Record<string, string | string[] | undefined> {
   const out: Record<string, string | string[] | undefined> = {}
   for (const [name, value] of Object.entries(headers)) {
     const n = name.toLowerCase()
     if (n.startsWith('access-control-')) continue
     if (n === 'set-cookie') {
-      const kept = (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((c) => c.split('=', 1)[0]?.trim() !== cookieName)
+      const cookies = Array.isArray(value) ? value : value === undefined ? [] : [value]
+      const kept = cookies.filter((c) => c.split('=', 1)[0]?.trim() !== cookieName)
       if (kept.length > 0) out[name] = kept
       continue
     }

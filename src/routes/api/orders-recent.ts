@@ -33,8 +33,8 @@ const ordersRecent: FastifyPluginAsyncTypebox<{ config: Config }> = async functi
       tags: ['api'],
       response: {
         200: RecentProducts,
-        ...errorResponses('BCX_UNAUTHENTICATED', 'BCX_STORE_NOT_ALLOWED', 'BCX_BIGCOMMERCE_REFUSED', 'BCX_BIGCOMMERCE_THROTTLED',
-          'BCX_BIGCOMMERCE_TIMEOUT', 'BCX_STORE_UNAVAILABLE')
+        ...errorResponses('BCX_UNAUTHENTICATED', 'BCX_STORE_NOT_ALLOWED', 'BCX_BIGCOMMERCE_REFUSED',
+          'BCX_BIGCOMMERCE_THROTTLED', 'BCX_BIGCOMMERCE_TIMEOUT', 'BCX_STORE_UNAVAILABLE')
       }
     }
   }, async (request) => {

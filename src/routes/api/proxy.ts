@@ -17,15 +17,22 @@ import { downstreamHeaders, upstreamHeaders } from './forwarded-headers.js'
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT']
 
 /** The HTTP client's ways of saying "no answer in time": connecting, or waiting for the headers. */
-const TIMEOUT_CODES = new Set(['FST_REPLY_FROM_GATEWAY_TIMEOUT', 'FST_REPLY_FROM_TIMEOUT', 'FST_REPLY_FROM_HTTP_REQUEST_TIMEOUT',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])
+const TIMEOUT_CODES = new Set([
+  'FST_REPLY_FROM_GATEWAY_TIMEOUT',
+  'FST_REPLY_FROM_TIMEOUT',
+  'FST_REPLY_FROM_HTTP_REQUEST_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT'
+])
 
 /** Why the upstream gave no answer, in our table. The HTTP client's own refusals of a request are bad input. */
 function upstreamFailure (error: Error): Error {
   const code = (error as Partial<FastifyError>).code
   const cause = (error.cause as Partial<FastifyError> | undefined)?.code
   if (TIMEOUT_CODES.has(code ?? '') || TIMEOUT_CODES.has(cause ?? '')) return new BCX_UPSTREAM_TIMEOUT({ cause: error })
-  if (cause === 'UND_ERR_INVALID_ARG' || cause === 'UND_ERR_NOT_SUPPORTED') return new BCX_BAD_REQUEST('the request cannot be forwarded')
+  if (cause === 'UND_ERR_INVALID_ARG' || cause === 'UND_ERR_NOT_SUPPORTED') {
+    return new BCX_BAD_REQUEST('the request cannot be forwarded')
+  }
   return new BCX_UPSTREAM_UNAVAILABLE({ cause: error })
 }
 
@@ -51,10 +58,13 @@ const proxy: FastifyPluginAsync<{ config: Config }> = async function (fastify, {
     const pathAndQuery = new URL(dest, upstream?.url).pathname + (query === -1 ? '' : request.url.slice(query))
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD'
     const body = hasBody && Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-    const added = identityHeaders(upstream?.signingSecret as string, { method: request.method, pathAndQuery, body }, request.customer, request.id)
+    const signedRequest = { method: request.method, pathAndQuery, body }
+    const added = identityHeaders(upstream?.signingSecret as string, signedRequest, request.customer, request.id)
 
-    const rewriteRequestHeaders = (_request: unknown, headers: IncomingHttpHeaders | Http2IncomingHttpHeaders): IncomingHttpHeaders =>
-      upstreamHeaders(request, headers as IncomingHttpHeaders, hasBody, added)
+    const rewriteRequestHeaders = (
+      _request: unknown,
+      headers: IncomingHttpHeaders | Http2IncomingHttpHeaders
+    ): IncomingHttpHeaders => upstreamHeaders(request, headers as IncomingHttpHeaders, hasBody, added)
     return reply.from(dest, {
       ...options,
       rewriteRequestHeaders,
@@ -75,8 +85,8 @@ const proxy: FastifyPluginAsync<{ config: Config }> = async function (fastify, {
       tags: ['api'],
       response: {
         '2xx': { description: 'the upstream\'s answer, relayed' },
-        ...errorResponses('BCX_BAD_REQUEST', 'BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING', 'BCX_STORE_UNAVAILABLE',
-          'BCX_UPSTREAM_UNAVAILABLE', 'BCX_UPSTREAM_TIMEOUT')
+        ...errorResponses('BCX_BAD_REQUEST', 'BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING',
+          'BCX_STORE_UNAVAILABLE', 'BCX_UPSTREAM_UNAVAILABLE', 'BCX_UPSTREAM_TIMEOUT')
       }
     }
   })

@@ -15,8 +15,19 @@ import { isRedisError } from '../../lib/redis-errors.js'
 import { createBigCommerceClient } from '../../bigcommerce/client.js'
 import { exchangeAuthCode, type AuthCodeExchange, type AuthorizedStore } from '../../bigcommerce/oauth.js'
 import { createFormTokenCodec } from '../../app-mode/form-token.js'
-import { deleteHooks, MAX_STORE_ORIGINS, setUpStore, type AppEndpoints, type StepFailure, type StoreApi } from '../../app-mode/install-steps.js'
-import { createMemoryJtiGuard, createRedisJtiGuard, createSignedPayloadVerifier } from '../../app-mode/signed-payload.js'
+import {
+  deleteHooks,
+  MAX_STORE_ORIGINS,
+  setUpStore,
+  type AppEndpoints,
+  type StepFailure,
+  type StoreApi
+} from '../../app-mode/install-steps.js'
+import {
+  createMemoryJtiGuard,
+  createRedisJtiGuard,
+  createSignedPayloadVerifier
+} from '../../app-mode/signed-payload.js'
 import type { SharedOrigin, StoreInstall } from '../../app-mode/types.js'
 import { createLiveSessionCounter } from './live-sessions.js'
 import { CUSTOMER_SESSIONS_PATH, customerSessionsBody, merchantBody, REVOKE_PATH } from './merchant-page.js'
@@ -33,44 +44,83 @@ export interface BigCommerceCallbackOptions {
 
 const StoreContext = Type.String({ pattern: `^${STORE_CONTEXT_PATTERN}$`, description: 'stores/{store_hash}' })
 const SignedPayloadQuery = Type.Object({
-  signed_payload_jwt: Type.String({ minLength: 1, maxLength: 8192, description: 'HS256 JWT signed with the client secret' })
+  signed_payload_jwt: Type.String({
+    minLength: 1,
+    maxLength: 8192,
+    description: 'HS256 JWT signed with the client secret'
+  })
 })
+/** The app's shared BigCommerce client factory, as the bigcommerce plugin decorates the instance with it. */
+interface SharedClients { bigcommerceApi: { client: (storeHash: string, token: string) => StoreApi } }
+
 const HtmlPage = Type.String({ description: 'a small HTML page' })
 const page = (description: string): unknown => ({ description, content: { 'text/html': { schema: HtmlPage } } })
 const LIMITED = page('BCX_RATE_LIMITED: too many callbacks from this address (Retry-After says when to try again)')
 
 /** What the merchant reads for each refusal; the log has the cause. */
 const ADVICE: Record<string, string> = {
-  BCX_BAD_REQUEST: 'This address is one of the app\'s BigCommerce callbacks and only works when BigCommerce opens it. Open the app from your store\'s control panel.',
-  BCX_SIGNED_PAYLOAD_INVALID: 'BigCommerce\'s signed request did not verify, has expired, or was already used. Open the app again from your store\'s control panel.',
-  BCX_STORE_NOT_ALLOWED: 'The app is not installed on this store. Install it from the Apps section of your store\'s control panel.',
-  BCX_BIGCOMMERCE_REFUSED: 'BigCommerce refused the app\'s request. Install the app again from your store\'s control panel; if it keeps failing, the app\'s operator should check its client id, client secret and callback URLs.',
-  BCX_BIGCOMMERCE_THROTTLED: 'BigCommerce asked the app to slow down. Wait a minute, then open or install the app again.',
+  BCX_BAD_REQUEST: 'This address is one of the app\'s BigCommerce callbacks and only works when ' +
+    'BigCommerce opens it. Open the app from your store\'s control panel.',
+  BCX_SIGNED_PAYLOAD_INVALID: 'BigCommerce\'s signed request did not verify, has expired, or was already used. ' +
+    'Open the app again from your store\'s control panel.',
+  BCX_STORE_NOT_ALLOWED: 'The app is not installed on this store. ' +
+    'Install it from the Apps section of your store\'s control panel.',
+  BCX_BIGCOMMERCE_REFUSED: 'BigCommerce refused the app\'s request. ' +
+    'Install the app again from your store\'s control panel; if it keeps failing, ' +
+    'the app\'s operator should check its client id, client secret and callback URLs.',
+  BCX_BIGCOMMERCE_THROTTLED: 'BigCommerce asked the app to slow down. ' +
+    'Wait a minute, then open or install the app again.',
   BCX_BIGCOMMERCE_TIMEOUT: 'BigCommerce did not answer in time. Wait a minute, then open or install the app again.',
   BCX_STORE_UNAVAILABLE: 'The app\'s storage did not answer. Wait a minute, then try again.',
-  BCX_RATE_LIMITED: 'Too many requests to the app from this address. Wait a minute, then open the app again from your store\'s control panel.'
+  BCX_RATE_LIMITED: 'Too many requests to the app from this address. ' +
+    'Wait a minute, then open the app again from your store\'s control panel.'
 }
 
-const TITLES: Record<number, string> = { 400: 'Not a BigCommerce callback', 401: 'Request not verified', 403: 'App not installed', 429: 'Too many requests', 502: 'BigCommerce refused', 503: 'Try again shortly', 504: 'BigCommerce did not answer' }
+const TITLES: Record<number, string> = {
+  400: 'Not a BigCommerce callback',
+  401: 'Request not verified',
+  403: 'App not installed',
+  429: 'Too many requests',
+  502: 'BigCommerce refused',
+  503: 'Try again shortly',
+  504: 'BigCommerce did not answer'
+}
+
+/** What the operator hears of a storefront origin that another store has a claim on too. */
+const ORIGIN_ALSO_ALLOWED = 'storefront origin of an installed store is also in ALLOWED_ORIGINS: ' +
+  'it now exchanges only the installed store\'s tokens'
+const ORIGIN_SHARED = 'storefront origin claimed by more than one installed store: it exchanges the tokens of each'
 
 const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions> = async function (fastify, opts) {
   const { config } = opts
   const app: AppEndpoints = { publicUrl: config.app.publicUrl, clientId: config.clientId }
   // The app's shared client factory when registered (one rate-limit state per store, the quota metric).
-  const shared = fastify.hasDecorator('bigcommerceApi') ? (fastify as unknown as { bigcommerceApi: { client: (storeHash: string, token: string) => StoreApi } }).bigcommerceApi : undefined
-  const storeApi = opts.storeApi ?? shared?.client ?? ((storeHash, accessToken) => createBigCommerceClient({ storeHash, accessToken, apiUrl: config.app.apiUrl }))
+  const shared = fastify.hasDecorator('bigcommerceApi')
+    ? (fastify as unknown as SharedClients).bigcommerceApi
+    : undefined
+  const storeApi = opts.storeApi ?? shared?.client ??
+    ((storeHash, accessToken) => createBigCommerceClient({ storeHash, accessToken, apiUrl: config.app.apiUrl }))
   const exchangeCode = opts.exchangeCode ?? exchangeAuthCode
   const jtiGuard = fastify.redis === null ? createMemoryJtiGuard() : createRedisJtiGuard(fastify.redis)
-  const verifyPayload = createSignedPayloadVerifier({ clientId: config.clientId, clientSecrets: config.clientSecrets, clockTolerance: config.clockTolerance, jtiGuard })
+  const verifyPayload = createSignedPayloadVerifier({
+    clientId: config.clientId,
+    clientSecrets: config.clientSecrets,
+    clockTolerance: config.clockTolerance,
+    jtiGuard
+  })
   const formTokens = createFormTokenCodec(config.sessionSecrets)
   const liveSessions = createLiveSessionCounter(fastify.redis)
   const nowSeconds = (): number => Math.floor(Date.now() / 1000)
   const { installs } = fastify
-  if (installs === null || installs === undefined) throw new Error('the app callbacks need the install registry (PUBLIC_URL)')
+  if (installs === null || installs === undefined) {
+    throw new Error('the app callbacks need the install registry (PUBLIC_URL)')
+  }
 
   // Every callback, before any work: the install callback alone sends the client secret to BigCommerce
   // and waits up to its timeout for each call. Registered here, so it covers this scope only.
-  if (fastify.hasDecorator('appCallbackLimit') && fastify.appCallbackLimit !== null) fastify.addHook('onRequest', fastify.appCallbackLimit)
+  if (fastify.hasDecorator('appCallbackLimit') && fastify.appCallbackLimit !== null) {
+    fastify.addHook('onRequest', fastify.appCallbackLimit)
+  }
 
   // Pages, not JSON: the merchant's browser shows whatever this scope answers.
   fastify.setErrorHandler(function (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
@@ -79,21 +129,31 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     const code = err.code ?? 'FST_ERR_BAD_REQUEST'
     request.errorCode = code
     const cause = (err.cause as Error | undefined)?.message
-    if (status >= 500 && !code.startsWith('BCX_')) request.log.error({ err: error, code }, 'app callback failed')
-    else request.log.warn({ code, status, reason: err.message, ...(cause !== undefined && { cause }) }, 'app callback refused')
+    if (status >= 500 && !code.startsWith('BCX_')) {
+      request.log.error({ err: error, code }, 'app callback failed')
+    } else {
+      request.log.warn({ code, status, reason: err.message, ...(cause !== undefined && { cause }) },
+        'app callback refused')
+    }
     const advice = ADVICE[code] ?? 'Something went wrong. Try again from your store\'s control panel.'
-    return sendPage(reply, { status, title: TITLES[status] ?? 'Something went wrong', code, body: html`<p>${advice}</p>` })
+    const title = TITLES[status] ?? 'Something went wrong'
+    return sendPage(reply, { status, title, code, body: html`<p>${advice}</p>` })
   })
 
   // The merchant page's form posts urlencoded fields; nothing else is parsed here.
   fastify.removeAllContentTypeParsers()
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)))
-  })
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4096 },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)))
+    }
+  )
 
   const logFailure = (request: FastifyRequest, storeHash: string) => ({ step, err }: StepFailure): void => {
     const e = err as FastifyError
-    request.log.warn({ storeHash, step, code: e.code, cause: (e.cause as Error | undefined)?.message ?? e.message }, 'app install step failed')
+    const cause = (e.cause as Error | undefined)?.message ?? e.message
+    request.log.warn({ storeHash, step, code: e.code, cause }, 'app install step failed')
   }
 
   const staticStores = [...config.storeHashes ?? []].sort()
@@ -106,36 +166,45 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
   function sharedOriginsOf (request: FastifyRequest, storeHash: string, origins: readonly string[]): SharedOrigin[] {
     const shared = fastify.allowLists.sharedOrigins(storeHash, origins)
     for (const { origin, installedStores, staticEntry } of shared) {
-      request.log.warn({ storeHash, origin, otherStores: installedStores, ...(staticEntry && { allowedOriginsEntry: true, staticStores }) },
-        staticEntry
-          ? 'storefront origin of an installed store is also in ALLOWED_ORIGINS: it now exchanges only the installed store\'s tokens'
-          : 'storefront origin claimed by more than one installed store: it exchanges the tokens of each')
+      const alsoAllowed = staticEntry && { allowedOriginsEntry: true, staticStores }
+      request.log.warn({ storeHash, origin, otherStores: installedStores, ...alsoAllowed },
+        staticEntry ? ORIGIN_ALSO_ALLOWED : ORIGIN_SHARED)
     }
     return shared
   }
 
   /** Repairs what is missing and keeps the result; the page shows it. */
-  async function repair (request: FastifyRequest, install: StoreInstall): Promise<{ install: StoreInstall, scriptEnabled: boolean | null, sharedOrigins: SharedOrigin[] }> {
-    const setUp = await setUpStore(storeApi(install.storeHash, install.accessToken), app, install, logFailure(request, install.storeHash))
+  async function repair (
+    request: FastifyRequest,
+    install: StoreInstall
+  ): Promise<{ install: StoreInstall, scriptEnabled: boolean | null, sharedOrigins: SharedOrigin[] }> {
+    const api = storeApi(install.storeHash, install.accessToken)
+    const setUp = await setUpStore(api, app, install, logFailure(request, install.storeHash))
     const { scriptEnabled, droppedOrigins, ...change } = setUp
     if (droppedOrigins.length > 0) {
-      request.log.warn({ storeHash: install.storeHash, kept: change.origins.length, dropped: droppedOrigins.length, firstDropped: droppedOrigins.slice(0, 5) },
-        `store lists more than ${MAX_STORE_ORIGINS} storefront origins: the rest are not served`)
+      request.log.warn({
+        storeHash: install.storeHash,
+        kept: change.origins.length,
+        dropped: droppedOrigins.length,
+        firstDropped: droppedOrigins.slice(0, 5)
+      }, `store lists more than ${MAX_STORE_ORIGINS} storefront origins: the rest are not served`)
     }
     // Most loads find everything in place: then no write, and no announcement for every instance to reload.
     const same = JSON.stringify([change.origins, change.scriptUuid, change.hookIds, change.problems]) ===
       JSON.stringify([install.origins, install.scriptUuid, install.hookIds, install.problems])
     const updated = same ? install : await installs.update(install.storeHash, change)
     const repaired = updated ?? { ...install, ...change }
-    return { install: repaired, scriptEnabled, sharedOrigins: sharedOriginsOf(request, repaired.storeHash, repaired.origins) }
+    const sharedOrigins = sharedOriginsOf(request, repaired.storeHash, repaired.origins)
+    return { install: repaired, scriptEnabled, sharedOrigins }
   }
 
   fastify.get('/bigcommerce/auth', {
     schema: {
       summary: 'App install callback: exchanges the code for the store\'s access token, then sets the store up',
       description: 'Opened by the control panel when a merchant installs (or re-installs) the app. Keeps the token ' +
-        '(encrypted), reads the storefront origins from the store\'s sites, installs the storefront script through the ' +
-        'Scripts API and registers the webhooks. A failed step is shown on the page and retried at the next load.',
+        '(encrypted), reads the storefront origins from the store\'s sites, installs the storefront script ' +
+        'through the Scripts API and registers the webhooks. ' +
+        'A failed step is shown on the page and retried at the next load.',
       tags: ['app'],
       querystring: Type.Object({
         code: Type.String({ minLength: 1, maxLength: 1024 }),
@@ -185,11 +254,17 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     }
     await installs.put(install)
     const repaired = await repair(request, install)
-    request.log.info({ storeHash, reinstall: previous !== null, problems: repaired.install.problems.length, origins: repaired.install.origins.length }, 'app installed')
+    request.log.info({
+      storeHash,
+      reinstall: previous !== null,
+      problems: repaired.install.problems.length,
+      origins: repaired.install.origins.length
+    }, 'app installed')
+    const headline = previous === null ? 'Installed.' : 'Installed again: the new access token replaces the old one.'
     return sendPage(reply, {
       status: 200,
       title: 'Sessions for BigCommerce: installed',
-      body: merchantBody({ ...repaired, liveSessions: await liveSessions.countNow(storeHash), headline: previous === null ? 'Installed.' : 'Installed again: the new access token replaces the old one.' })
+      body: merchantBody({ ...repaired, liveSessions: await liveSessions.countNow(storeHash), headline })
     })
   })
 
@@ -218,6 +293,7 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       installed.install = install
     })
     const repaired = await repair(request, installed.install as StoreInstall)
+    const allSetUp = repaired.install.problems.length === 0 && repaired.sharedOrigins.length === 0
     return sendPage(reply, {
       status: 200,
       title: 'Sessions for BigCommerce',
@@ -225,13 +301,15 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
         ...repaired,
         liveSessions: await liveSessions.count(payload.storeHash),
         formToken: formTokens.issue(payload.storeHash),
-        headline: repaired.install.problems.length === 0 && repaired.sharedOrigins.length === 0 ? 'Everything is set up.' : 'Installed, with problems (below).'
+        headline: allSetUp ? 'Everything is set up.' : 'Installed, with problems (below).'
       })
     })
   })
 
   /** The merchant page's forms: a genuine, unexpired form token of a store where the app is installed. */
-  async function installedStoreOf (formToken: string): Promise<{ storeHash: string, nonce: string, expiresAt: number }> {
+  async function installedStoreOf (
+    formToken: string
+  ): Promise<{ storeHash: string, nonce: string, expiresAt: number }> {
     const form = formTokens.verify(formToken)
     if (form === null) throw new BCX_SIGNED_PAYLOAD_INVALID('the form token is not genuine or has expired')
     if (await installs.get(form.storeHash) === null) throw new BCX_STORE_NOT_ALLOWED()
@@ -262,7 +340,9 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     const form = await installedStoreOf(request.body.form_token)
     const { storeHash } = form
     const ttlMs = Math.max(1000, (form.expiresAt - nowSeconds()) * 1000)
-    if (!await jtiGuard.claim(storeHash, `form:${form.nonce}`, ttlMs)) throw new BCX_SIGNED_PAYLOAD_INVALID('the form was already sent')
+    if (!await jtiGuard.claim(storeHash, `form:${form.nonce}`, ttlMs)) {
+      throw new BCX_SIGNED_PAYLOAD_INVALID('the form was already sent')
+    }
     // Every live session ends, and tokens issued up to now are refused (as an admin's store revocation).
     const revoked = await fastify.sessionStore.revokeStoreSessions(storeHash, nowSeconds(), 'all')
     liveSessions.forget(storeHash)
@@ -281,8 +361,12 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
       description: 'Posted by the load page\'s form with its form token (a read: the token is not used up).',
       tags: ['app'],
       consumes: ['application/x-www-form-urlencoded'],
-      body: Type.Object({ form_token: Type.String({ maxLength: 512 }), customer_id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' }) }),
-      response: formResponses('The customer\'s sessions', 'no form token, or a customer id that is not a positive integer')
+      body: Type.Object({
+        form_token: Type.String({ maxLength: 512 }),
+        customer_id: Type.String({ pattern: '^[1-9][0-9]{0,14}$' })
+      }),
+      response: formResponses('The customer\'s sessions',
+        'no form token, or a customer id that is not a positive integer')
     }
   }, async (request, reply) => {
     const { storeHash } = await installedStoreOf(request.body.form_token)
@@ -298,8 +382,9 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
   fastify.get('/bigcommerce/uninstall', {
     schema: {
       summary: 'App uninstall callback: ends every session of the store and deletes its token, origins and settings',
-      description: 'The store\'s tokens are refused afterwards (403 BCX_STORE_NOT_ALLOWED) unless it is in BC_STORE_HASHES. ' +
-        'The hooks the app registered are deleted (best effort); BigCommerce removes the script (auto_uninstall).',
+      description: 'The store\'s tokens are refused afterwards (403 BCX_STORE_NOT_ALLOWED) unless it is in ' +
+        'BC_STORE_HASHES. The hooks the app registered are deleted (best effort); ' +
+        'BigCommerce removes the script (auto_uninstall).',
       tags: ['app'],
       querystring: SignedPayloadQuery,
       response: {
@@ -324,11 +409,12 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
     const revoked = await fastify.sessionStore.revokeStoreSessions(storeHash, nowSeconds() + 1, 'all')
     liveSessions.forget(storeHash)
     request.log.info({ storeHash, wasInstalled: install !== null, revoked, hooksDeleted }, 'app uninstalled')
+    const ended = html`<strong data-revoked="${revoked}">${revoked}</strong>`
     return sendPage(reply, {
       status: 200,
       title: 'Sessions for BigCommerce: uninstalled',
       body: html`<p class="ok">The app is uninstalled from this store.</p>
-<p>Sessions ended: <strong data-revoked="${revoked}">${revoked}</strong>. The store's access token and settings are deleted.</p>`
+<p>Sessions ended: ${ended}. The store's access token and settings are deleted.</p>`
     })
   })
 
@@ -348,7 +434,11 @@ const bigcommerceCallbacks: FastifyPluginAsyncTypebox<BigCommerceCallbackOptions
   }, async (request, reply) => {
     const { storeHash, user } = await verifyPayload(request.query.signed_payload_jwt)
     request.log.info({ storeHash, userId: user?.id ?? null }, 'app user removed')
-    return sendPage(reply, { status: 200, title: 'User removed', body: html`<p>Nothing is kept per store user: nothing to delete.</p>` })
+    return sendPage(reply, {
+      status: 200,
+      title: 'User removed',
+      body: html`<p>Nothing is kept per store user: nothing to delete.</p>`
+    })
   })
 }
 

@@ -49,7 +49,10 @@ export interface CounterOptions {
  * (or many merchants' pages) must not turn into a SCAN of the whole keyspace each. Concurrent views of
  * one store share one SCAN.
  */
-export function createLiveSessionCounter (redis: RedisClient | null, { ttlMs = 30_000, maxStores = 1000, now = Date.now }: CounterOptions = {}): LiveSessionCounter {
+export function createLiveSessionCounter (
+  redis: RedisClient | null,
+  { ttlMs = 30_000, maxStores = 1000, now = Date.now }: CounterOptions = {}
+): LiveSessionCounter {
   const remembered = new Map<string, { at: number, count: Promise<number | null> }>()
 
   function scan (storeHash: string): Promise<number | null> {

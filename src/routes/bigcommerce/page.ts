@@ -32,7 +32,8 @@ const STYLE = 'body{font:15px/1.5 system-ui,sans-serif;margin:1.5rem;color:#1d24
  * URL carries the callback's code or signed payload, so no Referer leaves the page, and no cache keeps it.
  */
 export const FRAME_ANCESTORS = "'self' https://*.bigcommerce.com https://*.mybigcommerce.com"
-const CSP = `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors ${FRAME_ANCESTORS}`
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; " +
+  `frame-ancestors ${FRAME_ANCESTORS}`
 
 export interface PageOptions {
   status: number
