@@ -7,7 +7,8 @@ import { bcSessionExchanger, requireCustomerSession, loggerOptions, type Config 
 
 /** The builder's feature, one file: every route here sees the signed-in customer or answers 401. */
 export const loyaltyRoutes: FastifyPluginAsync = async function (scope) {
-  // Cross-site rules (X-CSRF: 1 on every request, an allowed Origin on writes, the session's own origin), then the session.
+  // Cross-site rules (X-CSRF: 1 on every request, an allowed Origin on writes, the session's own
+  // origin), then the session.
   requireCustomerSession(scope)
   const balances = new Map<string, number>() // stands for the builder's database
   const keyOf = (c: { storeHash: string, id: number }): string => `${c.storeHash}:${c.id}`
@@ -18,7 +19,14 @@ export const loyaltyRoutes: FastifyPluginAsync = async function (scope) {
   }))
 
   scope.post<{ Body: { points: number } }>('/redeem', {
-    schema: { body: { type: 'object', properties: { points: { type: 'integer', minimum: 1 } }, required: ['points'], additionalProperties: false } }
+    schema: {
+      body: {
+        type: 'object',
+        properties: { points: { type: 'integer', minimum: 1 } },
+        required: ['points'],
+        additionalProperties: false
+      }
+    }
   }, async (request) => {
     // Whose points: the session says, never the body or a header.
     const key = keyOf(request.customer)

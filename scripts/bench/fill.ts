@@ -46,7 +46,8 @@ export async function fillSessions (client: Redis, o: FillOptions): Promise<void
       const sid = newSessionId(parts)
       // The customer a minted token names by default (src/dev/mint-token.ts); no agent: the bench's
       // exchanges send no browser's user agent either.
-      const customer = { id: customerId, email: `customer${customerId}@example.com`, groupId: '0', storeHash: o.storeHash }
+      const email = `customer${customerId}@example.com`
+      const customer = { id: customerId, email, groupId: '0', storeHash: o.storeHash }
       const record = encodeRecord({ customer, origin: o.origin, iat, absoluteAt }, now)
       args.push(keys.session(parts, sid), record, keys.index(o.storeHash, customerId), sessionHandle(sid))
     }
