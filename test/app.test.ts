@@ -3,7 +3,7 @@ import t from 'tap'
 import Fastify from 'fastify'
 import { Writable } from 'node:stream'
 import { bcSessionExchanger } from '../src/app.js'
-import { testConfig } from './helper.js'
+import { testConfig } from './support/app.js'
 
 t.test('configuration warnings reach the logger of the app that registers the plugin', async (t) => {
   const lines: string[] = []

@@ -1,7 +1,7 @@
 // Start-up refusals: every problem at once, each naming its variable (README, "Configuration").
 import t from 'tap'
 import { loadConfig, ConfigError } from '../src/config.js'
-import { BASE_ENV, configProblems as problemsOf } from './helper.js'
+import { BASE_ENV, configProblems as problemsOf } from './support/app.js'
 
 const refuse = (t: Tap, env: Record<string, string | undefined>, variable: string): void => {
   let caught: unknown

@@ -6,9 +6,9 @@ import { InstalledAllowLists, syncAllowLists } from '../../src/app-mode/allow-li
 import { createMemoryInstallRegistry, normalizeOrigin, type WatchedInstallRegistry } from '../../src/app-mode/installs.js'
 import { parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 import { createTokenVerifier } from '../../src/token/verify-token.js'
-import { build, token, CLIENT_ID, CLIENT_SECRET } from '../helper.js'
+import { build, token, CLIENT_ID, CLIENT_SECRET } from '../support/app.js'
 import { freePort, startRedisServer } from '../support/redis-server.js'
-import { APP_ENV, installOf, within } from './support.js'
+import { APP_ENV, installOf, within } from '../support/app-mode.js'
 
 const patterns = (...entries: string[]): OriginPattern[] => entries.map((e) => parseOriginPattern(e) as OriginPattern)
 const quiet = { warn: () => {}, debug: () => {} }

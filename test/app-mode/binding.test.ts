@@ -4,9 +4,9 @@
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN, STORE } from '../helper.js'
+import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN, STORE } from '../support/app.js'
 import type { RedisServer } from '../support/redis-server.js'
-import { APP_ENV, installOf, within } from './support.js'
+import { APP_ENV, installOf, within } from '../support/app-mode.js'
 
 const ONE = 'storeone'
 const TWO = 'storetwo'

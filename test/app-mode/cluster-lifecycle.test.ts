@@ -5,9 +5,9 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { CLIENT_ID, CLIENT_SECRET, exchange, getSession, sessionCookieOf, testConfig, token, waitReady } from '../helper.js'
+import { CLIENT_ID, CLIENT_SECRET, exchange, getSession, sessionCookieOf, testConfig, token, waitReady } from '../support/app.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from './support.js'
+import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from '../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'clusterstore1'

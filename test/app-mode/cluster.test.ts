@@ -5,9 +5,9 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { installKey, STORES_KEY } from '../../src/app-mode/installs.js'
-import { exchange, testConfig, token, waitReady } from '../helper.js'
+import { exchange, testConfig, token, waitReady } from '../support/app.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
-import { accessTokenOf, APP_ENV, installOf, within } from './support.js'
+import { accessTokenOf, APP_ENV, installOf, within } from '../support/app-mode.js'
 
 const cluster = await startRedisCluster()
 t.teardown(() => cluster.close())

@@ -1,7 +1,7 @@
 // App mode's variables: PUBLIC_URL turns it on, STORE_TOKEN_KEY is then required, the static lists optional.
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
-import { BASE_ENV, configProblems as problemsOf } from '../helper.js'
+import { BASE_ENV, configProblems as problemsOf } from '../support/app.js'
 
 const KEY = 'store-token-key-0123456789abcdef0123'
 const PROD = { ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379', METRICS_TOKEN: 'metrics-token' }

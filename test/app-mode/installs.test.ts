@@ -5,8 +5,8 @@ import { Redis } from 'ioredis'
 import { createRedisInstallRegistry, createMemoryInstallRegistry, installKey, STORES_KEY, CHANGED_CHANNEL } from '../../src/app-mode/installs.js'
 import { createTokenCipher } from '../../src/app-mode/token-cipher.js'
 import { createRedisClient } from '../../src/plugins/redis.js'
-import { startRedis } from '../helper.js'
-import { accessTokenOf, installOf, NEXT_TOKEN_KEY, TOKEN_KEY } from './support.js'
+import { startRedis } from '../support/app.js'
+import { accessTokenOf, installOf, NEXT_TOKEN_KEY, TOKEN_KEY } from '../support/app-mode.js'
 
 const redis = await startRedis(t)
 const client = new Redis(redis.url)

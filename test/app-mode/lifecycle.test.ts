@@ -5,10 +5,10 @@
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
+import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, getSession, sessionCookieOf, startRedis, token } from '../support/app.js'
 import type { RedisServer } from '../support/redis-server.js'
-import { signedPayload } from '../routes/bigcommerce/signed-payload-jwt.js'
-import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, liveSessionsOf, standInAppEnv } from './support.js'
+import { signedPayload } from '../support/signed-payload.js'
+import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, liveSessionsOf, standInAppEnv } from '../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STATIC_ORIGIN = 'https://static.example'

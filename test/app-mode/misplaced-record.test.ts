@@ -4,8 +4,8 @@
 import t from 'tap'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { installKey, STORES_KEY } from '../../src/app-mode/installs.js'
-import { build, CLIENT_ID, CLIENT_SECRET, exchange, startRedis, token } from '../helper.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from './support.js'
+import { build, CLIENT_ID, CLIENT_SECRET, exchange, startRedis, token } from '../support/app.js'
+import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from '../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const A = 'storea'

@@ -3,11 +3,11 @@
 // periodic full reload, a reload after the subscriber reconnects) are checked with the channel silent.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { build, exchange, startRedis, token, ORIGIN } from '../helper.js'
+import { build, exchange, startRedis, token, ORIGIN } from '../support/app.js'
 import { InstalledAllowLists, syncAllowLists } from '../../src/app-mode/allow-lists.js'
 import { createRedisInstallRegistry, installKey, STORES_KEY } from '../../src/app-mode/installs.js'
 import { createTokenCipher } from '../../src/app-mode/token-cipher.js'
-import { APP_ENV, installOf, TOKEN_KEY, within } from './support.js'
+import { APP_ENV, installOf, TOKEN_KEY, within } from '../support/app-mode.js'
 
 const ROUNDS = 20
 /** The promise is one second; a loaded two-core machine may stall a poll, so a single round may take longer before failing. */

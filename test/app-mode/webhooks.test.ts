@@ -1,9 +1,9 @@
 // Webhooks of an installed store (app mode, not in BC_STORE_HASHES) act like those of a listed store:
 // a customer deleted ends that customer's sessions; after the uninstall, its webhooks are ignored.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, CLIENT_SECRET } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token, CLIENT_SECRET } from '../support/app.js'
 import { customerEvent, signedDelivery, type Delivery } from '../support/webhook-delivery.js'
-import { APP_ENV, installOf, within } from './support.js'
+import { APP_ENV, installOf, within } from '../support/app-mode.js'
 
 const STORE = 'appstore1'
 const ORIGIN = 'https://shop.appstore1.example'

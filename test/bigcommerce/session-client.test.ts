@@ -8,7 +8,7 @@ import errorHandler from '../../src/plugins/error-handler.js'
 import bigcommerce from '../../src/bigcommerce/plugin.js'
 import type { Customer } from '../../src/customer.js'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { build, exchange, sessionCookieOf, startRedis, testConfig, token, ORIGIN } from '../helper.js'
+import { build, exchange, sessionCookieOf, startRedis, testConfig, token, ORIGIN } from '../support/app.js'
 
 type Tap = { teardown: (fn: () => unknown) => void }
 

@@ -5,7 +5,7 @@ import { Ajv } from 'ajv'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { ROOT } from '../server/server-process.js'
+import { ROOT } from '../support/server-process.js'
 import { composeFile, type ComposeFile } from './deploy-files.js'
 
 // The Compose Specification's schema as the dclint package ships it (the spec's own compose-spec.json).

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { mintCustomerToken } from '../../src/dev/mint-token.js'
 import { freePort } from '../support/redis-server.js'
-import { startServer } from '../server/server-process.js'
+import { startServer } from '../support/server-process.js'
 import { composeFile, composeServiceEnv, REAL_VALUES } from './deploy-files.js'
 import { dockerHealthcheck } from './dockerfile.js'
 

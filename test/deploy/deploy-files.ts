@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { parse } from 'yaml'
-import { ROOT } from '../server/server-process.js'
+import { ROOT } from '../support/server-process.js'
 
 export interface ComposeService {
   image?: string

@@ -6,7 +6,7 @@ import { createServer } from 'node:http'
 import { isBuiltin } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { freePort } from '../support/redis-server.js'
-import { buildDist, ROOT, SERVER_ENTRY } from '../server/server-process.js'
+import { buildDist, ROOT, SERVER_ENTRY } from '../support/server-process.js'
 import { dockerfileStages, dockerHealthcheck, healthcheckCommand, type Stage } from './dockerfile.js'
 
 const stages = dockerfileStages()

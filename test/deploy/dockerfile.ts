@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT } from '../server/server-process.js'
+import { ROOT } from '../support/server-process.js'
 
 export interface Instruction { keyword: string, args: string }
 export interface Stage { from: string, name?: string, instructions: Instruction[] }

@@ -4,8 +4,8 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { build } from '../helper.js'
-import { ROOT } from '../server/server-process.js'
+import { build } from '../support/app.js'
+import { ROOT } from '../support/server-process.js'
 
 interface Rule { alert?: string, record?: string, expr: string, for?: string, labels?: Record<string, string>, annotations?: Record<string, string> }
 interface Panel { title: string, targets?: Array<{ expr: string }>, panels?: Panel[] }

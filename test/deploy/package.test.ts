@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { mintCustomerToken } from '../../src/dev/mint-token.js'
-import { CLIENT_ID, CLIENT_SECRET, ORIGIN, SESSION_SECRET, STORE } from '../helper.js'
-import { buildDist, ROOT } from '../server/server-process.js'
+import { CLIENT_ID, CLIENT_SECRET, ORIGIN, SESSION_SECRET, STORE } from '../support/app.js'
+import { buildDist, ROOT } from '../support/server-process.js'
 
 // npm install and a full type check of every dependency's declarations take minutes on a busy machine.
 t.setTimeout(20 * 60_000)

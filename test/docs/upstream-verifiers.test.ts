@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
+import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../support/app.js'
 import { startUpstream, type Received } from '../support/upstream-server.js'
 
 const SIGNING_SECRET = 'upstream-signing-secret-0123456789'

@@ -5,9 +5,9 @@
 // half-written session, and recovery by itself. Prints a table at the end.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../support/app.js'
 import type { RedisServer } from '../support/redis-server.js'
-import { orphanSessions, tally, type TestT } from '../hardening/support.js'
+import { orphanSessions, tally, type TestT } from '../support/tokens.js'
 import { formatTable, Load, waitFor, type DrillRow } from './load.js'
 
 const TIMEOUT_MS = 1000

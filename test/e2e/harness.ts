@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.js'
 import { startStandInStorefront, type StandInStorefront } from '../../src/dev/stand-in-storefront.js'
 import { loadScriptAsset } from '../../src/storefront/script-asset.js'
 import { freePort } from '../support/redis-server.js'
-import { CLIENT_ID, CLIENT_SECRET, STORE, startRedis, testConfig } from '../helper.js'
+import { CLIENT_ID, CLIENT_SECRET, STORE, startRedis, testConfig } from '../support/app.js'
 import type { RedisServer } from '../support/redis-server.js'
 import type { BcSessionCustomer } from '../../src/storefront/bc-session.js'
 

@@ -3,7 +3,7 @@
 // reports cookies_blocked after one exchange instead of looping. No simulation: the browser decides.
 import t from 'tap'
 import { browserMissing, open, reload, setUpStage, signIn } from './harness.js'
-import { COOKIE_NAME } from '../helper.js'
+import { COOKIE_NAME } from '../support/app.js'
 
 const BLOCKING = ['--test-third-party-cookie-phaseout']
 const cross = { storefrontHost: 'localhost', serviceHost: '127.0.0.1', pinned: true, browserArgs: BLOCKING }

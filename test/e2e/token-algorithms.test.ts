@@ -2,7 +2,7 @@
 // HS256 (its documentation's form): the storefront script exchanges either, once, and reads the session.
 import t from 'tap'
 import { browserMissing, open, setUpStage, signIn } from './harness.js'
-import { CLIENT_ID } from '../helper.js'
+import { CLIENT_ID } from '../support/app.js'
 
 const missing = browserMissing()
 if (missing !== null) {

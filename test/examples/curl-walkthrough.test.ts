@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '../support/redis-server.js'
-import { buildDist, ROOT } from '../server/server-process.js'
+import { buildDist, ROOT } from '../support/server-process.js'
 
 const SCRIPT = join(ROOT, 'examples', 'curl-walkthrough.sh')
 

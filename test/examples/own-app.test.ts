@@ -4,7 +4,7 @@ import t from 'tap'
 import Fastify from 'fastify'
 import { buildOwnApp, loyaltyRoutes } from '../../examples/own-app.js'
 import { bcSessionExchanger } from '../../src/index.js'
-import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady, ORIGIN, OTHER_ORIGIN } from '../helper.js'
+import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
 
 async function setup (t: Parameters<typeof startRedis>[0]) {
   const redis = await startRedis(t)

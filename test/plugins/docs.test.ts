@@ -1,6 +1,6 @@
 // The OpenAPI document is generated from the route schemas: every route is in it, with responses.
 import t from 'tap'
-import { build } from '../helper.js'
+import { build } from '../support/app.js'
 
 t.test('/docs/json lists every route with request and response schemas; /docs serves the UI', async (t) => {
   const { app } = await build(t, {

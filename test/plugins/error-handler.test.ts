@@ -5,7 +5,7 @@ import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { BCX_STORE_UNAVAILABLE } from '../../src/errors.js'
-import { testConfig } from '../helper.js'
+import { testConfig } from '../support/app.js'
 
 const DETAIL = 'secret internal detail'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../support/app.js'
 
 const value = (text: string, line: string): number => {
   const found = text.split('\n').find((l) => l.startsWith(line + ' '))

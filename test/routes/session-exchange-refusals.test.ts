@@ -1,6 +1,6 @@
 // Every bad input for POST /session: status, our error code, and no session made.
 import t from 'tap'
-import { build, exchange, sessionCookieOf, sessionKeyCount, setCookieHeader, startRedis, token, ORIGIN, CLIENT_ID } from '../helper.js'
+import { build, exchange, sessionCookieOf, sessionKeyCount, setCookieHeader, startRedis, token, ORIGIN, CLIENT_ID } from '../support/app.js'
 import { rawJwt, spareBitVariant, validClaims } from '../support/raw-jwt.js'
 
 const now = (): number => Math.floor(Date.now() / 1000)

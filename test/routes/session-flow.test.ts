@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, setCookieHeader, startRedis, token, ORIGIN, sessionKeyCount } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, setCookieHeader, startRedis, token, ORIGIN, sessionKeyCount } from '../support/app.js'
 
 t.test('exchange, read, end: the whole flow against a real Redis', async (t) => {
   const redis = await startRedis(t)

@@ -2,7 +2,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { build, CSRF, getSession, ORIGIN, OTHER_ORIGIN, sessionCookieOf, setCookieHeader, startRedis, STORE, token, COOKIE_NAME } from '../helper.js'
+import { build, CSRF, getSession, ORIGIN, OTHER_ORIGIN, sessionCookieOf, setCookieHeader, startRedis, STORE, token, COOKIE_NAME } from '../support/app.js'
 import type { RedisServer } from '../support/redis-server.js'
 import { keys } from '../../src/store/keys.js'
 import { originTag, parseSessionId, sessionHandle } from '../../src/session/ids.js'

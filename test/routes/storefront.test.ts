@@ -6,7 +6,7 @@ import Fastify from 'fastify'
 import storefrontRoutes, { IMMUTABLE, SHORT } from '../../src/routes/storefront.js'
 import { ErrorSchema } from '../../src/schemas.js'
 import { assetOf, loadScriptAsset, scriptPath } from '../../src/storefront/script-asset.js'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
+import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../support/app.js'
 
 const SOURCE = readFileSync(fileURLToPath(new URL('../../src/storefront/bc-session.js', import.meta.url)))
 const asset = loadScriptAsset()

@@ -2,7 +2,7 @@
 // change nothing, and every bad delivery is refused with nothing revoked.
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, CLIENT_SECRET, OTHER_ORIGIN } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.js'
 import { customerEvent, signedDelivery, type Delivery } from '../support/webhook-delivery.js'
 import { bigCommerceWebhookVerifier } from '../../src/routes/webhooks.js'
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, write
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { buildDist, ROOT } from '../server/server-process.js'
+import { buildDist, ROOT } from '../support/server-process.js'
 
 // Each tsc run starts a compiler; on a busy two-core machine that can take a minute.
 t.setTimeout(10 * 60_000)

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BASE_ENV } from '../helper.js'
+import { BASE_ENV } from '../support/app.js'
 
 const CLI = fileURLToPath(new URL('../../scripts/check-config.ts', import.meta.url))
 

@@ -10,7 +10,7 @@ import { chromium, type Page } from 'playwright-core'
 import { banner, startDemo, type Demo, type DemoOptions } from '../../scripts/demo.js'
 import { DEMO } from '../../src/dev/stand-in-storefront.js'
 import { browserMissing, CHROMIUM, CHROMIUM_ARGS, type PageOutcome } from '../e2e/harness.js'
-import { eventually as poll, startRedis } from '../helper.js'
+import { eventually as poll, startRedis } from '../support/app.js'
 import type { RedisServer } from '../support/redis-server.js'
 
 /** The demo starts servers and a browser: a wider bound than the helper's default. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { decodeJwt } from 'jose'
 import { banner, startDemo, type Demo } from '../../scripts/demo.js'
 import { DEMO } from '../../src/dev/stand-in-storefront.js'
-import { startRedis } from '../helper.js'
+import { startRedis } from '../support/app.js'
 
 const DEMO_SCRIPT = fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url))
 type Tap = { teardown: (fn: () => unknown) => void }

@@ -8,7 +8,7 @@ import { decodeJwt, jwtVerify } from 'jose'
 import { credentialDefaults, parseTokenArgs } from '../../scripts/mint-token.js'
 import { DEMO } from '../../src/dev/stand-in-storefront.js'
 import { mintCustomerToken, type MintOptions } from '../../src/dev/mint-token.js'
-import { build } from '../helper.js'
+import { build } from '../support/app.js'
 
 const CLI = fileURLToPath(new URL('../../scripts/mint-token.ts', import.meta.url))
 

@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { mintCustomerToken } from '../../src/dev/mint-token.js'
 import { freePort } from '../support/redis-server.js'
-import { startRedis } from '../helper.js'
-import { buildDist, ROOT, SERVER_ENTRY } from './server-process.js'
+import { startRedis } from '../support/app.js'
+import { buildDist, ROOT, SERVER_ENTRY } from '../support/server-process.js'
 
 const EXAMPLE = readFileSync(join(ROOT, '.env.example'), 'utf8')
 const FILLED: Record<string, string> = {

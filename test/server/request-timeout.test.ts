@@ -4,10 +4,10 @@
 // /healthz keeps answering. Without a request timeout they would be held forever.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startRedis, testConfig } from '../helper.js'
+import { startRedis, testConfig } from '../support/app.js'
 import { buildApp, requestTimeouts } from '../../src/app.js'
 import { postHead, rawRequest, type RawRequest } from '../support/raw-http.js'
-import { productionEnv, startServer } from './server-process.js'
+import { productionEnv, startServer } from '../support/server-process.js'
 
 const REQUEST_TIMEOUT_MS = 2000
 // Node's check interval (200 ms here) plus a busy two-core machine: this test file's own 300 sockets,

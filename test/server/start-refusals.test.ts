@@ -1,8 +1,8 @@
 // A production start-up with a missing, invalid or placeholder setting stops at once with one clear
 // line that names the variable, and a non-zero exit code; it never listens.
 import t from 'tap'
-import { CLIENT_SECRET, SESSION_SECRET } from '../helper.js'
-import { buildDist, productionEnv, spawnServer } from './server-process.js'
+import { CLIENT_SECRET, SESSION_SECRET } from '../support/app.js'
+import { buildDist, productionEnv, spawnServer } from '../support/server-process.js'
 
 const complete = productionEnv('redis://127.0.0.1:6399')
 const without = (name: string): Record<string, string> => Object.fromEntries(Object.entries(complete).filter(([k]) => k !== name))

@@ -4,10 +4,10 @@
 import t from 'tap'
 import { sign } from '@fastify/cookie'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { COOKIE_NAME, ORIGIN, SESSION_SECRET, STORE, token } from '../helper.js'
+import { COOKIE_NAME, ORIGIN, SESSION_SECRET, STORE, token } from '../support/app.js'
 import { newSessionId } from '../../src/session/ids.js'
 import { freePort, startRedisServer } from '../support/redis-server.js'
-import { productionEnv, startServer } from './server-process.js'
+import { productionEnv, startServer } from '../support/server-process.js'
 
 async function timed (url: string, init?: RequestInit): Promise<{ status: number, body: { code?: string }, ms: number }> {
   const started = Date.now()

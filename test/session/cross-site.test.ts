@@ -7,7 +7,7 @@ import cors from '@fastify/cors'
 import crossSite, { originCheck, scopeMethods } from '../../src/session/cross-site.js'
 import { originAllowed, parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 import type { Config } from '../../src/config.js'
-import { build, exchange, sessionCookieOf, startRedis, token, CSRF, ORIGIN, OTHER_ORIGIN } from '../helper.js'
+import { build, exchange, sessionCookieOf, startRedis, token, CSRF, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
 import { startBigCommerceApi } from '../support/bigcommerce-api.js'
 import { startUpstream } from '../support/upstream-server.js'
 

@@ -8,7 +8,7 @@ import { createMemorySessionStore } from '../../src/store/memory-store.js'
 import { keys } from '../../src/store/keys.js'
 import { newSessionId, originTag, sessionHandle } from '../../src/session/ids.js'
 import type { SessionStore } from '../../src/store/contract.js'
-import { startRedis } from '../helper.js'
+import { startRedis } from '../support/app.js'
 
 const IDLE_MS = 60_000
 const LIFETIME = 900 + 120

@@ -9,7 +9,7 @@ import { keys } from '../../src/store/keys.js'
 import { newSessionId, sessionHandle } from '../../src/session/ids.js'
 import type { SessionStore } from '../../src/store/contract.js'
 import { agentCodes } from '../../src/lib/user-agent.js'
-import { startRedis } from '../helper.js'
+import { startRedis } from '../support/app.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
 
 const IDLE_MS = 60_000

@@ -1,6 +1,6 @@
 // BcSession.sessions() and BcSession.logout({ everywhere: true }).
 import t from 'tap'
-import { errorJson, json, JOHN, loadScript, SERVICE, type Call } from './load-script.js'
+import { errorJson, json, JOHN, loadScript, SERVICE, type Call } from '../support/storefront-script.js'
 
 const LISTED = [
   { handle: 'AAAAAAAAAAAAAAAA', created_at: '2024-01-02T03:04:05.000Z', last_seen_at: '2024-01-02T03:10:00.000Z', expires_at: '2024-01-02T03:40:00.000Z', origin: 'https://store-abc123.mybigcommerce.com', browser: 'Chrome', os: 'Windows', current: true },

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { errorJson, json, JANE, JOHN, loadScript, PAGE, SERVICE, tokenFor, type Call } from './load-script.js'
+import { errorJson, json, JANE, JOHN, loadScript, PAGE, SERVICE, tokenFor, type Call } from '../support/storefront-script.js'
 
 type Test = Pick<typeof t, 'equal'>
 

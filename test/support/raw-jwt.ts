@@ -1,6 +1,6 @@
 // Hand-built JWTs for bad-input tests: any header, any payload (even not JSON), any algorithm.
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto'
-import { CLIENT_ID, CLIENT_SECRET, STORE } from '../helper.js'
+import { CLIENT_ID, CLIENT_SECRET, STORE } from './app.js'
 
 const b64 = (v: string | object): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
 

@@ -6,9 +6,9 @@ import t from 'tap'
 import fc from 'fast-check'
 import { jwtVerify, errors as joseErrors } from 'jose'
 import { createPayloadVerifier, isCompactJws, MAX_TOKEN_AGE_SECONDS } from '../../src/token/verify-token.js'
-import { badToken } from '../fuzz/arbitraries.js'
-import { HS256_HEADER, HS512_HEADER, signRaw } from '../hardening/support.js'
-import { CLIENT_ID, CLIENT_SECRET, STORE } from '../helper.js'
+import { badToken } from '../support/arbitraries.js'
+import { HS256_HEADER, HS512_HEADER, signRaw } from '../support/tokens.js'
+import { CLIENT_ID, CLIENT_SECRET, STORE } from '../support/app.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
 const SEED = Number(process.env.FUZZ_SEED ?? (Date.now() ^ (Math.random() * 2 ** 31)))

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Cluster, Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
 import { createRedisClient } from '../../src/plugins/redis.js'
-import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady } from '../helper.js'
+import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady } from '../support/app.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
 import { startRedisSentinel } from '../support/redis-sentinel.js'
 

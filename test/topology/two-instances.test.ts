@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady, ORIGIN, STORE, sessionKeyCount } from '../helper.js'
+import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady, ORIGIN, STORE, sessionKeyCount } from '../support/app.js'
 
 const redis = await startRedis(t)
 

@@ -1,6 +1,6 @@
 // GET /api/orders/recent against a stand-in BigCommerce API on loopback and a real Redis.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../helper.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
 import { startBigCommerceApi, type StandInBigCommerce } from '../../support/bigcommerce-api.js'
 import { freePort } from '../../support/redis-server.js'
 

@@ -3,7 +3,7 @@
 // make every proxied call of that session a 500.
 import t from 'tap'
 import { createHash, createHmac } from 'node:crypto'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../../helper.js'
+import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../../support/app.js'
 import { startUpstream, type Received } from '../../support/upstream-server.js'
 import { verifyUpstreamRequest } from '../../../src/lib/upstream-signature.js'
 

@@ -5,7 +5,7 @@ import t from 'tap'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { InjectOptions } from 'fastify'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../../helper.js'
+import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../../support/app.js'
 import { startUpstream, type Received } from '../../support/upstream-server.js'
 import { verifyUpstreamRequest } from '../../../src/lib/upstream-signature.js'
 

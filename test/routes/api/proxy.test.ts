@@ -3,7 +3,7 @@
 import t from 'tap'
 import { createHash, createHmac } from 'node:crypto'
 import type { InjectOptions } from 'fastify'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../helper.js'
+import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
 import { freePort } from '../../support/redis-server.js'
 import { startUpstream, type Received } from '../../support/upstream-server.js'
 import { verifyUpstreamRequest } from '../../../src/lib/upstream-signature.js'

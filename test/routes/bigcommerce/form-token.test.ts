@@ -1,7 +1,7 @@
 // The merchant page's form token: genuine, of its store, until it expires; keyed apart from cookies.
 import t from 'tap'
 import { createFormTokenCodec, FORM_TOKEN_TTL_SECONDS } from '../../../src/app-mode/form-token.js'
-import { SESSION_SECRET } from '../../helper.js'
+import { SESSION_SECRET } from '../../support/app.js'
 
 const NOW = 1_800_000_000_000
 

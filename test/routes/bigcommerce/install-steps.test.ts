@@ -4,7 +4,7 @@ import t from 'tap'
 import { createBigCommerceClient } from '../../../src/bigcommerce/client.js'
 import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { deleteHooks, HOOK_SCOPES, readOrigins, scriptHtml, setUpStore, type StoreApi } from '../../../src/app-mode/install-steps.js'
-import { CLIENT_ID, CLIENT_SECRET } from '../../helper.js'
+import { CLIENT_ID, CLIENT_SECRET } from '../../support/app.js'
 
 const APP = { publicUrl: 'https://sessions.example.com', clientId: CLIENT_ID }
 const NOTHING = { origins: [], scriptUuid: null, hookIds: [] }

@@ -5,9 +5,9 @@ import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { createLiveSessionCounter } from '../../../src/routes/bigcommerce/live-sessions.js'
-import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, startRedis, token } from '../../helper.js'
+import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, startRedis, token } from '../../support/app.js'
 import type { RedisServer } from '../../support/redis-server.js'
-import { LOOPBACK_PUBLIC_URL, formTokenOf, liveSessionsOf, standInAppEnv } from '../../app-mode/support.js'
+import { LOOPBACK_PUBLIC_URL, formTokenOf, liveSessionsOf, standInAppEnv } from '../../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'livecount'

@@ -5,8 +5,8 @@ import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { APP_CALLBACKS_PER_MINUTE } from '../../../src/plugins/rate-limit.js'
-import { build, CLIENT_ID, CLIENT_SECRET, startRedis } from '../../helper.js'
-import { codeOf, standInAppEnv } from '../../app-mode/support.js'
+import { build, CLIENT_ID, CLIENT_SECRET, startRedis } from '../../support/app.js'
+import { codeOf, standInAppEnv } from '../../support/app-mode.js'
 
 const N = APP_CALLBACKS_PER_MINUTE
 

@@ -3,9 +3,9 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { createRedisJtiGuard, createMemoryJtiGuard, createSignedPayloadVerifier, jtiKey } from '../../../src/app-mode/signed-payload.js'
-import { CLIENT_ID, CLIENT_SECRET, startRedis } from '../../helper.js'
+import { CLIENT_ID, CLIENT_SECRET, startRedis } from '../../support/app.js'
 import { freePort } from '../../support/redis-server.js'
-import { payloadClaims, signedPayloadJwt } from './signed-payload-jwt.js'
+import { payloadClaims, signedPayloadJwt } from '../../support/signed-payload.js'
 
 const NOW = 1_800_000_000_000
 const S = NOW / 1000

@@ -1,8 +1,8 @@
 // Exchange rate limits: per address (IPv6 by /64) before any token work, per customer after it,
 // shared by every instance through Redis, and closed (503) when Redis is down.
 import t from 'tap'
-import { build, exchange, sessionKeyCount, startRedis, token, ORIGIN } from '../helper.js'
-import { errorShapeProblem, post, type TestT } from './support.js'
+import { build, exchange, sessionKeyCount, startRedis, token, ORIGIN } from '../support/app.js'
+import { errorShapeProblem, post, type TestT } from '../support/tokens.js'
 
 const LIMITED = { RATE_LIMIT_EXCHANGE: '3' }
 

@@ -1,7 +1,7 @@
 // Timeouts, secret rotation, restarts, several instances, Redis outages, and logs.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, waitReady, ORIGIN, CLIENT_SECRET, SESSION_SECRET } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token, waitReady, ORIGIN, CLIENT_SECRET, SESSION_SECRET } from '../support/app.js'
 
 t.test('idle timeout slides; absolute timeout never extends', async (t) => {
   const redis = await startRedis(t)

@@ -6,9 +6,9 @@ import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { WARN_AFTER } from '../../src/plugins/forwarded-headers-warning.js'
-import { startRedis, testConfig, token, waitReady } from '../helper.js'
+import { startRedis, testConfig, token, waitReady } from '../support/app.js'
 import type { RedisServer } from '../support/redis-server.js'
-import { post, settingCookies, type TestT } from './support.js'
+import { post, settingCookies, type TestT } from '../support/tokens.js'
 
 /** The real app plus a probe route that shows what Fastify made of the forwarded headers. */
 async function buildWithProbe (t: TestT, redis: RedisServer, env: Record<string, string>): Promise<{ app: FastifyInstance, logs: string[] }> {

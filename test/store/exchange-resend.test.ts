@@ -3,7 +3,7 @@
 // session, not a false 409 and a session no one holds (found by the CLIENT KILL drill).
 import t from 'tap'
 import { createServer, connect, type Socket } from 'node:net'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../support/app.js'
 import type { RedisServer } from '../support/redis-server.js'
 
 /** A TCP proxy to Redis that, once armed, lets the exchange script run but drops its answer with the connection. */

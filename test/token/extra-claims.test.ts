@@ -1,8 +1,8 @@
 // Extra claims in a validly signed token (__proto__, constructor, isAdmin, ...) are dropped: never
 // copied into the session, the answer or Redis, and never reaching any prototype.
 import t from 'tap'
-import { build, getSession, sessionCookieOf, startRedis } from '../helper.js'
-import { claimsJson, dumpRedis, HS256_HEADER, HS512_HEADER, post, signRaw } from './support.js'
+import { build, getSession, sessionCookieOf, startRedis } from '../support/app.js'
+import { claimsJson, dumpRedis, HS256_HEADER, HS512_HEADER, post, signRaw } from '../support/tokens.js'
 
 const POISON = '{"isAdmin":true,"polluted":"yes","id":1,"email":"root@example.com"}'
 

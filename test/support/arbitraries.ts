@@ -2,8 +2,8 @@
 // (random text, mutations of valid tokens, validly signed tokens with one broken claim, other
 // algorithms, other secrets), bodies, headers and cookie values.
 import fc from 'fast-check'
-import { CLIENT_ID, ORIGIN, OTHER_ORIGIN, STORE } from '../helper.js'
-import { signRaw, spareBitVariants } from '../hardening/support.js'
+import { CLIENT_ID, ORIGIN, OTHER_ORIGIN, STORE } from './app.js'
+import { signRaw, spareBitVariants } from './tokens.js'
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const SPECIAL = ['=', '==', ' ', '\n', '\t', '\r\n', '.', '+', '/', '%', '\u0000', '\u00a0', 'é', '"']

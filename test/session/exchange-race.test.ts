@@ -1,8 +1,8 @@
 // Ten concurrent exchanges of one token, split over two instances: exactly one session, every round;
 // the same when the ten are textual variants of the token.
 import t from 'tap'
-import { build, getSession, sessionCookieOf, sessionKeyCount, startRedis, token } from '../helper.js'
-import { post, spareBitVariants, tally } from '../hardening/support.js'
+import { build, getSession, sessionCookieOf, sessionKeyCount, startRedis, token } from '../support/app.js'
+import { post, spareBitVariants, tally } from '../support/tokens.js'
 
 const ROUNDS = 20
 

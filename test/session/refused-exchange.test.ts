@@ -2,8 +2,8 @@
 // rate-limited or invalid token; only a successful exchange ends it (found by the exchange fuzzer).
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
-import { post, spareBitVariants } from './support.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../support/app.js'
+import { post, spareBitVariants } from '../support/tokens.js'
 
 t.test('the previous session survives every refused exchange', async (t) => {
   const redis = await startRedis(t)

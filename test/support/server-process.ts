@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { CLIENT_ID, CLIENT_SECRET, ORIGIN, SESSION_SECRET, STORE } from '../helper.js'
-import { freePort } from '../support/redis-server.js'
+import { CLIENT_ID, CLIENT_SECRET, ORIGIN, SESSION_SECRET, STORE } from './app.js'
+import { freePort } from './redis-server.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SERVER_ENTRY = join(ROOT, 'dist', 'src', 'server.js')

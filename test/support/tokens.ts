@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Redis } from 'ioredis'
 import type t from 'tap'
-import { CLIENT_ID, CLIENT_SECRET, ORIGIN, STORE } from '../helper.js'
+import { CLIENT_ID, CLIENT_SECRET, ORIGIN, STORE } from './app.js'
 
 /** The type of a subtest's `t`. */
 export type TestT = Parameters<Parameters<typeof t.test>[0]>[0]

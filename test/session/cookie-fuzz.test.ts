@@ -6,9 +6,9 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { createHmac } from 'node:crypto'
-import { build, exchange, sessionCookieOf, startRedis, token, COOKIE_NAME, ORIGIN, OTHER_ORIGIN } from '../helper.js'
-import { errorShapeProblem, settingCookies, tally } from '../hardening/support.js'
-import { cookieHeader } from './arbitraries.js'
+import { build, exchange, sessionCookieOf, startRedis, token, COOKIE_NAME, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
+import { errorShapeProblem, settingCookies, tally } from '../support/tokens.js'
+import { cookieHeader } from '../support/arbitraries.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
 const SEED = Number(process.env.FUZZ_SEED ?? (Date.now() ^ (Math.random() * 2 ** 31)))

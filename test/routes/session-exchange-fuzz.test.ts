@@ -4,9 +4,9 @@
 // nothing written to or removed from Redis. Replay a run with FUZZ_SEED=<seed> (FUZZ_RUNS to scale).
 import t from 'tap'
 import fc from 'fast-check'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
-import { errorShapeProblem, settingCookies, tally } from '../hardening/support.js'
-import { exchangeRequest } from './arbitraries.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../support/app.js'
+import { errorShapeProblem, settingCookies, tally } from '../support/tokens.js'
+import { exchangeRequest } from '../support/arbitraries.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
 const SEED = Number(process.env.FUZZ_SEED ?? (Date.now() ^ (Math.random() * 2 ** 31)))

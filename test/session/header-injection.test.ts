@@ -3,9 +3,9 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import type { LightMyRequestResponse } from 'fastify'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../support/app.js'
 import { startUpstream } from '../support/upstream-server.js'
-import { claimsJson, errorShapeProblem, HS512_HEADER, post, signRaw, type TestT } from './support.js'
+import { claimsJson, errorShapeProblem, HS512_HEADER, post, signRaw, type TestT } from '../support/tokens.js'
 
 const MARK = 'injected'
 const CRLF = `\r\nSet-Cookie: ${MARK}=1\r\nX-${MARK}: 1`

@@ -1,7 +1,7 @@
 // Signed payloads as BigCommerce sends them to the load, uninstall and remove-user callbacks (HS256 with
 // the client secret), and hand-built bad ones.
 import { createHmac, randomUUID } from 'node:crypto'
-import { CLIENT_ID, CLIENT_SECRET } from '../../helper.js'
+import { CLIENT_ID, CLIENT_SECRET } from './app.js'
 
 const b64 = (v: object): string => Buffer.from(JSON.stringify(v)).toString('base64url')
 

@@ -1,7 +1,7 @@
 // The in-process store keeps the same rules as Redis (development without Redis).
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, sessionCookieOf, token, ORIGIN, OTHER_ORIGIN } from '../helper.js'
+import { build, exchange, getSession, sessionCookieOf, token, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
 
 t.test('the whole flow on the in-process store', async (t) => {
   const { app } = await build(t, { redis: 'memory', env: { SESSION_IDLE_TIMEOUT: '1', SESSION_ABSOLUTE_TIMEOUT: '60', SESSION_MAX_PER_CUSTOMER: '2' } })
