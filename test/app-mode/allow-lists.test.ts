@@ -6,7 +6,8 @@ import { InstalledAllowLists, syncAllowLists } from '../../src/app-mode/allow-li
 import { createMemoryInstallRegistry, normalizeOrigin, type WatchedInstallRegistry } from '../../src/app-mode/installs.js'
 import { parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 import { createTokenVerifier } from '../../src/token/verify-token.js'
-import { build, token, CLIENT_ID, CLIENT_SECRET } from '../support/app.js'
+import { build, CLIENT_ID, CLIENT_SECRET } from '../support/app.js'
+import { token } from '../support/tokens.js'
 import { freePort, startRedisServer } from '../support/redis-server.js'
 import { APP_ENV, installOf, within } from '../support/app-mode.js'
 

@@ -4,7 +4,9 @@
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN, STORE } from '../support/app.js'
+import { build, startRedis, ORIGIN, STORE } from '../support/app.js'
+import { exchange, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import type { RedisServer } from '../support/redis-server.js'
 import { APP_ENV, installOf, within } from '../support/app-mode.js'
 

@@ -4,7 +4,9 @@
 import t from 'tap'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { installKey, STORES_KEY } from '../../src/app-mode/installs.js'
-import { build, CLIENT_ID, CLIENT_SECRET, exchange, startRedis, token } from '../support/app.js'
+import { build, CLIENT_ID, CLIENT_SECRET, startRedis } from '../support/app.js'
+import { exchange } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from '../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL

@@ -8,7 +8,9 @@ import type { Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { MAX_STORE_ORIGINS } from '../../src/app-mode/install-steps.js'
-import { build, CLIENT_ID, CLIENT_SECRET, exchange, startRedis, token, STORE } from '../support/app.js'
+import { build, CLIENT_ID, CLIENT_SECRET, startRedis, STORE } from '../support/app.js'
+import { exchange } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from '../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL

@@ -3,7 +3,9 @@
 // periodic full reload, a reload after the subscriber reconnects) are checked with the channel silent.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { build, exchange, startRedis, token, ORIGIN } from '../support/app.js'
+import { build, startRedis, ORIGIN } from '../support/app.js'
+import { exchange } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { InstalledAllowLists, syncAllowLists } from '../../src/app-mode/allow-lists.js'
 import { createRedisInstallRegistry, installKey, STORES_KEY } from '../../src/app-mode/installs.js'
 import { createTokenCipher } from '../../src/app-mode/token-cipher.js'

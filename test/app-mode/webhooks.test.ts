@@ -1,7 +1,9 @@
 // Webhooks of an installed store (app mode, not in BC_STORE_HASHES) act like those of a listed store:
 // a customer deleted ends that customer's sessions; after the uninstall, its webhooks are ignored.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, CLIENT_SECRET } from '../support/app.js'
+import { build, startRedis, CLIENT_SECRET } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { customerEvent, signedDelivery, type Delivery } from '../support/webhook-delivery.js'
 import { APP_ENV, installOf, within } from '../support/app-mode.js'
 

@@ -8,7 +8,9 @@ import errorHandler from '../../src/plugins/error-handler.js'
 import bigcommerce from '../../src/bigcommerce/plugin.js'
 import type { Customer } from '../../src/customer.js'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { build, exchange, sessionCookieOf, startRedis, testConfig, token, ORIGIN } from '../support/app.js'
+import { build, startRedis, testConfig, ORIGIN } from '../support/app.js'
+import { exchange, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 type Tap = { teardown: (fn: () => unknown) => void }
 

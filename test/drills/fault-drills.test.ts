@@ -5,9 +5,13 @@
 // half-written session, and recovery by itself. Prints a table at the end.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../support/app.js'
+import type { Test } from 'tap'
+import { build, startRedis } from '../support/app.js'
+import { orphanSessions } from '../support/redis-state.js'
+import { tally } from '../support/responses.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import type { RedisServer } from '../support/redis-server.js'
-import { orphanSessions, tally, type TestT } from '../support/tokens.js'
 import { formatTable, Load, waitFor, type DrillRow } from './load.js'
 
 const TIMEOUT_MS = 1000
@@ -33,10 +37,10 @@ interface Drill {
   /** Every answer started during the fault must be a 503 (when nothing can answer). */
   all503?: boolean
   /** Extra checks once the load has stopped. */
-  after? (t: TestT, ctx: { redis: RedisServer, load: Load, app: Awaited<ReturnType<typeof build>>['app'] }): Promise<void>
+  after? (t: Test, ctx: { redis: RedisServer, load: Load, app: Awaited<ReturnType<typeof build>>['app'] }): Promise<void>
 }
 
-async function runDrill (t: TestT, d: Drill): Promise<void> {
+async function runDrill (t: Test, d: Drill): Promise<void> {
   const redis = await startRedis(t, d.redisArgs ?? [])
   const env = { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_EXCHANGE: '1000000', LOG_LEVEL: 'silent', ...d.env }
   const a = await build(t, { redis, env })

@@ -2,7 +2,9 @@
 // reads of the sessions made so far, every answer timed and tagged with the drill's phase.
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { exchange, getSession, sessionCookieOf, token, ORIGIN } from '../support/app.js'
+import { ORIGIN } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 export type Phase = 'before' | 'fault' | 'after'
 

@@ -1,7 +1,8 @@
 // The seven browser proofs of the storefront flow, run in order in one browser profile for a deployment.
 import { request, type Cookie } from 'playwright-core'
 import type { TAP } from 'tap'
-import { COOKIE_NAME, sessionKeyCount } from '../support/app.js'
+import { COOKIE_NAME } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
 import { open, outcome, reload, setUpStage, signIn, signOut, type Deployment, type Stage } from './harness.js'
 
 type Test = Parameters<Parameters<TAP['test']>[0]>[0]

@@ -4,7 +4,9 @@ import t from 'tap'
 import Fastify from 'fastify'
 import { buildOwnApp, loyaltyRoutes } from '../../examples/own-app.js'
 import { bcSessionExchanger } from '../../src/index.js'
-import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
+import { startRedis, testConfig, waitReady, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 async function setup (t: Parameters<typeof startRedis>[0]) {
   const redis = await startRedis(t)

@@ -6,12 +6,14 @@ import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { WARN_AFTER } from '../../src/plugins/forwarded-headers-warning.js'
-import { startRedis, testConfig, token, waitReady } from '../support/app.js'
+import type { Test } from 'tap'
+import { startRedis, testConfig, waitReady } from '../support/app.js'
+import { postSession, settingCookies } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import type { RedisServer } from '../support/redis-server.js'
-import { post, settingCookies, type TestT } from '../support/tokens.js'
 
 /** The real app plus a probe route that shows what Fastify made of the forwarded headers. */
-async function buildWithProbe (t: TestT, redis: RedisServer, env: Record<string, string>): Promise<{ app: FastifyInstance, logs: string[] }> {
+async function buildWithProbe (t: Test, redis: RedisServer, env: Record<string, string>): Promise<{ app: FastifyInstance, logs: string[] }> {
   const logs: string[] = []
   const stream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
   const app = buildApp(testConfig({ REDIS_URL: redis.url, ...env }), { logger: { level: 'info', stream } })
@@ -52,28 +54,28 @@ t.test('the rate-limit key: forged from an untrusted peer, honoured from a proxy
   const { app } = await buildWithProbe(t, redis, { RATE_LIMIT_EXCHANGE: '3', TRUST_PROXY: '10.0.0.0/8' })
 
   for (let i = 1; i <= 3; i++) {
-    const res = await post(app, { remoteAddress: '198.51.100.4', headers: { 'x-forwarded-for': `7.7.7.${i}` } })
+    const res = await postSession(app, { remoteAddress: '198.51.100.4', headers: { 'x-forwarded-for': `7.7.7.${i}` } })
     t.equal(res.statusCode, 401)
   }
-  const res = await post(app, { remoteAddress: '198.51.100.4', headers: { 'x-forwarded-for': '7.7.7.99' } })
+  const res = await postSession(app, { remoteAddress: '198.51.100.4', headers: { 'x-forwarded-for': '7.7.7.99' } })
   t.equal(res.statusCode, 429, 'a new forged address each time does not escape the limit')
   t.same((await redis.client.keys('bcx:rl:*7.7.7*')), [], 'no counter under a forged address')
 
   for (let i = 1; i <= 5; i++) {
-    const ok = await post(app, { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': `203.0.113.${i}` } })
+    const ok = await postSession(app, { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': `203.0.113.${i}` } })
     t.equal(ok.statusCode, 401, `client ${i} behind the proxy has its own allowance`)
   }
   for (let i = 0; i < 3; i++) {
-    await post(app, { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': `${i}.1.1.1, 192.0.2.50` } })
+    await postSession(app, { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': `${i}.1.1.1, 192.0.2.50` } })
   }
-  const limited = await post(app, { remoteAddress: '10.0.0.3', headers: { 'x-forwarded-for': '9.9.9.9, 192.0.2.50' } })
+  const limited = await postSession(app, { remoteAddress: '10.0.0.3', headers: { 'x-forwarded-for': '9.9.9.9, 192.0.2.50' } })
   t.equal(limited.statusCode, 429, 'a client behind the proxy cannot escape by prepending addresses')
 })
 
 t.test('the cookie stays Secure whatever X-Forwarded-Proto says', async (t) => {
   const redis = await startRedis(t)
   const { app } = await buildWithProbe(t, redis, { TRUST_PROXY: '10.0.0.0/8' })
-  const res = await post(app, { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-proto': 'http' }, payload: JSON.stringify({ token: await token() }) })
+  const res = await postSession(app, { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-proto': 'http' }, payload: JSON.stringify({ token: await token() }) })
   t.equal(res.statusCode, 201)
   t.match(settingCookies(res)[0], /; Secure/)
 })

@@ -2,7 +2,10 @@
 // the customer or store, a token's iat ahead of the clock included, and every bad token or query is
 // refused with nothing revoked.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, sessionKeyCount, startRedis, token, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.js'
+import { build, startRedis, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { customerEvent, signedDelivery } from '../support/webhook-delivery.js'
 
 const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'

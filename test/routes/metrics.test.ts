@@ -1,5 +1,7 @@
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../support/app.js'
+import { build, startRedis, ORIGIN } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 const value = (text: string, line: string): number => {
   const found = text.split('\n').find((l) => l.startsWith(line + ' '))

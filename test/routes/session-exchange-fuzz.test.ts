@@ -4,8 +4,10 @@
 // nothing written to or removed from Redis. Replay a run with FUZZ_SEED=<seed> (FUZZ_RUNS to scale).
 import t from 'tap'
 import fc from 'fast-check'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../support/app.js'
-import { errorShapeProblem, settingCookies, tally } from '../support/tokens.js'
+import { build, startRedis } from '../support/app.js'
+import { errorShapeProblem, tally } from '../support/responses.js'
+import { exchange, getSession, sessionCookieOf, settingCookies } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { exchangeRequest } from '../support/arbitraries.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)

@@ -1,7 +1,9 @@
 // Every bad input for POST /session: status, our error code, and no session made.
 import t from 'tap'
-import { build, exchange, sessionCookieOf, sessionKeyCount, setCookieHeader, startRedis, token, ORIGIN, CLIENT_ID } from '../support/app.js'
-import { rawJwt, spareBitVariant, validClaims } from '../support/raw-jwt.js'
+import { build, startRedis, ORIGIN, CLIENT_ID } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
+import { exchange, sessionCookieOf, setCookieHeader } from '../support/session.js'
+import { token, rawJwt, spareBitVariant, validClaims } from '../support/tokens.js'
 
 const now = (): number => Math.floor(Date.now() / 1000)
 const customer = { id: 4927, email: 'john.doe@gmail.com', group_id: '6' }

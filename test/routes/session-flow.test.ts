@@ -1,5 +1,8 @@
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, setCookieHeader, startRedis, token, ORIGIN, sessionKeyCount } from '../support/app.js'
+import { build, startRedis, ORIGIN } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
+import { exchange, getSession, sessionCookieOf, setCookieHeader } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 t.test('exchange, read, end: the whole flow against a real Redis', async (t) => {
   const redis = await startRedis(t)

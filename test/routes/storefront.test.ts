@@ -6,7 +6,9 @@ import Fastify from 'fastify'
 import storefrontRoutes, { IMMUTABLE, SHORT } from '../../src/routes/storefront.js'
 import { ErrorSchema } from '../../src/schemas.js'
 import { assetOf, loadScriptAsset, scriptPath } from '../../src/storefront/script-asset.js'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../support/app.js'
+import { build, startRedis, ORIGIN } from '../support/app.js'
+import { exchange, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 const SOURCE = readFileSync(fileURLToPath(new URL('../../src/storefront/bc-session.js', import.meta.url)))
 const asset = loadScriptAsset()

@@ -3,7 +3,9 @@
 // with credentials still have their body read and verified. A real listener and a real Redis.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, CLIENT_SECRET } from '../support/app.js'
+import { build, startRedis, CLIENT_SECRET } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { customerEvent, signedDelivery } from '../support/webhook-delivery.js'
 import { postHead, rawRequest } from '../support/raw-http.js'
 

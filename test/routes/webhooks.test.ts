@@ -2,7 +2,9 @@
 // change nothing, and every bad delivery is refused with nothing revoked.
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.js'
+import { build, startRedis, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { customerEvent, signedDelivery, type Delivery } from '../support/webhook-delivery.js'
 import { bigCommerceWebhookVerifier } from '../../src/routes/webhooks.js'
 

@@ -4,7 +4,8 @@ import t from 'tap'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ORIGIN, startRedis, token } from '../support/app.js'
+import { ORIGIN, startRedis } from '../support/app.js'
+import { token } from '../support/tokens.js'
 import { productionEnv, startServer } from '../support/server-process.js'
 
 const refused = async (port: number): Promise<boolean> => await new Promise((resolve) => {

@@ -6,8 +6,10 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { createHmac } from 'node:crypto'
-import { build, exchange, sessionCookieOf, startRedis, token, COOKIE_NAME, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
-import { errorShapeProblem, settingCookies, tally } from '../support/tokens.js'
+import { build, startRedis, COOKIE_NAME, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
+import { errorShapeProblem, tally } from '../support/responses.js'
+import { exchange, sessionCookieOf, settingCookies } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { cookieHeader } from '../support/arbitraries.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)

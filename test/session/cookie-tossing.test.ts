@@ -1,7 +1,9 @@
 // Cookie tossing: only our exact cookie name is read; with duplicates the first occurrence wins,
 // every time; a session id anywhere else (query string, Authorization) is ignored.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, COOKIE_NAME, ORIGIN } from '../support/app.js'
+import { build, startRedis, COOKIE_NAME, ORIGIN } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 t.test('only the exact name is read', async (t) => {
   const redis = await startRedis(t)

@@ -1,6 +1,9 @@
 // The cookie and the session's origin: what reads it, who sees it, how it ends.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, sessionKeyCount, setCookieHeader, startRedis, token, ORIGIN, OTHER_ORIGIN, COOKIE_NAME } from '../support/app.js'
+import { build, startRedis, ORIGIN, OTHER_ORIGIN, COOKIE_NAME } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
+import { exchange, getSession, sessionCookieOf, setCookieHeader } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { createHmac } from 'node:crypto'
 
 const CLEARED = /^__Host-bc_session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; Partitioned; SameSite=None$/

@@ -1,8 +1,11 @@
 // Ten concurrent exchanges of one token, split over two instances: exactly one session, every round;
 // the same when the ten are textual variants of the token.
 import t from 'tap'
-import { build, getSession, sessionCookieOf, sessionKeyCount, startRedis, token } from '../support/app.js'
-import { post, spareBitVariants, tally } from '../support/tokens.js'
+import { build, startRedis } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
+import { tally } from '../support/responses.js'
+import { getSession, sessionCookieOf, postSession } from '../support/session.js'
+import { token, spareBitVariants } from '../support/tokens.js'
 
 const ROUNDS = 20
 
@@ -16,7 +19,7 @@ t.test('ten concurrent exchanges of one token: one 201, nine 409', async (t) => 
     const jwt = await token({ customerId })
     // Half the rounds race ten copies of one text; the others the token and its variants.
     const texts = round % 2 === 0 ? Array.from({ length: 10 }, () => jwt) : [jwt, ...spareBitVariants(jwt), jwt, ...spareBitVariants(jwt), jwt, jwt, jwt].slice(0, 10)
-    const answers = await Promise.all(texts.map(async (text, i) => await post(i % 2 === 0 ? a.app : b.app, { payload: JSON.stringify({ token: text }) })))
+    const answers = await Promise.all(texts.map(async (text, i) => await postSession(i % 2 === 0 ? a.app : b.app, { payload: JSON.stringify({ token: text }) })))
     const statuses = answers.map((r) => r.statusCode)
     all.push(...statuses)
     const winners = answers.filter((r) => r.statusCode === 201)

@@ -3,15 +3,18 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import type { LightMyRequestResponse } from 'fastify'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../support/app.js'
+import type { Test } from 'tap'
+import { build, startRedis, ORIGIN } from '../support/app.js'
+import { errorShapeProblem } from '../support/responses.js'
+import { exchange, getSession, sessionCookieOf, postSession } from '../support/session.js'
+import { token, claimsJson, HS512_HEADER, signRaw } from '../support/tokens.js'
 import { startUpstream } from '../support/upstream-server.js'
-import { claimsJson, errorShapeProblem, HS512_HEADER, post, signRaw, type TestT } from '../support/tokens.js'
 
 const MARK = 'injected'
 const CRLF = `\r\nSet-Cookie: ${MARK}=1\r\nX-${MARK}: 1`
 const HUGE = 'a'.repeat(6000)
 
-function assertClean (t: TestT, res: LightMyRequestResponse, what: string): void {
+function assertClean (t: Test, res: LightMyRequestResponse, what: string): void {
   for (const [name, value] of Object.entries(res.headers)) {
     const text = Array.isArray(value) ? value.join('\n') : String(value)
     t.notOk(name.includes(MARK) || text.includes(MARK) || /[\r\n]/.test(text) || text.includes(HUGE.slice(0, 200)), `${what}: header ${name} is clean`)
@@ -24,7 +27,7 @@ t.test('Origin and X-CSRF: refused, never echoed', async (t) => {
   const cookie = sessionCookieOf(await exchange(app, await token())) as string
   const origins = [`${ORIGIN}${CRLF}`, `${ORIGIN}\n`, `https://store-${HUGE}.mybigcommerce.com`, `${ORIGIN}/${HUGE}`, `${ORIGIN}\u0000`]
   for (const origin of origins) {
-    const res = await post(app, { headers: { origin } })
+    const res = await postSession(app, { headers: { origin } })
     t.equal(res.statusCode, 403, 'POST refused')
     t.equal(res.json().code, 'BCX_ORIGIN_REFUSED')
     t.equal(res.headers['access-control-allow-origin'], undefined)
@@ -37,7 +40,7 @@ t.test('Origin and X-CSRF: refused, never echoed', async (t) => {
     assertClean(t, preflight, 'OPTIONS')
   }
   for (const csrf of [`1${CRLF}`, HUGE, '1 ', '01']) {
-    const res = await post(app, { headers: { 'x-csrf': csrf } })
+    const res = await postSession(app, { headers: { 'x-csrf': csrf } })
     t.equal(res.statusCode, 403)
     t.equal(res.json().code, 'BCX_CSRF_HEADER_MISSING')
     assertClean(t, res, 'X-CSRF')
@@ -56,7 +59,7 @@ t.test('forwarded headers from a trusted proxy: used for the address, never refl
   ]
   for (const headers of forwarded) {
     for (const remoteAddress of ['10.0.0.2', '192.0.2.1']) {
-      const res = await post(app, { headers, remoteAddress })
+      const res = await postSession(app, { headers, remoteAddress })
       t.ok([401, 429].includes(res.statusCode), `answered ${res.statusCode}`)
       t.equal(errorShapeProblem(res), null)
       assertClean(t, res, 'forwarded')
@@ -70,7 +73,7 @@ t.test('claims with CR/LF or long values stay in the JSON body', async (t) => {
   const payload = claimsJson({ customerExtra: `,"note":"${'n'.repeat(1500)}"` })
     .replace(/"email":"[^"]*"/, `"email":"a@b.c\\r\\nSet-Cookie: ${MARK}=1"`)
     .replace('"group_id":"6"', `"group_id":"6\\r\\nX-${MARK}: 1"`)
-  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
+  const res = await postSession(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 201)
   t.equal(res.json().customer.email, `a@b.c\r\nSet-Cookie: ${MARK}=1`, 'kept as data')
   assertClean(t, res, 'exchange')
@@ -86,7 +89,7 @@ t.test('claims with CR/LF reach the upstream percent-encoded, never as headers o
   const { app } = await build(t, { redis, env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: 'upstream-signing-secret-0123456789' } })
   const email = `a@b.c\r\nX-${MARK}: 1`
   const payload = claimsJson().replace(/"email":"[^"]*"/, `"email":${JSON.stringify(email)}`).replace('"group_id":"6"', `"group_id":"6\\r\\nX-${MARK}-2: 1"`)
-  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
+  const res = await postSession(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 201)
   const proxied = await app.inject({ method: 'GET', url: '/api/anything', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: sessionCookieOf(res) } })
   t.equal(proxied.statusCode, 200)

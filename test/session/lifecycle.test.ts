@@ -1,7 +1,9 @@
 // Timeouts, secret rotation, restarts, several instances, Redis outages, and logs.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, waitReady, ORIGIN, CLIENT_SECRET, SESSION_SECRET } from '../support/app.js'
+import { build, startRedis, waitReady, ORIGIN, CLIENT_SECRET, SESSION_SECRET } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 t.test('idle timeout slides; absolute timeout never extends', async (t) => {
   const redis = await startRedis(t)

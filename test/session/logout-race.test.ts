@@ -2,8 +2,10 @@
 // two instances (two Redis connections) while one DELETE /session lands among them, over many
 // rounds; afterwards the key is gone and the cookie gets 401, every time.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../support/app.js'
-import { tally } from '../support/tokens.js'
+import { build, startRedis, ORIGIN } from '../support/app.js'
+import { tally } from '../support/responses.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 50)
 const READERS = 8

@@ -2,8 +2,9 @@
 // rate-limited or invalid token; only a successful exchange ends it (found by the exchange fuzzer).
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../support/app.js'
-import { post, spareBitVariants } from '../support/tokens.js'
+import { build, startRedis } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf, postSession } from '../support/session.js'
+import { token, spareBitVariants } from '../support/tokens.js'
 
 t.test('the previous session survives every refused exchange', async (t) => {
   const redis = await startRedis(t)
@@ -34,12 +35,12 @@ t.test('the previous session survives every refused exchange', async (t) => {
   // Customer 2's allowance (6) counts created sessions only (its replays above are free): its first
   // exchange and five more from other addresses; the next one is refused with 429 before anything else.
   for (let i = 0; i < 5; i++) {
-    t.equal((await post(app, { payload: JSON.stringify({ token: await token({ customerId: 2 }) }), remoteAddress: `192.0.2.${i}` })).statusCode, 201)
+    t.equal((await postSession(app, { payload: JSON.stringify({ token: await token({ customerId: 2 }) }), remoteAddress: `192.0.2.${i}` })).statusCode, 201)
   }
   const limitedToken = await token({ customerId: 2 })
-  await refusedChangingNothing('rate limited', async () => await post(app, { payload: JSON.stringify({ token: limitedToken }), remoteAddress: '192.0.2.9', headers: { cookie } }), 429, 'BCX_RATE_LIMITED')
+  await refusedChangingNothing('rate limited', async () => await postSession(app, { payload: JSON.stringify({ token: limitedToken }), remoteAddress: '192.0.2.9', headers: { cookie } }), 429, 'BCX_RATE_LIMITED')
 
-  const replaced = await post(app, { payload: JSON.stringify({ token: await token({ customerId: 4 }) }), remoteAddress: '192.0.2.10', headers: { cookie } })
+  const replaced = await postSession(app, { payload: JSON.stringify({ token: await token({ customerId: 4 }) }), remoteAddress: '192.0.2.10', headers: { cookie } })
   t.equal(replaced.statusCode, 201)
   t.equal((await getSession(app, cookie)).statusCode, 401, 'a successful exchange ends it')
 })

@@ -1,7 +1,10 @@
 // SESSION_MAX_PER_CUSTOMER: a customer keeps at most N live sessions; the one created longest ago (by
 // exchange, not by its token's iat) ends first.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, sessionKeyCount, startRedis, token } from '../support/app.js'
+import { build, startRedis } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 const now = (): number => Math.floor(Date.now() / 1000)
 

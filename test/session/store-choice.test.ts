@@ -1,7 +1,9 @@
 // The in-process store keeps the same rules as Redis (development without Redis).
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, sessionCookieOf, token, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
+import { build, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 t.test('the whole flow on the in-process store', async (t) => {
   const { app } = await build(t, { redis: 'memory', env: { SESSION_IDLE_TIMEOUT: '1', SESSION_ABSOLUTE_TIMEOUT: '60', SESSION_MAX_PER_CUSTOMER: '2' } })

@@ -3,7 +3,9 @@
 // session, not a false 409 and a session no one holds (found by the CLIENT KILL drill).
 import t from 'tap'
 import { createServer, connect, type Socket } from 'node:net'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../support/app.js'
+import { build, startRedis } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import type { RedisServer } from '../support/redis-server.js'
 
 /** A TCP proxy to Redis that, once armed, lets the exchange script run but drops its answer with the connection. */

@@ -2,8 +2,10 @@
 // hold no secret, and not even the cookie-signing secret turns what is stored back into a cookie.
 import t from 'tap'
 import { createHmac } from 'node:crypto'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, COOKIE_NAME, SESSION_SECRET } from '../support/app.js'
-import { dumpRedis } from '../support/tokens.js'
+import { build, startRedis, COOKIE_NAME, SESSION_SECRET } from '../support/app.js'
+import { dumpRedis } from '../support/redis-state.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { originTag } from '../../src/session/ids.js'
 
 t.test('after exchanges and reads, no key or value holds a session id, cookie or token', async (t) => {

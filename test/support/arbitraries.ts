@@ -3,7 +3,7 @@
 // algorithms, other secrets), bodies, headers and cookie values.
 import fc from 'fast-check'
 import { CLIENT_ID, ORIGIN, OTHER_ORIGIN, STORE } from './app.js'
-import { signRaw, spareBitVariants } from './tokens.js'
+import { signRaw, spareBitVariants, nowSeconds, validClaims } from './tokens.js'
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const SPECIAL = ['=', '==', ' ', '\n', '\t', '\r\n', '.', '+', '/', '%', '\u0000', '\u00a0', 'é', '"']
@@ -46,28 +46,14 @@ export function tokenMutation (tokens: readonly string[]): fc.Arbitrary<string> 
   })
 }
 
-const now = (): number => Math.floor(Date.now() / 1000)
 const notString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }))
 const otherString = (...not: string[]): fc.Arbitrary<string> => fc.string({ maxLength: 20 }).filter((s) => !not.includes(s))
 const notPositiveInt = fc.oneof(fc.integer({ max: 0 }), fc.double({ noInteger: true, noNaN: true }), fc.constant(2 ** 53 + 2), fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null), fc.constant([4927]))
 
 type Claims = Record<string, unknown>
 
-function validClaims (customerId: number): Claims {
-  const t = now()
-  return {
-    customer: { id: customerId, email: `c${customerId}@example.com`, group_id: '6' },
-    iss: 'bc/apps',
-    sub: STORE,
-    iat: t,
-    exp: t + 900,
-    version: 1,
-    aud: CLIENT_ID,
-    application_id: CLIENT_ID,
-    store_hash: STORE,
-    operation: 'current_customer'
-  }
-}
+/** Valid claims for customer `id`, fresh at the moment the arbitrary generates them. */
+const claimsOf = (id: number): Claims => validClaims({ customer: { id, email: `c${id}@example.com`, group_id: '6' } })
 
 /** Exactly one claim made wrong; every one of these must fail verification. */
 const brokenClaim: fc.Arbitrary<(c: Claims) => void> = fc.oneof(
@@ -77,10 +63,10 @@ const brokenClaim: fc.Arbitrary<(c: Claims) => void> = fc.oneof(
   fc.oneof(otherString('current_customer'), notString).map((v) => (c: Claims) => { c.operation = v }),
   fc.oneof(otherString(STORE), notString).map((v) => (c: Claims) => { c.sub = v }),
   fc.oneof(otherString(STORE, 'xyz789'), fc.stringMatching(/^[A-Za-z0-9]{1,64}$/).filter((v) => v !== STORE && v !== 'xyz789'), notString).map((v) => (c: Claims) => { c.store_hash = v; c.sub = v }),
-  fc.integer({ min: 61, max: 10 ** 9 }).map((ago) => (c: Claims) => { c.exp = now() - ago }),
+  fc.integer({ min: 61, max: 10 ** 9 }).map((ago) => (c: Claims) => { c.exp = nowSeconds() - ago }),
   // Margins well past the 60 s clock tolerance: the server checks a moment after generation.
-  fc.integer({ min: 120, max: 10 ** 6 }).map((ahead) => (c: Claims) => { c.iat = now() + ahead; c.exp = now() + ahead + 900 }),
-  fc.integer({ min: 1000, max: 10 ** 8 }).map((ago) => (c: Claims) => { c.iat = now() - ago }),
+  fc.integer({ min: 120, max: 10 ** 6 }).map((ahead) => (c: Claims) => { c.iat = nowSeconds() + ahead; c.exp = nowSeconds() + ahead + 900 }),
+  fc.integer({ min: 1000, max: 10 ** 8 }).map((ago) => (c: Claims) => { c.iat = nowSeconds() - ago }),
   fc.tuple(fc.constantFrom('iat', 'exp'), fc.oneof(fc.string({ maxLength: 12 }), fc.constant(null), fc.boolean())).map(([k, v]) => (c: Claims) => { c[k] = v }),
   fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 8 }), fc.array(fc.integer(), { maxLength: 2 })).map((v) => (c: Claims) => { c.customer = v }),
   notPositiveInt.map((v) => (c: Claims) => { (c.customer as Record<string, unknown>).id = v }),
@@ -115,16 +101,16 @@ const HEADERS = fc.oneof(
 export const signedButWrong: fc.Arbitrary<string> = fc.oneof(
   {
     arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), brokenClaim, ACCEPTED_HEADER).map(([id, breakIt, header]) => {
-      const claims = validClaims(id)
+      const claims = claimsOf(id)
       breakIt(claims)
       return signRaw(header, JSON.stringify(claims))
     }),
     weight: 5
   },
-  { arbitrary: fc.tuple(HEADERS, fc.integer({ min: 1, max: 10 ** 6 })).map(([header, id]) => signRaw(header, JSON.stringify(validClaims(id)))), weight: 1 },
-  { arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 10 ** 6 }), ACCEPTED_HEADER).map(([secret, id, header]) => signRaw(header, JSON.stringify(validClaims(id)), secret)), weight: 1 },
+  { arbitrary: fc.tuple(HEADERS, fc.integer({ min: 1, max: 10 ** 6 })).map(([header, id]) => signRaw(header, JSON.stringify(claimsOf(id)))), weight: 1 },
+  { arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 10 ** 6 }), ACCEPTED_HEADER).map(([secret, id, header]) => signRaw(header, JSON.stringify(claimsOf(id)), secret)), weight: 1 },
   // The right secret, the other algorithm's MAC: the header names the hash, never the MAC's length.
-  { arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), fc.constantFrom(['{"typ":"JWT","alg":"HS512"}', 'sha256'], ['{"typ":"JWT","alg":"HS256"}', 'sha512'], ['{"typ":"JWT","alg":"HS256"}', 'sha384'])).map(([id, [header, hash]]) => signRaw(header, JSON.stringify(validClaims(id)), undefined, hash)), weight: 1 },
+  { arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), fc.constantFrom(['{"typ":"JWT","alg":"HS512"}', 'sha256'], ['{"typ":"JWT","alg":"HS256"}', 'sha512'], ['{"typ":"JWT","alg":"HS256"}', 'sha384'])).map(([id, [header, hash]]) => signRaw(header, JSON.stringify(claimsOf(id)), undefined, hash)), weight: 1 },
   { arbitrary: fc.tuple(fc.json({ maxDepth: 2 }).filter(notAccepted), fc.json({ maxDepth: 3 })).map(([header, payload]) => signRaw(header, payload)), weight: 1 }
 )
 

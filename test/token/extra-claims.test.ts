@@ -1,8 +1,10 @@
 // Extra claims in a validly signed token (__proto__, constructor, isAdmin, ...) are dropped: never
 // copied into the session, the answer or Redis, and never reaching any prototype.
 import t from 'tap'
-import { build, getSession, sessionCookieOf, startRedis } from '../support/app.js'
-import { claimsJson, dumpRedis, HS256_HEADER, HS512_HEADER, post, signRaw } from '../support/tokens.js'
+import { build, startRedis } from '../support/app.js'
+import { dumpRedis } from '../support/redis-state.js'
+import { getSession, sessionCookieOf, postSession } from '../support/session.js'
+import { claimsJson, HS256_HEADER, HS512_HEADER, signRaw } from '../support/tokens.js'
 
 const POISON = '{"isAdmin":true,"polluted":"yes","id":1,"email":"root@example.com"}'
 
@@ -18,7 +20,7 @@ t.test('extra claims are never copied into the session', async (t) => {
   const { app } = await build(t, { redis })
   for (const [i, c] of cases.entries()) {
     const jwt = signRaw(c.header ?? HS512_HEADER, claimsJson({ customerId: 100 + i, extra: c.extra, customerExtra: c.customerExtra }))
-    const res = await post(app, { payload: JSON.stringify({ token: jwt }) })
+    const res = await postSession(app, { payload: JSON.stringify({ token: jwt }) })
     t.equal(res.statusCode, 201, `${c.name}: a validly signed token is accepted`)
     const expected = { customer: { id: 100 + i, email: `c${100 + i}@example.com`, group_id: '6' }, store_hash: 'abc123' }
     t.same(Object.keys(res.json()).sort(), ['customer', 'expires_at', 'store_hash'])
@@ -39,14 +41,14 @@ t.test('a customer whose fields hide behind __proto__ has no fields', async (t) 
   const now = Math.floor(Date.now() / 1000)
   const payload = '{"customer":{"__proto__":{"id":4927,"email":"x@example.com","group_id":"6"}},"iss":"bc/apps","sub":"abc123",' +
     `"iat":${now},"exp":${now + 900},"aud":"test-client-id","store_hash":"abc123","operation":"current_customer"}`
-  const res = await post(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
+  const res = await postSession(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 401)
   t.equal(res.json().code, 'BCX_TOKEN_CLAIMS')
   t.equal((await redis.client.keys('bcx:*:s:*')).length, 0)
 
   const inherited = '{"__proto__":{"operation":"current_customer","iss":"bc/apps"},"customer":{"id":1,"email":"a@b.c"},"sub":"abc123",' +
     `"iat":${now},"exp":${now + 900},"aud":"test-client-id","store_hash":"abc123"}`
-  const claims = await post(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, inherited) }) })
+  const claims = await postSession(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, inherited) }) })
   t.equal(claims.statusCode, 401, 'required claims cannot be inherited either')
   t.equal(claims.json().code, 'BCX_TOKEN_CLAIMS')
   t.equal((await redis.client.keys('bcx:*:s:*')).length, 0)
@@ -56,7 +58,7 @@ t.test('a request body with __proto__ or constructor is a 400, not a merge', asy
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   for (const payload of ['{"token":"a.b.c","__proto__":{"isAdmin":true}}', '{"token":"a.b.c","constructor":{"prototype":{"isAdmin":true}}}']) {
-    const res = await post(app, { payload })
+    const res = await postSession(app, { payload })
     t.equal(res.statusCode, 400)
     t.equal(res.json().code, 'BCX_BAD_REQUEST')
   }

@@ -7,8 +7,8 @@ import fc from 'fast-check'
 import { jwtVerify, errors as joseErrors } from 'jose'
 import { createPayloadVerifier, isCompactJws, MAX_TOKEN_AGE_SECONDS } from '../../src/token/verify-token.js'
 import { badToken } from '../support/arbitraries.js'
-import { HS256_HEADER, HS512_HEADER, signRaw } from '../support/tokens.js'
 import { CLIENT_ID, CLIENT_SECRET, STORE } from '../support/app.js'
+import { HS256_HEADER, HS512_HEADER, signRaw } from '../support/tokens.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
 const SEED = Number(process.env.FUZZ_SEED ?? (Date.now() ^ (Math.random() * 2 ** 31)))

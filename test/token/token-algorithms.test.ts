@@ -1,9 +1,10 @@
 // POST /session with tokens exactly as BigCommerce issues them (HS512) and as its documentation's
 // example shows them (HS256); every other algorithm, and a MAC of one under the other's header, refused.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, sessionKeyCount, startRedis, CLIENT_ID, CLIENT_SECRET, STORE } from '../support/app.js'
-import { rawJwt, spareBitVariant, validClaims } from '../support/raw-jwt.js'
-import { HS256_HEADER, HS512_HEADER, signRaw } from '../support/tokens.js'
+import { build, startRedis, CLIENT_ID, CLIENT_SECRET, STORE } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { rawJwt, spareBitVariant, validClaims, HS256_HEADER, HS512_HEADER, signRaw } from '../support/tokens.js'
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64url')
 

@@ -2,8 +2,8 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
 import { createTokenVerifier } from '../../src/token/verify-token.js'
-import { rawJwt, spareBitVariant, validClaims } from '../support/raw-jwt.js'
 import { CLIENT_ID, CLIENT_SECRET, STORE } from '../support/app.js'
+import { rawJwt, spareBitVariant, validClaims } from '../support/tokens.js'
 
 const NOW = 1_800_000_000
 const verifier = (over: Partial<Parameters<typeof createTokenVerifier>[0]> = {}) => createTokenVerifier({

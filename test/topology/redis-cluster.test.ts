@@ -4,7 +4,9 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { keys } from '../../src/store/keys.js'
-import { exchange, getSession, sessionCookieOf, testConfig, token, waitReady, ORIGIN, STORE } from '../support/app.js'
+import { testConfig, waitReady, ORIGIN, STORE } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
 
 const cluster = await startRedisCluster()

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
-import { exchange, getSession, sessionCookieOf, testConfig, token, waitReady } from '../support/app.js'
+import { testConfig, waitReady } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { startRedisSentinel } from '../support/redis-sentinel.js'
 
 const topology = await startRedisSentinel()

@@ -3,7 +3,10 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady, ORIGIN, STORE, sessionKeyCount } from '../support/app.js'
+import { startRedis, testConfig, waitReady, ORIGIN, STORE } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 const redis = await startRedis(t)
 

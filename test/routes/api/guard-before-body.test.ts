@@ -4,7 +4,9 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
+import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
+import { exchange, sessionCookieOf } from '../../support/session.js'
+import { token } from '../../support/tokens.js'
 import { startUpstream } from '../../support/upstream-server.js'
 
 const SIGNING_SECRET = 'upstream-signing-secret-0123456789'

@@ -1,6 +1,8 @@
 // GET /api/orders/recent against a stand-in BigCommerce API on loopback and a real Redis.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
+import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../../support/session.js'
+import { token } from '../../support/tokens.js'
 import { startBigCommerceApi, type StandInBigCommerce } from '../../support/bigcommerce-api.js'
 import { freePort } from '../../support/redis-server.js'
 

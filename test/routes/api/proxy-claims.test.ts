@@ -3,7 +3,9 @@
 // make every proxied call of that session a 500.
 import t from 'tap'
 import { createHash, createHmac } from 'node:crypto'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../../support/app.js'
+import { build, startRedis, ORIGIN } from '../../support/app.js'
+import { exchange, sessionCookieOf } from '../../support/session.js'
+import { token } from '../../support/tokens.js'
 import { startUpstream, type Received } from '../../support/upstream-server.js'
 import { verifyUpstreamRequest } from '../../../src/lib/upstream-signature.js'
 

@@ -3,8 +3,10 @@
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
-import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, startRedis, token } from '../../support/app.js'
-import { dumpRedis } from '../../support/tokens.js'
+import { build, CLIENT_ID, CLIENT_SECRET, eventually, startRedis } from '../../support/app.js'
+import { dumpRedis } from '../../support/redis-state.js'
+import { exchange } from '../../support/session.js'
+import { token } from '../../support/tokens.js'
 import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, standInAppEnv } from '../../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
