@@ -2,8 +2,7 @@
 // a customer deleted ends that customer's sessions; after the uninstall, its webhooks are ignored.
 import t from 'tap'
 import { build, startRedis, CLIENT_SECRET } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { getSession, signIn } from '../support/session.js'
 import { customerEvent, signedDelivery, type Delivery } from '../support/webhook-delivery.js'
 import { APP_ENV, installOf, within } from '../support/app-mode.js'
 
@@ -18,7 +17,7 @@ t.test('an installed store\'s customer/deleted webhook revokes; once uninstalled
   const deliver = async ({ body, headers }: Delivery): Promise<{ status: string, revoked: number }> =>
     (await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers, payload: body })).json()
 
-  const cookie = sessionCookieOf(await exchange(app, await token({ storeHash: STORE, customerId: 7 }), { origin: ORIGIN })) as string
+  const { cookie } = await signIn(app, { storeHash: STORE, customerId: 7, origin: ORIGIN })
   t.equal((await getSession(app, cookie, ORIGIN)).statusCode, 200)
   const created = Math.floor(Date.now() / 1000) + 5
   t.same(await deliver(signedDelivery(customerEvent('store/customer/deleted', STORE, 7, created), CLIENT_SECRET)), { status: 'revoked', revoked: 1 })

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, startRedis, ORIGIN } from '../support/app.js'
-import { exchange, sessionCookieOf } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { signIn } from '../support/session.js'
 import { startUpstream, type Received } from '../support/upstream-server.js'
 
 const SIGNING_SECRET = 'upstream-signing-secret-0123456789'
@@ -33,7 +32,7 @@ async function received (t: { teardown: (fn: () => unknown) => void, equal: (a: 
   const upstream = await startUpstream()
   t.teardown(() => upstream.close())
   const { app } = await build(t, { redis, env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET } })
-  const cookie = sessionCookieOf(await exchange(app, await token({ email: 'jo ë@example.com' }))) as string
+  const { cookie } = await signIn(app, { email: 'jo ë@example.com' })
   const res = await app.inject({ method: 'POST', url: '/api/points/redeem?n=1', headers: { origin: ORIGIN, 'x-csrf': '1', cookie, 'content-type': 'application/json' }, payload: '{"points":10}' })
   t.equal(res.statusCode, 200)
   return upstream.received[0] as Received

@@ -9,7 +9,7 @@ import type { Test } from 'tap'
 import { build, startRedis } from '../support/app.js'
 import { orphanSessions } from '../support/redis-state.js'
 import { tally } from '../support/responses.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { exchange, getSession, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import type { RedisServer } from '../support/redis-server.js'
 import { formatTable, Load, waitFor, type DrillRow } from './load.js'
@@ -175,7 +175,7 @@ t.test('maxmemory low with noeviction', async (t) => {
 t.test('SIGSTOP under 50 concurrent clients: every request answers 503 within the bound, none waits two timeouts', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_EXCHANGE: '1000000', LOG_LEVEL: 'silent' } })
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
+  const { cookie } = await signIn(app, { customerId: 1 })
   // Minted beforehand: signing must not add to the measured time.
   const tokens = await Promise.all(Array.from({ length: 400 }, async (_, i) => await token({ customerId: 1000 + i })))
   const requests = [

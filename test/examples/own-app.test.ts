@@ -5,8 +5,7 @@ import Fastify from 'fastify'
 import { buildOwnApp, loyaltyRoutes } from '../../examples/own-app.js'
 import { bcSessionExchanger } from '../../src/index.js'
 import { startRedis, testConfig, waitReady, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { getSession, signIn } from '../support/session.js'
 
 async function setup (t: Parameters<typeof startRedis>[0]) {
   const redis = await startRedis(t)
@@ -14,7 +13,7 @@ async function setup (t: Parameters<typeof startRedis>[0]) {
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app)
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 4927 }))) as string
+  const { cookie } = await signIn(app, { customerId: 4927 })
   const points = async (): Promise<number> =>
     (await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })).json().points
   return { app, cookie, points }
@@ -46,7 +45,7 @@ t.test('the builder\'s plugin registered before the exchanger: the same rules, t
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app)
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 4927 }))) as string
+  const { cookie } = await signIn(app, { customerId: 4927 })
   const redeem = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { cookie, ...headers }, payload: { points: 30 } })
   const ok = await redeem({ origin: ORIGIN, 'x-csrf': '1' })
   t.equal(ok.statusCode, 200)

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { build, startRedis, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.js'
 import { sessionKeyCount } from '../support/redis-state.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { exchange, getSession, sessionCookieOf, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { customerEvent, signedDelivery } from '../support/webhook-delivery.js'
 
@@ -16,10 +16,10 @@ async function setup (t: Tap) {
   const redis = await startRedis(t)
   const built = await build(t, { redis, env: { ADMIN_TOKEN } })
   const { app } = built
-  const a1 = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
-  const a1b = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
-  const a2 = sessionCookieOf(await exchange(app, await token({ customerId: 2 }))) as string
-  const x1 = sessionCookieOf(await exchange(app, await token({ customerId: 1, storeHash: 'xyz789' }), { origin: OTHER_ORIGIN })) as string
+  const { cookie: a1 } = await signIn(app, { customerId: 1 })
+  const { cookie: a1b } = await signIn(app, { customerId: 1 })
+  const { cookie: a2 } = await signIn(app, { customerId: 2 })
+  const { cookie: x1 } = await signIn(app, { customerId: 1, storeHash: 'xyz789', origin: OTHER_ORIGIN })
   const revoke = async (query: string, headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` }) =>
     await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers })
   const alive = async (): Promise<boolean[]> => [
@@ -69,9 +69,9 @@ for (const kind of ['redis', 'memory'] as const) {
     t.test(`${kind}: an admin revocation of the ${scope} ends a session whose token iat is ahead; a webhook of created_at now does not`, async (t) => {
       const redis = kind === 'redis' ? await startRedis(t) : 'memory'
       const { app } = await build(t, { redis, env: { ADMIN_TOKEN } })
-      const ahead = sessionCookieOf(await exchange(app, await token({ customerId: 1, iat: now() + 30 }))) as string
-      const other = sessionCookieOf(await exchange(app, await token({ customerId: 2, iat: now() + 30 }))) as string
-      const otherStore = sessionCookieOf(await exchange(app, await token({ customerId: 1, storeHash: 'xyz789', iat: now() + 30 }), { origin: OTHER_ORIGIN })) as string
+      const { cookie: ahead } = await signIn(app, { customerId: 1, iat: now() + 30 })
+      const { cookie: other } = await signIn(app, { customerId: 2, iat: now() + 30 })
+      const { cookie: otherStore } = await signIn(app, { customerId: 1, storeHash: 'xyz789', iat: now() + 30, origin: OTHER_ORIGIN })
       t.ok(ahead && other && otherStore, 'three sessions from tokens issued 30 s ahead')
       const status = async (cookie: string, origin?: string): Promise<number> => (await getSession(app, cookie, origin)).statusCode
 
@@ -167,7 +167,7 @@ t.test('a missing or malformed query: 400, nothing revoked', async (t) => {
 t.test('without ADMIN_TOKEN the admin routes do not exist', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   for (const authorization of ['Bearer ', 'Bearer anything', 'Bearer undefined']) {
     const res = await app.inject({ method: 'DELETE', url: '/admin/sessions?store_hash=abc123', headers: { authorization } })
     t.equal(res.statusCode, 404)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, startRedis, ORIGIN } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { exchange, getSession, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 
 const value = (text: string, line: string): number => {
@@ -12,7 +12,7 @@ t.test('GET /metrics counts exchanges by outcome, skew, sessions, store operatio
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const jwt = await token()
-  const cookie = sessionCookieOf(await exchange(app, jwt)) as string
+  const { cookie } = await signIn(app, { jwt })
   await exchange(app, jwt)
   await exchange(app, 'not-a-token')
   await getSession(app, cookie)
@@ -35,7 +35,7 @@ t.test('GET /metrics counts exchanges by outcome, skew, sessions, store operatio
 t.test('Redis errors are counted', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { REDIS_COMMAND_TIMEOUT_MS: '300' } })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   await redis.stop()
   t.equal((await getSession(app, cookie)).statusCode, 503)
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { build, startRedis, ORIGIN } from '../support/app.js'
 import { sessionKeyCount } from '../support/redis-state.js'
-import { exchange, getSession, sessionCookieOf, setCookieHeader } from '../support/session.js'
+import { exchange, getSession, sessionCookieOf, setCookieHeader, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 
 t.test('exchange, read, end: the whole flow against a real Redis', async (t) => {
@@ -40,7 +40,7 @@ t.test('exchange, read, end: the whole flow against a real Redis', async (t) => 
 t.test('GET /api/me answers like GET /session', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   const session = await getSession(app, cookie)
   t.equal(me.statusCode, 200)

@@ -7,8 +7,7 @@ import storefrontRoutes, { IMMUTABLE, SHORT } from '../../src/routes/storefront.
 import { ErrorSchema } from '../../src/schemas.js'
 import { assetOf, loadScriptAsset, scriptPath } from '../../src/storefront/script-asset.js'
 import { build, startRedis, ORIGIN } from '../support/app.js'
-import { exchange, sessionCookieOf } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { signIn } from '../support/session.js'
 
 const SOURCE = readFileSync(fileURLToPath(new URL('../../src/storefront/bc-session.js', import.meta.url)))
 const asset = loadScriptAsset()
@@ -82,7 +81,7 @@ t.test('a bad query is a 400 in our error shape', async (t) => {
 t.test('the session cookie is ignored: no Redis command, no cookie change, no no-store', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   await redis.client.config('RESETSTAT')
   for (const c of [cookie, '__Host-bc_session=forged.signature']) {
     const res = await app.inject({ method: 'GET', url: '/storefront.js', headers: { origin: ORIGIN, cookie: c } })

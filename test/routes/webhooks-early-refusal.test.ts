@@ -4,8 +4,7 @@
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { build, startRedis, CLIENT_SECRET } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { getSession, signIn } from '../support/session.js'
 import { customerEvent, signedDelivery } from '../support/webhook-delivery.js'
 import { postHead, rawRequest } from '../support/raw-http.js'
 
@@ -19,7 +18,7 @@ async function setup (t: Tap, env: Record<string, string>) {
   const redis = await startRedis(t)
   // A long request timeout: an answer within a few seconds cannot be that timeout's.
   const { app } = await build(t, { redis, env: { REQUEST_TIMEOUT_MS: '60000', ...env } })
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
+  const { cookie } = await signIn(app, { customerId: 1 })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as { port: number }).port
   const untouched = async (t: Test): Promise<void> => {

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { build, startRedis, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { exchange, getSession, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { customerEvent, signedDelivery, type Delivery } from '../support/webhook-delivery.js'
 import { bigCommerceWebhookVerifier } from '../../src/routes/webhooks.js'
@@ -17,10 +17,10 @@ async function setup (t: Tap, env: Record<string, string> = { BC_WEBHOOK_SECRET:
   const redis = await startRedis(t)
   const built = await build(t, { redis, env: { BC_CLIENT_SECRET: `${CLIENT_SECRET},${PREVIOUS_SECRET}`, ...env } })
   const { app } = built
-  const c1 = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
-  const c1b = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
-  const c2 = sessionCookieOf(await exchange(app, await token({ customerId: 2 }))) as string
-  const x1 = sessionCookieOf(await exchange(app, await token({ customerId: 1, storeHash: 'xyz789' }), { origin: OTHER_ORIGIN })) as string
+  const { cookie: c1 } = await signIn(app, { customerId: 1 })
+  const { cookie: c1b } = await signIn(app, { customerId: 1 })
+  const { cookie: c2 } = await signIn(app, { customerId: 2 })
+  const { cookie: x1 } = await signIn(app, { customerId: 1, storeHash: 'xyz789', origin: OTHER_ORIGIN })
   const deliver = async ({ body, headers }: Delivery) => await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers, payload: body })
   const alive = async (): Promise<boolean[]> => [
     (await getSession(app, c1)).statusCode === 200,
@@ -53,7 +53,7 @@ t.test('a signed store/customer/deleted revokes that customer; retries change no
   const refused = await exchange(app, oldToken)
   t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
 
-  const later = sessionCookieOf(await exchange(app, await token({ customerId: 1, iat: createdAt + 1 }))) as string
+  const { cookie: later } = await signIn(app, { customerId: 1, iat: createdAt + 1 })
   t.ok(later, 'a token issued after created_at opens a session')
   for (let i = 0; i < 3; i++) {
     const retry = await deliver(delivery)

@@ -8,8 +8,7 @@ import fc from 'fast-check'
 import { createHmac } from 'node:crypto'
 import { build, startRedis, COOKIE_NAME, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
 import { errorShapeProblem, tally } from '../support/responses.js'
-import { exchange, sessionCookieOf, settingCookies } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { settingCookies, signIn } from '../support/session.js'
 import { cookieHeader } from '../support/arbitraries.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000)
@@ -18,7 +17,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? (Date.now() ^ (Math.random() * 2 **
 t.test(`GET /session: ${RUNS} fuzzed cookies never open another session`, async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { LOG_LEVEL: 'silent' } })
-  const pair = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie: pair } = await signIn(app)
   const value = pair.slice(COOKIE_NAME.length + 1)
   const sid = app.unsignCookie(decodeURIComponent(value)).value as string
   const [store, customer, abs, random] = sid.split('.') as [string, string, string, string]

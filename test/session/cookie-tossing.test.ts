@@ -2,13 +2,12 @@
 // every time; a session id anywhere else (query string, Authorization) is ignored.
 import t from 'tap'
 import { build, startRedis, COOKIE_NAME, ORIGIN } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { getSession, signIn } from '../support/session.js'
 
 t.test('only the exact name is read', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const pair = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie: pair } = await signIn(app)
   const value = pair.slice(COOKIE_NAME.length + 1)
   t.equal((await getSession(app, pair)).statusCode, 200, 'the real cookie works')
 
@@ -27,8 +26,8 @@ t.test('only the exact name is read', async (t) => {
 t.test('duplicates: the first occurrence wins, deterministically', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const a = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
-  const b = sessionCookieOf(await exchange(app, await token({ customerId: 2 }))) as string
+  const { cookie: a } = await signIn(app, { customerId: 1 })
+  const { cookie: b } = await signIn(app, { customerId: 2 })
   const junk = `${COOKIE_NAME}=s%3Ajunk.signature`
 
   for (let round = 0; round < 5; round++) {
@@ -47,7 +46,7 @@ t.test('duplicates: the first occurrence wins, deterministically', async (t) => 
 t.test('a session id in the query string or Authorization header is ignored', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const pair = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie: pair } = await signIn(app)
   const value = pair.slice(COOKIE_NAME.length + 1)
   const sid = decodeURIComponent(value).replace(/\.[^.]+$/, '')
 

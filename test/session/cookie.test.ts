@@ -2,7 +2,7 @@
 import t from 'tap'
 import { build, startRedis, ORIGIN, OTHER_ORIGIN, COOKIE_NAME } from '../support/app.js'
 import { sessionKeyCount } from '../support/redis-state.js'
-import { exchange, getSession, sessionCookieOf, setCookieHeader } from '../support/session.js'
+import { exchange, getSession, setCookieHeader, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { createHmac } from 'node:crypto'
 
@@ -16,7 +16,7 @@ const del = (origin: string | undefined, cookie: string, csrf = true) => ({
 t.test('bad cookies get 401 and are cleared with the full attributes', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   const [name, value] = cookie.split('=') as [string, string]
   const sid = value.slice(0, value.lastIndexOf('.'))
   const forged = createHmac('sha256', 'another-secret-of-32-characters!!').update(sid).digest('base64').replace(/=/g, '')
@@ -40,7 +40,7 @@ t.test('bad cookies get 401 and are cleared with the full attributes', async (t)
 t.test('a cookie for a destroyed session gets 401 and is cleared', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   t.equal((await app.inject(del(ORIGIN, cookie))).statusCode, 204)
   const res = await getSession(app, cookie)
   t.equal(res.statusCode, 401)
@@ -56,7 +56,7 @@ t.test('a cookie for a destroyed session gets 401 and is cleared', async (t) => 
 t.test('a session belongs to the origin that exchanged it', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
 
   const foreignRead = await getSession(app, cookie, OTHER_ORIGIN)
   t.equal(foreignRead.statusCode, 401, 'another allowed origin does not see it')
@@ -92,10 +92,8 @@ t.test('a session belongs to the origin that exchanged it', async (t) => {
 t.test('an exchange ends the browser\'s previous session and issues a new id', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const first = sessionCookieOf(await exchange(app, await token())) as string
-  const second = await exchange(app, await token({ customerId: 77 }), { cookie: first })
-  t.equal(second.statusCode, 201)
-  const next = sessionCookieOf(second) as string
+  const { cookie: first } = await signIn(app)
+  const { cookie: next } = await signIn(app, { customerId: 77, cookie: first })
   t.not(next, first)
   t.equal((await getSession(app, first)).statusCode, 401, 'the previous session is gone')
   t.equal((await getSession(app, next)).json().customer.id, 77)
@@ -133,7 +131,7 @@ t.test('the cookie is Secure even over plain HTTP and with a forged X-Forwarded-
 t.test('other routes ignore the cookie: no Redis command because of it', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   await redis.client.config('RESETSTAT')
   for (const url of ['/healthz', '/docs/json', '/nowhere']) {
     await app.inject({ method: 'GET', url, headers: { origin: ORIGIN, cookie } })
@@ -148,7 +146,7 @@ t.test('other routes ignore the cookie: no Redis command because of it', async (
 t.test('an authenticated read is one Redis command', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   await redis.client.config('RESETSTAT')
   for (let i = 0; i < 10; i++) t.equal((await getSession(app, cookie)).statusCode, 200)
   for (let i = 0; i < 10; i++) t.equal((await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })).statusCode, 200)
@@ -194,7 +192,7 @@ t.test('CORS: allow-list, credentials, preflight', async (t) => {
 t.test('cookie name: only the exact name is read', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   const value = cookie.slice(COOKIE_NAME.length + 1)
   t.equal((await getSession(app, `bc_session=${value}`)).statusCode, 401)
   t.equal((await getSession(app, `__Host-bc_session2=${value}`)).statusCode, 401)
@@ -204,7 +202,7 @@ t.test('cookie name: only the exact name is read', async (t) => {
 t.test('Cache-Control: no-store on every answer that sets, clears or reveals a session', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   const answers = {
     'GET /session 200': await getSession(app, cookie),
     'GET /api/me 200': await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } }),

@@ -8,8 +8,7 @@ import crossSite, { originCheck, scopeMethods } from '../../src/session/cross-si
 import { originAllowed, parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 import type { Config } from '../../src/config.js'
 import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
-import { exchange, sessionCookieOf, CSRF } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { CSRF, signIn } from '../support/session.js'
 import { startBigCommerceApi } from '../support/bigcommerce-api.js'
 import { startUpstream } from '../support/upstream-server.js'
 
@@ -144,7 +143,7 @@ async function withSession (t: Tap) {
       BC_API_URL: bigcommerce.url
     }
   })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   const [key] = await redis.client.keys('bcx:*:s:*') as [string]
   // A read slides the idle deadline back to its full length: let the clock run first, so a slide shows.
   await new Promise((resolve) => setTimeout(resolve, 50))

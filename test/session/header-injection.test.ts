@@ -6,8 +6,8 @@ import type { LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { build, startRedis, ORIGIN } from '../support/app.js'
 import { errorShapeProblem } from '../support/responses.js'
-import { exchange, getSession, sessionCookieOf, postSession } from '../support/session.js'
-import { token, claimsJson, HS512_HEADER, signRaw } from '../support/tokens.js'
+import { getSession, sessionCookieOf, postSession, signIn } from '../support/session.js'
+import { claimsJson, HS512_HEADER, signRaw } from '../support/tokens.js'
 import { startUpstream } from '../support/upstream-server.js'
 
 const MARK = 'injected'
@@ -24,7 +24,7 @@ function assertClean (t: Test, res: LightMyRequestResponse, what: string): void 
 t.test('Origin and X-CSRF: refused, never echoed', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   const origins = [`${ORIGIN}${CRLF}`, `${ORIGIN}\n`, `https://store-${HUGE}.mybigcommerce.com`, `${ORIGIN}/${HUGE}`, `${ORIGIN}\u0000`]
   for (const origin of origins) {
     const res = await postSession(app, { headers: { origin } })

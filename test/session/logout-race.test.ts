@@ -4,8 +4,7 @@
 import t from 'tap'
 import { build, startRedis, ORIGIN } from '../support/app.js'
 import { tally } from '../support/responses.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { getSession, signIn } from '../support/session.js'
 
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 50)
 const READERS = 8
@@ -20,7 +19,7 @@ t.test(`${READERS} readers racing DELETE /session, ${ROUNDS} rounds`, async (t) 
 
   for (let round = 0; round < ROUNDS; round++) {
     const customerId = 1 + round
-    const cookie = sessionCookieOf(await exchange(a.app, await token({ customerId }))) as string
+    const { cookie } = await signIn(a.app, { customerId })
     const [key] = await redis.client.keys(`bcx:{abc123:${customerId}}:s:*`)
     let ok = 0
     let deletedAt: number | null = null

@@ -3,13 +3,13 @@
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { build, startRedis } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf, postSession } from '../support/session.js'
+import { exchange, getSession, postSession, signIn } from '../support/session.js'
 import { token, spareBitVariants } from '../support/tokens.js'
 
 t.test('the previous session survives every refused exchange', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { RATE_LIMIT_EXCHANGE: '6' } })
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
+  const { cookie } = await signIn(app, { customerId: 1 })
   const used = await token({ customerId: 2 })
   t.equal((await exchange(app, used)).statusCode, 201)
   const revokedToken = await token({ customerId: 3, iat: Math.floor(Date.now() / 1000) - 5 })

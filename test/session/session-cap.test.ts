@@ -3,21 +3,18 @@
 import t from 'tap'
 import { build, startRedis } from '../support/app.js'
 import { sessionKeyCount } from '../support/redis-state.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { getSession, signIn } from '../support/session.js'
 
 const now = (): number => Math.floor(Date.now() / 1000)
 
 t.test('the oldest session ends first; other customers are untouched', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { SESSION_MAX_PER_CUSTOMER: '3' } })
-  const other = sessionCookieOf(await exchange(app, await token({ customerId: 1, iat: now() - 100 }))) as string
+  const { cookie: other } = await signIn(app, { customerId: 1, iat: now() - 100 })
 
   const cookies: string[] = []
   for (let i = 0; i < 5; i++) {
-    const res = await exchange(app, await token({ iat: now() - 60 + i * 10 }))
-    t.equal(res.statusCode, 201)
-    cookies.push(sessionCookieOf(res) as string)
+    cookies.push((await signIn(app, { iat: now() - 60 + i * 10 })).cookie)
   }
   const statuses = await Promise.all(cookies.map(async (c) => (await getSession(app, c)).statusCode))
   t.same(statuses, [401, 401, 200, 200, 200], 'the two oldest ended')
@@ -30,26 +27,26 @@ t.test('an ended session frees its place: the cap counts live sessions only', as
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { SESSION_MAX_PER_CUSTOMER: '3' } })
   const cookies: string[] = []
-  for (let i = 0; i < 3; i++) cookies.push(sessionCookieOf(await exchange(app, await token({ iat: now() - 60 + i * 10 }))) as string)
+  for (let i = 0; i < 3; i++) cookies.push((await signIn(app, { iat: now() - 60 + i * 10 })).cookie)
   const [first, second, third] = cookies as [string, string, string]
   t.same(await Promise.all(cookies.map(async (c) => (await getSession(app, c)).statusCode)), [200, 200, 200], 'three live sessions, at the cap')
 
   const ended = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: 'https://store-abc123.mybigcommerce.com', 'x-csrf': '1', cookie: second } })
   t.equal(ended.statusCode, 204)
-  const fourth = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie: fourth } = await signIn(app)
   t.same(await Promise.all([first, second, third, fourth].map(async (c) => (await getSession(app, c)).statusCode)), [200, 401, 200, 200])
 })
 
 t.test('a session that expired is swept from the index, not counted', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { SESSION_MAX_PER_CUSTOMER: '2' } })
-  const a = sessionCookieOf(await exchange(app, await token({ iat: now() - 30 }))) as string
-  const b = sessionCookieOf(await exchange(app, await token({ iat: now() - 20 }))) as string
+  const { cookie: a } = await signIn(app, { iat: now() - 30 })
+  const { cookie: b } = await signIn(app, { iat: now() - 20 })
   // Expire a's key the way Redis would, leaving its index entry (the lowest score: the earliest token).
   const [oldest] = await redis.client.zrange('bcx:{abc123:4927}:i', 0, 0)
   t.equal(await redis.client.del(`bcx:{abc123:4927}:s:${oldest as string}`), 1)
   t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 2, 'the stale entry is still there')
-  const c = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie: c } = await signIn(app)
   t.same(await Promise.all([a, b, c].map(async (x) => (await getSession(app, x)).statusCode)), [401, 200, 200], 'b was not ended for a dead entry')
   t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 2)
 })
@@ -63,9 +60,7 @@ for (const kind of ['redis', 'memory'] as const) {
     const cookies: string[] = []
     // Each token was fetched earlier than the one before (a tab left open), yet exchanged later.
     for (let i = 0; i < 11; i++) {
-      const res = await exchange(app, await token({ iat: start - i * 30 }))
-      t.equal(res.statusCode, 201, `exchange ${i + 1}`)
-      cookies.push(sessionCookieOf(res) as string)
+      cookies.push((await signIn(app, { iat: start - i * 30 })).cookie)
     }
     const reads = await Promise.all(cookies.map(async (c) => await getSession(app, c)))
     t.same(reads.map((r) => r.statusCode), [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200], 'the first session created is the one gone')

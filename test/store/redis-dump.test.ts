@@ -4,8 +4,7 @@ import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { build, startRedis, COOKIE_NAME, SESSION_SECRET } from '../support/app.js'
 import { dumpRedis } from '../support/redis-state.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
-import { token } from '../support/tokens.js'
+import { getSession, signIn } from '../support/session.js'
 import { originTag } from '../../src/session/ids.js'
 
 t.test('after exchanges and reads, no key or value holds a session id, cookie or token', async (t) => {
@@ -13,10 +12,7 @@ t.test('after exchanges and reads, no key or value holds a session id, cookie or
   const { app } = await build(t, { redis, env: { RATE_LIMIT_EXCHANGE: '100' } })
   const secrets: string[] = []
   for (const [customerId, storeHash] of [[4927, 'abc123'], [4927, 'abc123'], [12, 'abc123'], [4927, 'xyz789']] as const) {
-    const jwt = await token({ customerId, storeHash })
-    const res = await exchange(app, jwt, { origin: `https://store-${storeHash}.mybigcommerce.com` })
-    t.equal(res.statusCode, 201)
-    const pair = sessionCookieOf(res) as string
+    const { cookie: pair, jwt } = await signIn(app, { customerId, storeHash, origin: `https://store-${storeHash}.mybigcommerce.com` })
     const value = decodeURIComponent(pair.slice(COOKIE_NAME.length + 1))
     const sid = value.slice(0, value.lastIndexOf('.'))
     const random = sid.split('.')[3] as string
@@ -45,7 +41,7 @@ t.test('after exchanges and reads, no key or value holds a session id, cookie or
 t.test('a cookie rebuilt from the dump, even signed with the real secret, opens nothing', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const real = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie: real } = await signIn(app)
   const [key] = await redis.client.keys('bcx:*:s:*')
   const member = (key as string).split(':s:')[1] as string
   const [, , abs] = decodeURIComponent(real.slice(COOKIE_NAME.length + 1)).split('.')

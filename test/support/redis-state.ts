@@ -3,7 +3,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Test } from 'tap'
+import { parseSessionId } from '../../src/session/ids.js'
+import { keys } from '../../src/store/keys.js'
 import type { RedisServer } from './redis-server.js'
+import { sidOf } from './session.js'
 
 /** Counts the session keys in Redis (each exchange that succeeded leaves one). */
 export async function sessionKeyCount (redis: RedisServer): Promise<number> {
@@ -88,4 +91,12 @@ export async function assertUnchanged (t: Test, client: Redis, before: RedisSnap
   const pushedBack = Object.keys(after.ttls)
     .filter((k) => !slides.has(k) && (after.ttls[k] as number) > (before.ttls[k] as number) + 50)
   t.same(pushedBack, [], `${what}: no deadline pushed back`)
+}
+
+/** The Redis key of the session a cookie pair (`name=value`) carries. */
+export function sessionKeyOf (cookie: string): string {
+  const sid = sidOf(cookie)
+  const parts = parseSessionId(sid)
+  if (parts === null) throw new Error(`not a session id: ${sid}`)
+  return keys.session(parts, sid)
 }

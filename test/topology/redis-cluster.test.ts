@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { keys } from '../../src/store/keys.js'
 import { testConfig, waitReady, ORIGIN, STORE } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { exchange, getSession, sessionCookieOf, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
 
@@ -102,13 +102,9 @@ t.test('revokeCustomerSessions and revokeStoreSessions on the Cluster: the store
   const old = Math.floor(Date.now() / 1000) - 20
   const cookies = new Map<number, string>()
   for (let id = 1; id <= 24; id++) {
-    const res = await exchange(app, await token({ customerId: id, iat: old }))
-    t.equal(res.statusCode, 201)
-    cookies.set(id, sessionCookieOf(res) as string)
+    cookies.set(id, (await signIn(app, { customerId: id, iat: old })).cookie)
   }
-  const otherStore = await exchange(app, await token({ customerId: 1, storeHash: OTHER_STORE, iat: old }), { origin: OTHER_ORIGIN })
-  t.equal(otherStore.statusCode, 201)
-  const otherCookie = sessionCookieOf(otherStore) as string
+  const { cookie: otherCookie } = await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: old, origin: OTHER_ORIGIN })
   t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2, 'the store\'s sessions live on several masters')
 
   // A stale token of customer 1 (issued before the cutoff) kept for after the revocation.
@@ -140,11 +136,9 @@ t.test('an admin revocation on the Cluster ends every live session, tokens issue
   const ahead = Math.floor(Date.now() / 1000) + 30
   const cookies = new Map<number, string>()
   for (let id = 1; id <= 12; id++) {
-    const res = await exchange(app, await token({ customerId: id, iat: ahead }))
-    t.equal(res.statusCode, 201)
-    cookies.set(id, sessionCookieOf(res) as string)
+    cookies.set(id, (await signIn(app, { customerId: id, iat: ahead })).cookie)
   }
-  const otherStore = sessionCookieOf(await exchange(app, await token({ customerId: 1, storeHash: OTHER_STORE, iat: ahead }), { origin: OTHER_ORIGIN })) as string
+  const { cookie: otherStore } = await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: ahead, origin: OTHER_ORIGIN })
   t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2, 'the store\'s sessions live on several masters')
   const status = async (id: number): Promise<number> => (await getSession(app, cookies.get(id))).statusCode
 
@@ -174,9 +168,7 @@ t.test('the per-customer cap on the Cluster ends the session created first, what
   const start = Math.floor(Date.now() / 1000)
   const cookies: string[] = []
   for (let i = 0; i < 4; i++) {
-    const res = await exchange(app, await token({ customerId: 41, iat: start - i * 60 }))
-    t.equal(res.statusCode, 201)
-    cookies.push(sessionCookieOf(res) as string)
+    cookies.push((await signIn(app, { customerId: 41, iat: start - i * 60 })).cookie)
   }
   t.same(await Promise.all(cookies.map(async (c) => (await getSession(app, c)).statusCode)), [401, 200, 200, 200])
 })

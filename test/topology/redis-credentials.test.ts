@@ -6,7 +6,7 @@ import type { Cluster, Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
 import { createRedisClient } from '../../src/plugins/redis.js'
 import { startRedis, testConfig, waitReady } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { exchange, getSession, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
 import { startRedisSentinel } from '../support/redis-sentinel.js'
@@ -22,9 +22,8 @@ async function app (t: { teardown: (fn: () => unknown) => void }, env: Record<st
 }
 
 async function sessionWorks (t: Test, instance: FastifyInstance): Promise<void> {
-  const created = await exchange(instance, await token({ customerId: 77 }))
-  t.equal(created.statusCode, 201)
-  t.equal((await getSession(instance, sessionCookieOf(created))).statusCode, 200)
+  const { cookie } = await signIn(instance, { customerId: 77 })
+  t.equal((await getSession(instance, cookie)).statusCode, 200)
 }
 
 t.test('a single server with a password', async (t) => {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
 import { testConfig, waitReady } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { exchange, getSession, sessionCookieOf, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { startRedisSentinel } from '../support/redis-sentinel.js'
 
@@ -55,9 +55,8 @@ async function serviceConnections (port: number): Promise<number> {
 
 t.test('the session flow through Sentinel', async (t) => {
   const app = await sentinelApp(t)
-  const created = await exchange(app, await token({ customerId: 5 }))
-  t.equal(created.statusCode, 201)
-  const read = await getSession(app, sessionCookieOf(created))
+  const { cookie } = await signIn(app, { customerId: 5 })
+  const read = await getSession(app, cookie)
   t.equal(read.statusCode, 200)
   t.equal(read.json().customer.id, 5)
 })

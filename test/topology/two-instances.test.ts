@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { startRedis, testConfig, waitReady, ORIGIN, STORE } from '../support/app.js'
 import { sessionKeyCount } from '../support/redis-state.js'
-import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { exchange, getSession, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 
 const redis = await startRedis(t)
@@ -23,9 +23,7 @@ t.beforeEach(async () => { await redis.client.flushall() })
 
 t.test('a session made on one instance is read, slid and ended on the other', async (t) => {
   const [a, b] = [await instance(t), await instance(t)]
-  const created = await exchange(a, await token({ customerId: 1 }))
-  t.equal(created.statusCode, 201)
-  const cookie = sessionCookieOf(created) as string
+  const { cookie } = await signIn(a, { customerId: 1 })
   const read = await getSession(b, cookie)
   t.equal(read.statusCode, 200)
   t.equal(read.json().customer.id, 1)
@@ -54,9 +52,9 @@ t.test('the single-use guard holds across instances, also when both exchange at 
 t.test('a revocation through one instance ends the sessions and refuses old tokens on the other', async (t) => {
   const [a, b] = [await instance(t), await instance(t)]
   const old = Math.floor(Date.now() / 1000) - 30
-  const onA = sessionCookieOf(await exchange(a, await token({ customerId: 4, iat: old }))) as string
-  const onB = sessionCookieOf(await exchange(b, await token({ customerId: 4, iat: old }))) as string
-  const other = sessionCookieOf(await exchange(b, await token({ customerId: 5, iat: old }))) as string
+  const { cookie: onA } = await signIn(a, { customerId: 4, iat: old })
+  const { cookie: onB } = await signIn(b, { customerId: 4, iat: old })
+  const { cookie: other } = await signIn(b, { customerId: 5, iat: old })
   const stale = await token({ customerId: 4, iat: old })
 
   t.equal(await a.sessionStore.revokeCustomerSessions(STORE, 4, old + 1), 2)

@@ -5,8 +5,7 @@ import t from 'tap'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
-import { exchange, sessionCookieOf } from '../../support/session.js'
-import { token } from '../../support/tokens.js'
+import { signIn } from '../../support/session.js'
 import { startUpstream } from '../../support/upstream-server.js'
 
 const SIGNING_SECRET = 'upstream-signing-secret-0123456789'
@@ -43,7 +42,7 @@ t.test('without a valid session, an unfinished body gets 401 at once and nothing
     redis,
     env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET, REQUEST_TIMEOUT_MS: '120000' }
   })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
 

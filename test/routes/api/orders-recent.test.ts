@@ -1,8 +1,7 @@
 // GET /api/orders/recent against a stand-in BigCommerce API on loopback and a real Redis.
 import t from 'tap'
 import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
-import { exchange, getSession, sessionCookieOf } from '../../support/session.js'
-import { token } from '../../support/tokens.js'
+import { getSession, signIn } from '../../support/session.js'
 import { startBigCommerceApi, type StandInBigCommerce } from '../../support/bigcommerce-api.js'
 import { freePort } from '../../support/redis-server.js'
 
@@ -22,7 +21,7 @@ async function setup (t: Tap) {
   t.teardown(() => api.close())
   seed(api)
   const built = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: api.accessToken, BC_API_URL: api.url } })
-  const cookie = sessionCookieOf(await exchange(built.app, await token())) as string
+  const { cookie } = await signIn(built.app)
   const recent = async (headers: Record<string, string> = {}, url = '/api/orders/recent') =>
     await built.app.inject({ method: 'GET', url, headers: { 'x-csrf': '1', origin: ORIGIN, cookie, ...headers } })
   return { ...built, api, cookie, recent }
@@ -59,7 +58,7 @@ t.test('the customer id comes from the session, never from the browser', async (
 
 t.test('a customer without orders gets an empty list (BigCommerce answers 204)', async (t) => {
   const { app, api } = await setup(t)
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 6000 }))) as string
+  const { cookie } = await signIn(app, { customerId: 6000 })
   const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { products: [] })
@@ -68,7 +67,7 @@ t.test('a customer without orders gets an empty list (BigCommerce answers 204)',
 
 t.test('a session of another store than BC_STORE_HASH: 403, BigCommerce not asked', async (t) => {
   const { app, api } = await setup(t)
-  const cookie = sessionCookieOf(await exchange(app, await token({ storeHash: 'xyz789' }), { origin: OTHER_ORIGIN })) as string
+  const { cookie } = await signIn(app, { storeHash: 'xyz789', origin: OTHER_ORIGIN })
   const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: OTHER_ORIGIN, cookie } })
   t.equal(res.statusCode, 403)
   t.equal(res.json().code, 'BCX_STORE_NOT_ALLOWED')
@@ -119,7 +118,7 @@ t.test('BigCommerce failures map to our codes; the session survives', async (t) 
 t.test('a BigCommerce API that cannot be reached: 502', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: 'token-x', BC_API_URL: `http://127.0.0.1:${await freePort()}` } })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(res.statusCode, 502)
   t.equal(res.json().code, 'BCX_BIGCOMMERCE_REFUSED')
@@ -138,7 +137,7 @@ t.test('a BigCommerce that does not answer: 504 after the client timeout', async
 t.test('the route does not exist without BC_STORE_HASH and BC_ACCESS_TOKEN', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'FST_ERR_NOT_FOUND')

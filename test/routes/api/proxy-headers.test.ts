@@ -6,8 +6,7 @@ import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { InjectOptions } from 'fastify'
 import { build, startRedis, ORIGIN } from '../../support/app.js'
-import { exchange, sessionCookieOf } from '../../support/session.js'
-import { token } from '../../support/tokens.js'
+import { signIn } from '../../support/session.js'
 import { startUpstream, type Received } from '../../support/upstream-server.js'
 import { verifyUpstreamRequest } from '../../../src/lib/upstream-signature.js'
 
@@ -19,7 +18,7 @@ async function setup (t: Tap, env: Record<string, string> = {}) {
   const upstream = await startUpstream()
   t.teardown(() => upstream.close())
   const built = await build(t, { redis, env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET, ...env } })
-  const cookie = sessionCookieOf(await exchange(built.app, await token())) as string
+  const { cookie } = await signIn(built.app)
   return { ...built, upstream, cookie }
 }
 

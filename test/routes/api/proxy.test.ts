@@ -4,8 +4,7 @@ import t from 'tap'
 import { createHash, createHmac } from 'node:crypto'
 import type { InjectOptions } from 'fastify'
 import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
-import { exchange, sessionCookieOf } from '../../support/session.js'
-import { token } from '../../support/tokens.js'
+import { signIn } from '../../support/session.js'
 import { freePort } from '../../support/redis-server.js'
 import { startUpstream, type Received } from '../../support/upstream-server.js'
 import { verifyUpstreamRequest } from '../../../src/lib/upstream-signature.js'
@@ -18,7 +17,7 @@ async function setup (t: Tap, upstreamPath = '') {
   const upstream = await startUpstream()
   t.teardown(() => upstream.close())
   const built = await build(t, { redis, env: { UPSTREAM_URL: upstream.url + upstreamPath, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET } })
-  const cookie = sessionCookieOf(await exchange(built.app, await token({ email: 'john.doe@gmail.com', groupId: '6' }))) as string
+  const { cookie } = await signIn(built.app, { email: 'john.doe@gmail.com', groupId: '6' })
   return { ...built, upstream, cookie }
 }
 
@@ -158,7 +157,7 @@ t.test('upstream answers are relayed; an upstream that does not answer is a 502 
 
   const redis = await startRedis(t)
   const down = await build(t, { redis, env: { UPSTREAM_URL: `http://127.0.0.1:${await freePort()}`, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET } })
-  const downCookie = sessionCookieOf(await exchange(down.app, await token())) as string
+  const { cookie: downCookie } = await signIn(down.app)
   const res = await down.app.inject({ method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: downCookie } })
   t.equal(res.statusCode, 502)
   t.equal(res.json().code, 'BCX_UPSTREAM_UNAVAILABLE')
@@ -167,7 +166,7 @@ t.test('upstream answers are relayed; an upstream that does not answer is a 502 
 t.test('without UPSTREAM_URL there is no proxy', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   const res = await app.inject({ method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'FST_ERR_NOT_FOUND')

@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { build, CLIENT_ID, CLIENT_SECRET, eventually, startRedis } from '../../support/app.js'
 import { dumpRedis } from '../../support/redis-state.js'
-import { exchange } from '../../support/session.js'
+import { exchange, signIn } from '../../support/session.js'
 import { token } from '../../support/tokens.js'
 import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, standInAppEnv } from '../../support/app-mode.js'
 
@@ -25,7 +25,7 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   })
   t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })).statusCode, 200)
   await eventually(async () => (await exchange(app, await token({ storeHash: STORE, customerId: 77 }), { origin: ORIGIN })).statusCode === 201, 'installed')
-  await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain', 'user-agent': FIREFOX }, payload: await token({ storeHash: STORE, customerId: 4927 }) })
+  await signIn(app, { storeHash: STORE, customerId: 4927, origin: ORIGIN, userAgent: FIREFOX })
 
   const page = await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(STORE)}` })
   t.equal(page.statusCode, 200)
