@@ -7,8 +7,8 @@ import type { Test } from 'tap'
 import { build, startRedis, ORIGIN, STORE } from '../support/app.js'
 import { exchange, sessionCookieOf, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
-import type { RedisServer } from '../support/redis-server.js'
 import { APP_ENV, installOf, within } from '../support/app-mode.js'
+import { assertUnchanged, snapshot } from '../support/redis-state.js'
 
 const ONE = 'storeone'
 const TWO = 'storetwo'
@@ -34,16 +34,8 @@ async function uninstall (storeHash: string): Promise<void> {
   await within(3000, () => !app.allowLists.storesOfOrigin('https://one.example').has(storeHash) && !app.allowLists.storesOfOrigin('https://two.example').has(storeHash), `${storeHash} gone`)
 }
 
-/** Every key with its TTL; "nothing changed": the same keys, no TTL extended. */
-async function snapshot (server: RedisServer): Promise<Map<string, number>> {
-  const keys = (await server.client.keys('bcx:*')).filter((k) => !k.startsWith('bcx:{app'))
-  return new Map(await Promise.all(keys.map(async (k) => [k, await server.client.pttl(k)] as const)))
-}
-
-function unchanged (t: Test, before: Map<string, number>, after: Map<string, number>, what: string): void {
-  t.same([...after.keys()].sort(), [...before.keys()].sort(), `${what}: the same keys`)
-  t.same([...after].filter(([k, ttl]) => ttl > (before.get(k) ?? 0)).map(([k]) => k), [], `${what}: no TTL extended`)
-}
+/** The keys of sessions, guards, counters and cutoffs: app mode's install records change as stores come and go. */
+const SESSION_SIDE = { pattern: 'bcx:*', skip: (key: string) => key.startsWith('bcx:{app') }
 
 async function refused (t: Test, res: LightMyRequestResponse, code: string, message: RegExp): Promise<void> {
   t.equal(res.statusCode, 403)
@@ -61,13 +53,13 @@ t.test("an installed store's own origin exchanges its tokens", async (t) => {
 })
 
 t.test("another store's token from a bound origin: 403 BCX_ORIGIN_REFUSED, nothing changes", async (t) => {
-  const before = await snapshot(redis)
+  const before = await snapshot(redis.client, SESSION_SIDE)
   for (const [storeHash, origin] of [[TWO, 'https://one.example'], [ONE, 'https://two.example'], [STORE, 'https://one.example'],
     [TWO, 'https://ONE.example'], [TWO, 'https://one.example:443']] as const) {
     const res = await exchange(app, await token({ storeHash }), { origin })
     await refused(t, res, 'BCX_ORIGIN_REFUSED', /origin belongs to another store/)
   }
-  unchanged(t, before, await snapshot(redis), 'no session, no spent-token guard, no counter')
+  await assertUnchanged(t, redis.client, before, 'no session, no spent-token guard, no counter', SESSION_SIDE)
 })
 
 t.test('documented rule: an origin in ALLOWED_ORIGINS that an installed store owns is bound to it, shutting a BC_STORE_HASHES store out (the install is warned about)', async (t) => {
@@ -87,9 +79,9 @@ t.test('a static wildcard entry is bound to no store', async (t) => {
 })
 
 t.test('a store neither listed nor installed: 403 BCX_STORE_NOT_ALLOWED, nothing changes', async (t) => {
-  const before = await snapshot(redis)
+  const before = await snapshot(redis.client, SESSION_SIDE)
   await refused(t, await exchange(app, await token({ storeHash: 'stranger' }), { origin: ORIGIN }), 'BCX_STORE_NOT_ALLOWED', /not served/)
-  unchanged(t, before, await snapshot(redis), 'refused')
+  await assertUnchanged(t, redis.client, before, 'refused', SESSION_SIDE)
 })
 
 t.test('CORS follows installs: an installed origin is allowed, an unknown one is not', async (t) => {
@@ -108,11 +100,11 @@ t.test('CORS follows installs: an installed origin is allowed, an unknown one is
 })
 
 t.test('after an uninstall the store\'s tokens are refused, unless BC_STORE_HASHES lists it', async (t) => {
-  const before = await snapshot(redis)
+  const before = await snapshot(redis.client, SESSION_SIDE)
   await uninstall(ONE)
   await refused(t, await exchange(app, await token({ storeHash: ONE }), { origin: ORIGIN }), 'BCX_STORE_NOT_ALLOWED', /not served/)
   await refused(t, await exchange(app, await token({ storeHash: ONE }), { origin: 'https://one.example' }), 'BCX_ORIGIN_REFUSED', /not allowed/)
-  unchanged(t, before, await snapshot(redis), 'the refusals changed nothing')
+  await assertUnchanged(t, redis.client, before, 'the refusals changed nothing', SESSION_SIDE)
   t.equal((await exchange(app, await token({ storeHash: TWO }), { origin: 'https://both.example' })).statusCode, 201, 'the other store keeps its shared origin')
 
   await install(STORE, ['https://abc.example'])

@@ -4,12 +4,11 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { CLIENT_ID, CLIENT_SECRET, testConfig, waitReady } from '../support/app.js'
+import { testConfig, waitReady } from '../support/app.js'
 import { exchange, getSession, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from '../support/app-mode.js'
+import { LOOPBACK_PUBLIC_URL, standInAppEnv, within, standInBigCommerce } from '../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'clusterstore1'
@@ -18,9 +17,7 @@ const ORIGIN = 'https://www.cluster-shop.example'
 t.test('install, exchange and uninstall on a Cluster, seen by two instances', async (t) => {
   const cluster = await startRedisCluster()
   t.teardown(() => cluster.close())
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
-  bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
+  const bc = await standInBigCommerce(t, { [STORE]: ORIGIN })
   const config = testConfig({
     ...standInAppEnv(bc.url),
     BC_STORE_HASHES: undefined,

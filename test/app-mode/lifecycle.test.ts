@@ -4,13 +4,12 @@
 // bad callback input refused with its status and code, changing nothing.
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { build, CLIENT_ID, CLIENT_SECRET, eventually, startRedis } from '../support/app.js'
+import { build, CLIENT_ID, eventually, startRedis } from '../support/app.js'
 import { exchange, getSession, sessionCookieOf } from '../support/session.js'
 import { token } from '../support/tokens.js'
-import type { RedisServer } from '../support/redis-server.js'
 import { signedPayload } from '../support/signed-payload.js'
-import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, liveSessionsOf, standInAppEnv } from '../support/app-mode.js'
+import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, liveSessionsOf, standInAppEnv, standInBigCommerce } from '../support/app-mode.js'
+import { assertUnchanged, snapshot } from '../support/redis-state.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STATIC_ORIGIN = 'https://static.example'
@@ -19,24 +18,11 @@ const S2 = 's2xyz'
 const S1_ORIGIN = 'https://www.shop-one.example'
 const S2_ORIGIN = 'https://www.shop-two.example'
 
-/** Every key with its value (strings) or its type: what a refusal must leave as it was. */
-async function snapshot (redis: RedisServer): Promise<Record<string, string>> {
-  const out: Record<string, string> = {}
-  for (const key of (await redis.client.keys('*')).sort()) {
-    const type = await redis.client.type(key)
-    out[key] = type === 'string' ? `string:${await redis.client.get(key) ?? ''}` : type === 'zset' ? `zset:${(await redis.client.zrange(key, 0, -1)).join(',')}` : type
-  }
-  return out
-}
-
 const pathOf = (url: string): string => url.slice(PUBLIC_URL.length)
 
 t.test('app lifecycle', async (t) => {
   const redis = await startRedis(t)
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
-  bc.store(S1).sites = [{ id: 1, channel_id: 1, url: S1_ORIGIN, urls: [{ type: 'primary', url: `${S1_ORIGIN}/` }] }]
-  bc.store(S2).sites = [{ id: 2, channel_id: 1, url: S2_ORIGIN, urls: [{ type: 'primary', url: `${S2_ORIGIN}/` }] }]
+  const bc = await standInBigCommerce(t, { [S1]: S1_ORIGIN, [S2]: S2_ORIGIN })
   const env = {
     ...standInAppEnv(bc.url),
     BC_STORE_HASHES: undefined,
@@ -110,14 +96,14 @@ t.test('app lifecycle', async (t) => {
     const post = async (body: string): Promise<LightMyRequestResponse> =>
       await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
     const forged = formToken?.replace(S1, S2) as string
-    const before = await snapshot(redis)
+    const before = await snapshot(redis.client)
     const forms: Array<[string, string]> = [['no token', ''], ['another store', `form_token=${forged}`], ['garbage', 'form_token=abc']]
     for (const [name, body] of forms) {
       const res = await post(body)
       t.equal(res.statusCode, name === 'no token' ? 400 : 401, name)
       t.equal(codeOf(res.body), name === 'no token' ? 'BCX_BAD_REQUEST' : 'BCX_SIGNED_PAYLOAD_INVALID', name)
     }
-    t.same(await snapshot(redis), before, 'refused forms change nothing')
+    await assertUnchanged(t, redis.client, before, 'refused forms change nothing')
     t.equal((await getSession(app, s1Cookie, S1_ORIGIN)).statusCode, 200)
     const done = await post(`form_token=${encodeURIComponent(formToken as string)}`)
     t.equal(done.statusCode, 200)
@@ -164,7 +150,7 @@ t.test('app lifecycle', async (t) => {
       ['auth: context with a path', `/bigcommerce/auth?code=${bc.issueCode(S1)}&scope=x&context=stores/${S1}/../x`, 400, 'BCX_BAD_REQUEST'],
       ['auth: no code', `/bigcommerce/auth?scope=x&context=stores/${S1}`, 400, 'BCX_BAD_REQUEST']
     ]
-    const before = await snapshot(redis)
+    const before = await snapshot(redis.client)
     const calls = bc.requests.length
     for (const [name, url, status, code] of cases) {
       const res = await get(app, url)
@@ -172,14 +158,14 @@ t.test('app lifecycle', async (t) => {
       t.equal(codeOf(res.body), code, name)
       t.match(res.headers['content-type'], /^text\/html/, name)
     }
-    t.same(await snapshot(redis), before, 'Redis unchanged')
+    await assertUnchanged(t, redis.client, before, 'Redis unchanged')
     t.equal(bc.requests.length, calls, 'BigCommerce received nothing')
 
     const refused = await get(app, `/bigcommerce/auth?code=not-a-code&scope=x&context=stores/${S1}`)
     t.equal(refused.statusCode, 502, 'a code the token endpoint refuses')
     t.equal(codeOf(refused.body), 'BCX_BIGCOMMERCE_REFUSED')
     t.match(refused.body, /Install the app again/)
-    t.same(await snapshot(redis), before, 'Redis unchanged after the refused code')
+    await assertUnchanged(t, redis.client, before, 'Redis unchanged after the refused code')
     t.same(bc.requests.slice(calls).map((r) => r.path), ['/oauth2/token'], 'only the token endpoint was asked')
   })
 

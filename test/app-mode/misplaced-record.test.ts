@@ -2,12 +2,11 @@
 // write access to Redis) must not install that other store with the first store's token: the store it
 // was copied to reads as not installed, everywhere, and the log says why.
 import t from 'tap'
-import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { installKey, STORES_KEY } from '../../src/app-mode/installs.js'
-import { build, CLIENT_ID, CLIENT_SECRET, startRedis } from '../support/app.js'
+import { build, startRedis } from '../support/app.js'
 import { exchange } from '../support/session.js'
 import { token } from '../support/tokens.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from '../support/app-mode.js'
+import { LOOPBACK_PUBLIC_URL, standInAppEnv, within, standInBigCommerce } from '../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const A = 'storea'
@@ -15,9 +14,7 @@ const B = 'storeb'
 
 t.test("store A's record under store B's key: B is not installed, its callbacks and tokens are refused, logged", async (t) => {
   const redis = await startRedis(t)
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
-  bc.store(A).sites = [{ id: 1, channel_id: 1, url: 'https://a-shop.example', urls: [{ type: 'primary', url: 'https://a-shop.example/' }] }]
+  const bc = await standInBigCommerce(t, { [A]: 'https://a-shop.example' })
   const { app, logs } = await build(t, {
     redis,
     env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example' }
@@ -49,9 +46,7 @@ t.test("store A's record under store B's key: B is not installed, its callbacks 
 
 t.test('an unreadable install record does not stop the store from installing again: the install replaces it', async (t) => {
   const redis = await startRedis(t)
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
-  bc.store(B).sites = [{ id: 1, channel_id: 1, url: 'https://b-shop.example', urls: [{ type: 'primary', url: 'https://b-shop.example/' }] }]
+  const bc = await standInBigCommerce(t, { [B]: 'https://b-shop.example' })
   const { app, logs } = await build(t, { redis, env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined } })
   await redis.client.set(installKey(B), '{"storeHash":"storeb","token":"sealed-with-a-key-since-dropped"')
   const res = await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, B).slice(PUBLIC_URL.length) })

@@ -6,19 +6,17 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { MAX_STORE_ORIGINS } from '../../src/app-mode/install-steps.js'
-import { build, CLIENT_ID, CLIENT_SECRET, startRedis, STORE } from '../support/app.js'
+import { build, startRedis, STORE } from '../support/app.js'
 import { exchange } from '../support/session.js'
 import { token } from '../support/tokens.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from '../support/app-mode.js'
+import { LOOPBACK_PUBLIC_URL, standInAppEnv, within, standInBigCommerce } from '../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STATIC_EXACT = 'https://static-shop.example'
 
 const redis = await startRedis(t)
-const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-t.teardown(() => bc.close())
+const bc = await standInBigCommerce(t)
 const { app, logs } = await build(t, {
   redis,
   env: {

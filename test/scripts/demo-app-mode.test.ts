@@ -11,7 +11,7 @@ import { banner, startDemo, type Demo, type DemoOptions } from '../../scripts/de
 import { DEMO } from '../../src/dev/stand-in-storefront.js'
 import { browserMissing, CHROMIUM, CHROMIUM_ARGS, type PageOutcome } from '../e2e/harness.js'
 import { eventually as poll, startRedis } from '../support/app.js'
-import type { RedisServer } from '../support/redis-server.js'
+import { snapshot, assertUnchanged } from '../support/redis-state.js'
 
 /** The demo starts servers and a browser: a wider bound than the helper's default. */
 const eventually = async (check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> => await poll(check, what, timeoutMs, 100)
@@ -54,19 +54,8 @@ async function press (d: Demo, action: 'install' | 'load' | 'uninstall'): Promis
 
 const codeOf = (body: string): string | undefined => /data-code="([A-Z_]+)"/.exec(body)?.[1]
 
-/**
- * Every key with its string value or its type: what a refusal must leave as it was. The exchange's rate
- * limit counts refused attempts too, by design: its counters are left out.
- */
-async function snapshot (redis: RedisServer): Promise<Record<string, string>> {
-  const out: Record<string, string> = {}
-  for (const key of (await redis.client.keys('*')).sort()) {
-    if (key.startsWith('bcx:rl:')) continue
-    const type = await redis.client.type(key)
-    out[key] = type === 'string' ? `string:${await redis.client.get(key) ?? ''}` : type
-  }
-  return out
-}
+/** What a refusal must leave as it was. The exchange's rate limit counts refused attempts too, by design. */
+const REFUSABLE = { skip: (key: string) => key.startsWith('bcx:rl:') }
 
 t.test('the control panel installs the app through the real callbacks; only then does the app store\'s storefront sign in', async (t) => {
   const redis = await startRedis(t)
@@ -95,7 +84,7 @@ t.test('the control panel installs the app through the real callbacks; only then
   t.match(appPage, `<script src="${d.serviceUrl}/storefront.js" data-client-id="${DEMO.clientId}"></script>`, 'the bare URL, as the install puts it in Script Manager')
 
   await t.test('before the install: the app store\'s origin and store are refused, and nothing changes', async (t) => {
-    const before = await snapshot(redis)
+    const before = await snapshot(redis.client, REFUSABLE)
     const refused = await exchange(d, d.appStorefrontUrl, await shopperToken(d.appStorefrontUrl, 4927))
     t.same([refused.status, refused.code], [403, 'BCX_ORIGIN_REFUSED'])
     const preflight = await fetch(`${d.serviceUrl}/session`, { method: 'OPTIONS', headers: { origin: d.appStorefrontUrl, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-csrf' } })
@@ -105,13 +94,13 @@ t.test('the control panel installs the app through the real callbacks; only then
     t.same([elsewhere.status, elsewhere.code], [403, 'BCX_STORE_NOT_ALLOWED'])
     const load = await press(d, 'load')
     t.same([load.status, codeOf(load.body)], [403, 'BCX_STORE_NOT_ALLOWED'], 'opening an app that is not installed')
-    t.same(await snapshot(redis), before, 'no session, no install, no jti kept')
+    await assertUnchanged(t, redis.client, before, 'no session, no install, no jti kept', REFUSABLE)
     t.equal(d.bigcommerce.installed(APP_STORE), false)
     t.same(d.bigcommerce.scriptTags(APP_STORE), [])
   })
 
   await t.test('the control panel refuses what BigCommerce\'s would not do, changing nothing', async (t) => {
-    const before = await snapshot(redis)
+    const before = await snapshot(redis.client, REFUSABLE)
     const apiCalls = d.bigcommerce.requests.length
     const cases: Array<[string, string, number]> = [
       ['GET', `/manage/${APP_STORE}/install`, 405],
@@ -128,7 +117,7 @@ t.test('the control panel installs the app through the real callbacks; only then
       t.equal(res.headers.get('location'), null, 'sends the browser nowhere')
     }
     t.equal(d.bigcommerce.requests.length, apiCalls, 'no API call')
-    t.same(await snapshot(redis), before)
+    await assertUnchanged(t, redis.client, before, 'refused', REFUSABLE)
     t.equal(d.bigcommerce.installed(APP_STORE), false)
     t.equal((await fetch(`${d.bigcommerce.url}/manage/nosuchstore`)).status, 404, 'no store is made up')
   })

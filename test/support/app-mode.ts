@@ -1,5 +1,8 @@
-// Shared by the app-mode tests: install records, and app mode's environment.
+// App mode for tests: install records, app mode's environment, the stand-in BigCommerce it installs
+// from, and readers of what the callbacks' pages carry.
 import type { StoreInstall } from '../../src/app-mode/types.js'
+import { startStandInBigCommerce, type StandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
+import { CLIENT_ID, CLIENT_SECRET, type Teardown } from './app.js'
 
 export const TOKEN_KEY = 'store-token-key-one-0123456789abcdef'
 export const NEXT_TOKEN_KEY = 'store-token-key-two-0123456789abcdef'
@@ -49,3 +52,16 @@ export const standInAppEnv = (bcUrl: string): Record<string, string> =>
 export const codeOf = (body: string): string | undefined => /data-code="([A-Z_]+)"/.exec(body)?.[1]
 export const formTokenOf = (body: string): string | undefined => /name="form_token" value="([^"]+)"/.exec(body)?.[1]
 export const liveSessionsOf = (body: string): string | undefined => /data-live-sessions="(\d*)"/.exec(body)?.[1]
+
+/**
+ * The stand-in BigCommerce for this app's credentials (closed at teardown), each store in `sites`
+ * serving a storefront at the origin given.
+ */
+export async function standInBigCommerce (t: Teardown, sites: Record<string, string> = {}): Promise<StandInBigCommerce> {
+  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
+  t.teardown(() => bc.close())
+  for (const [storeHash, origin] of Object.entries(sites)) {
+    bc.store(storeHash).sites = [{ id: 1, channel_id: 1, url: origin, urls: [{ type: 'primary', url: `${origin}/` }] }]
+  }
+  return bc
+}

@@ -2,12 +2,11 @@
 // token (no cookie), without using the token up; bad input refused with its status and code.
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
-import { build, CLIENT_ID, CLIENT_SECRET, eventually, startRedis } from '../../support/app.js'
-import { dumpRedis } from '../../support/redis-state.js'
+import { build, eventually, startRedis } from '../../support/app.js'
 import { exchange, signIn } from '../../support/session.js'
 import { token } from '../../support/tokens.js'
-import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, standInAppEnv } from '../../support/app-mode.js'
+import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, standInAppEnv, standInBigCommerce } from '../../support/app-mode.js'
+import { assertUnchanged, snapshot } from '../../support/redis-state.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'support1'
@@ -16,9 +15,7 @@ const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100
 
 t.test('a customer\'s sessions on the merchant page', async (t) => {
   const redis = await startRedis(t)
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
-  bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
+  const bc = await standInBigCommerce(t, { [STORE]: ORIGIN })
   const { app } = await build(t, {
     redis,
     env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, RATE_LIMIT_EXCHANGE: '0' }
@@ -35,11 +32,7 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
     await app.inject({ method: 'POST', url: '/bigcommerce/sessions/customer', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
 
   // Values and deadlines before any lookup: a lookup is a read, and a refusal changes nothing either.
-  const state = async (): Promise<{ dump: string, ttls: Map<string, number> }> => {
-    const dump = await dumpRedis(redis.client)
-    return { dump: JSON.stringify(dump), ttls: new Map(await Promise.all(dump.map(async ({ key }) => [key, await redis.client.pttl(key)] as const))) }
-  }
-  const before = await state()
+  const before = await snapshot(redis.client, { app })
   const found = await lookup(`form_token=${encodeURIComponent(formToken)}&customer_id=4927`)
   t.equal(found.statusCode, 200)
   t.match(found.body, 'data-sessions="1"')
@@ -57,9 +50,8 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
     t.equal(res.statusCode, status, body)
     t.equal(codeOf(res.body), code, `${body}: code`)
   }
-  const after = await state()
-  t.equal(after.dump, before.dump, 'lookups and refusals change no key or value (no form token used up)')
-  t.same([...after.ttls].filter(([key, ttl]) => ttl > (before.ttls.get(key) ?? 0) + 50).map(([key]) => key), [], 'and slide no deadline')
+  // No form token used up, no session slid.
+  await assertUnchanged(t, redis.client, before, 'lookups and refusals', { app })
 
   // A lookup is a read: the same form token still signs every shopper out.
   const revoke = await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `form_token=${encodeURIComponent(formToken)}` })

@@ -2,16 +2,15 @@
 // through the Scripts API, the hooks (reused when present), and each step failing on its own.
 import t from 'tap'
 import { createBigCommerceClient } from '../../../src/bigcommerce/client.js'
-import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { deleteHooks, HOOK_SCOPES, readOrigins, scriptHtml, setUpStore, type StoreApi } from '../../../src/app-mode/install-steps.js'
-import { CLIENT_ID, CLIENT_SECRET } from '../../support/app.js'
+import { CLIENT_ID } from '../../support/app.js'
+import { standInBigCommerce } from '../../support/app-mode.js'
 
 const APP = { publicUrl: 'https://sessions.example.com', clientId: CLIENT_ID }
 const NOTHING = { origins: [], scriptUuid: null, hookIds: [] }
 
 t.test('install steps', async (t) => {
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
+  const bc = await standInBigCommerce(t)
   const token = bc.grantToken('s1abc')
   const api = createBigCommerceClient({ storeHash: 's1abc', accessToken: token, apiUrl: bc.url })
   const store = bc.store('s1abc')

@@ -3,13 +3,12 @@
 // uninstall forget it. Real Redis, the real callbacks, the stand-in BigCommerce.
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { createLiveSessionCounter } from '../../../src/routes/bigcommerce/live-sessions.js'
-import { build, CLIENT_ID, CLIENT_SECRET, eventually, startRedis } from '../../support/app.js'
+import { build, eventually, startRedis } from '../../support/app.js'
 import { exchange } from '../../support/session.js'
 import { token } from '../../support/tokens.js'
 import type { RedisServer } from '../../support/redis-server.js'
-import { LOOPBACK_PUBLIC_URL, formTokenOf, liveSessionsOf, standInAppEnv } from '../../support/app-mode.js'
+import { LOOPBACK_PUBLIC_URL, formTokenOf, liveSessionsOf, standInAppEnv, standInBigCommerce } from '../../support/app-mode.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'livecount'
@@ -23,9 +22,7 @@ const scans = async (redis: RedisServer): Promise<number> => await calls(redis, 
 
 t.test('repeated loads within the window send one SCAN sequence; signing everyone out forgets the count', async (t) => {
   const redis = await startRedis(t)
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
-  bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
+  const bc = await standInBigCommerce(t, { [STORE]: ORIGIN })
   const { app } = await build(t, {
     redis,
     env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example', LOG_LEVEL: 'warn' }

@@ -3,15 +3,13 @@
 // Past the limit: a 429 page with Retry-After, and BigCommerce hears nothing more. Closed when Redis is down.
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { APP_CALLBACKS_PER_MINUTE } from '../../../src/plugins/rate-limit.js'
-import { build, CLIENT_ID, CLIENT_SECRET, startRedis } from '../../support/app.js'
-import { codeOf, standInAppEnv } from '../../support/app-mode.js'
+import { build, CLIENT_SECRET, startRedis } from '../../support/app.js'
+import { codeOf, standInAppEnv, standInBigCommerce } from '../../support/app-mode.js'
 
 const N = APP_CALLBACKS_PER_MINUTE
 
-const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-t.teardown(() => bc.close())
+const bc = await standInBigCommerce(t)
 const envOf = (redisTimeout = '1000', limit = '60'): Record<string, string | undefined> => ({
   ...standInAppEnv(bc.url),
   BC_STORE_HASHES: undefined,
