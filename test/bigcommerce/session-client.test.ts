@@ -8,8 +8,8 @@ import errorHandler from '../../src/plugins/error-handler.js'
 import bigcommerce from '../../src/bigcommerce/plugin.js'
 import type { Customer } from '../../src/customer.js'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { build, startRedis, testConfig, ORIGIN } from '../support/app.js'
-import { signIn } from '../support/session.js'
+import { build, startRedis, testConfig } from '../support/app.js'
+import { signIn, api } from '../support/session.js'
 
 type Tap = { teardown: (fn: () => unknown) => void }
 
@@ -119,7 +119,7 @@ t.test('the whole app: /api/orders/recent reports its store\'s quota in /metrics
   const { app } = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.grantToken('abc123'), BC_API_URL: bc.url } })
   t.notMatch((await app.inject({ url: '/metrics' })).body, /bcx_bigcommerce_quota_remaining\{/)
   const { cookie } = await signIn(app)
-  const res = await app.inject({ url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const res = await api(app, cookie, '/api/orders/recent')
   t.equal(res.statusCode, 200)
   t.match((await app.inject({ url: '/metrics' })).body, /bcx_bigcommerce_quota_remaining\{store_hash="abc123"\} 149/)
 })

@@ -5,8 +5,9 @@
 // does not move, and the storefront script keeps working.
 import type { Page } from 'playwright-core'
 import type { TAP } from 'tap'
-import { startUpstream } from '../support/upstream-server.js'
+import { startUpstream, UPSTREAM_SECRET } from '../support/upstream-server.js'
 import { open, setUpStage, signIn, type Deployment, type Stage } from './harness.js'
+import { commandsSince } from '../support/redis-state.js'
 
 type Test = Parameters<Parameters<TAP['test']>[0]>[0]
 
@@ -55,19 +56,12 @@ async function sessionKey (s: Stage): Promise<string> {
   return keys[0] as string
 }
 
-/** Redis commands run since the last call, the test's own INFO and CONFIG aside. */
-async function commandsSince (s: Stage): Promise<string[]> {
-  const stats = await s.redis.client.info('commandstats')
-  await s.redis.client.config('RESETSTAT')
-  return [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config').map(([, cmd, n]) => `${cmd}=${n}`)
-}
-
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
 export async function noCorsProof (t: Test, d: Deployment): Promise<void> {
   const upstream = await startUpstream()
   t.teardown(() => upstream.close())
-  const s = await setUpStage(t, { ...d, env: { ...d.env, UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: 'upstream-signing-secret-0123456789' } })
+  const s = await setUpStage(t, { ...d, env: { ...d.env, UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: UPSTREAM_SECRET } })
   const { page, store } = s
 
   await t.test('the shopper signs in on the store; the script reads the session and a proxied path', async (t) => {
@@ -95,7 +89,7 @@ export async function noCorsProof (t: Test, d: Deployment): Promise<void> {
       const before = await s.redis.client.pttl(key)
       const mark = s.requests.length
       const upstreamMark = upstream.received.length
-      await commandsSince(s)
+      await commandsSince(s.redis.client)
 
       const outcomes = await probe(probePage, s.serviceUrl, site === store ? 'allowed' : 'outside')
       t.notOk(outcomes.some((o) => o.endsWith('timed out')), `every probe settled: ${outcomes.join('; ')}`)
@@ -106,7 +100,7 @@ export async function noCorsProof (t: Test, d: Deployment): Promise<void> {
       t.ok(arrived.every((r) => r.withCookie), 'the browser sent the session cookie with each of them')
       t.same(arrived.filter((r) => r.status !== 403 || r.code !== 'BCX_CSRF_HEADER_MISSING'), [], 'each one refused: 403 BCX_CSRF_HEADER_MISSING')
       t.same([...new Set(arrived.map((r) => r.mode))].sort(), ['navigate', 'no-cors'], 'no-cors loads and a navigation, as the browser labels them')
-      t.same(await commandsSince(s), [], 'not one Redis command: the session was neither read nor slid')
+      t.same(await commandsSince(s.redis.client), [], 'not one Redis command: the session was neither read nor slid')
       t.ok(await s.redis.client.pttl(key) <= before, 'the idle deadline did not move')
       t.equal(upstream.received.length, upstreamMark, 'the upstream received nothing')
     })

@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import { buildOwnApp, loyaltyRoutes } from '../../examples/own-app.js'
 import { bcSessionExchanger } from '../../src/index.js'
 import { startRedis, testConfig, waitReady, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
-import { getSession, signIn } from '../support/session.js'
+import { getSession, signIn, api } from '../support/session.js'
 
 async function setup (t: Parameters<typeof startRedis>[0]) {
   const redis = await startRedis(t)
@@ -15,7 +15,7 @@ async function setup (t: Parameters<typeof startRedis>[0]) {
   await waitReady(app)
   const { cookie } = await signIn(app, { customerId: 4927 })
   const points = async (): Promise<number> =>
-    (await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })).json().points
+    (await api(app, cookie, '/api/loyalty/points')).json().points
   return { app, cookie, points }
 }
 
@@ -29,7 +29,7 @@ t.test('the builder\'s route reads the customer from the session', async (t) => 
   const redeem = await app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { origin: ORIGIN, 'x-csrf': '1', cookie }, payload: { points: 30 } })
   t.equal(redeem.statusCode, 200)
   t.same(redeem.json(), { customer_id: 4927, points: 70 })
-  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const me = await api(app, cookie, '/api/me')
   t.equal(me.json().customer.id, 4927, 'the exchanger\'s own /api routes are there too')
   const hello = await app.inject({ method: 'GET', url: '/hello', headers: { cookie: 'broken' } })
   t.same(hello.json(), { hello: 'world' })

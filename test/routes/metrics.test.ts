@@ -1,6 +1,6 @@
 import t from 'tap'
-import { build, startRedis, ORIGIN } from '../support/app.js'
-import { exchange, getSession, signIn } from '../support/session.js'
+import { build, startRedis } from '../support/app.js'
+import { exchange, getSession, signIn, endSession } from '../support/session.js'
 import { token } from '../support/tokens.js'
 
 const value = (text: string, line: string): number => {
@@ -16,7 +16,7 @@ t.test('GET /metrics counts exchanges by outcome, skew, sessions, store operatio
   await exchange(app, jwt)
   await exchange(app, 'not-a-token')
   await getSession(app, cookie)
-  await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  await endSession(app, cookie)
   const res = await app.inject({ method: 'GET', url: '/metrics' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /text\/plain/)

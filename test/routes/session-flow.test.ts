@@ -1,7 +1,7 @@
 import t from 'tap'
 import { build, startRedis, ORIGIN } from '../support/app.js'
 import { sessionKeyCount } from '../support/redis-state.js'
-import { exchange, getSession, sessionCookieOf, setCookieHeader, signIn } from '../support/session.js'
+import { exchange, getSession, sessionCookieOf, setCookieHeader, signIn, api, endSession } from '../support/session.js'
 import { token } from '../support/tokens.js'
 
 t.test('exchange, read, end: the whole flow against a real Redis', async (t) => {
@@ -27,7 +27,7 @@ t.test('exchange, read, end: the whole flow against a real Redis', async (t) => 
   t.same(read.json().customer, body.customer)
   t.equal(read.headers['set-cookie'], undefined, 'a read sets no cookie')
 
-  const ended = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const ended = await endSession(app, cookie)
   t.equal(ended.statusCode, 204)
   t.match(setCookieHeader(ended), /^__Host-bc_session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; Partitioned; SameSite=None$/)
   t.equal(await sessionKeyCount(redis), 0)
@@ -41,12 +41,12 @@ t.test('GET /api/me answers like GET /session', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const { cookie } = await signIn(app)
-  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const me = await api(app, cookie, '/api/me')
   const session = await getSession(app, cookie)
   t.equal(me.statusCode, 200)
   t.same(me.json().customer, session.json().customer)
   t.equal(me.json().store_hash, 'abc123')
-  const none = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN } })
+  const none = await api(app, undefined, '/api/me')
   t.equal(none.statusCode, 401)
   t.equal(none.json().code, 'BCX_UNAUTHENTICATED')
 })

@@ -6,7 +6,7 @@ import { CSRF, getSession, setCookieHeader, sidOf, handleOf, signIn } from '../s
 import { keys } from '../../src/store/keys.js'
 import { originTag, parseSessionId } from '../../src/session/ids.js'
 import { decodeRecord, minuteOf, withLastSeen } from '../../src/store/record-codec.js'
-import { snapshot, assertUnchanged, sessionKeyOf } from '../support/redis-state.js'
+import { snapshot, assertUnchanged, sessionKeyOf, commandCalls } from '../support/redis-state.js'
 
 const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
 const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
@@ -236,7 +236,7 @@ t.test('last seen: the first read of a minute records it, the others are one GET
   await redis.client.set(key, withLastSeen(value, old) as string, 'PX', 100_000)
   t.equal(decodeRecord(await redis.client.get(key) as string, parts)?.lastSeenMinute, old)
 
-  const setCalls = async (): Promise<number> => Number(/cmdstat_set:calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0)
+  const setCalls = async (): Promise<number> => (await commandCalls(redis.client)).set ?? 0
   const sets = await setCalls()
   t.equal((await getSession(app, cookie)).statusCode, 200)
   let now = decodeRecord(await redis.client.get(key) as string, parts)?.lastSeenMinute ?? 0

@@ -2,15 +2,17 @@
 // delegator), request for request; it only stops adding Vary: Origin to routes that have no CORS. And the
 // guard of /session and /api: X-CSRF: 1 from a CORS request on every read and write, before the session.
 import t from 'tap'
+import type { Test } from 'tap'
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
 import cors from '@fastify/cors'
 import crossSite, { originCheck, scopeMethods } from '../../src/session/cross-site.js'
 import { originAllowed, parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 import type { Config } from '../../src/config.js'
-import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
+import { ORIGIN, OTHER_ORIGIN } from '../support/app.js'
 import { CSRF, signIn } from '../support/session.js'
 import { startBigCommerceApi } from '../support/bigcommerce-api.js'
-import { startUpstream } from '../support/upstream-server.js'
+import { appWithUpstream } from '../support/upstream-server.js'
+import { commandsSince } from '../support/redis-state.js'
 
 const patterns = ['https://*.mybigcommerce.com', 'https://shop.example.com'].map((e) => parseOriginPattern(e) as OriginPattern)
 const PATHS = ['/session', '/session?x=1', '/api', '/api/me', '/api/a/b?q=1', '/healthz', '/sessionx', '/apix', '/storefront.js']
@@ -124,46 +126,28 @@ t.test('the origin check remembers answers, bounded, and agrees with originAllow
   t.equal(allowed('https://evil.example'), false)
 })
 
-type Tap = Parameters<typeof startRedis>[0]
-
 /** The real app with a session, the proxy in front of a stand-in upstream and the orders route in front of a stand-in BigCommerce. */
-async function withSession (t: Tap) {
-  const redis = await startRedis(t)
-  const upstream = await startUpstream()
-  t.teardown(() => upstream.close())
+async function withSession (t: Test) {
   const bigcommerce = await startBigCommerceApi()
   t.teardown(() => bigcommerce.close())
-  const { app } = await build(t, {
-    redis,
-    env: {
-      UPSTREAM_URL: upstream.url,
-      UPSTREAM_SIGNING_SECRET: 'upstream-signing-secret-0123456789',
-      BC_STORE_HASH: 'abc123',
-      BC_ACCESS_TOKEN: bigcommerce.accessToken,
-      BC_API_URL: bigcommerce.url
-    }
+  const { app, redis, upstream } = await appWithUpstream(t, {
+    env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bigcommerce.accessToken, BC_API_URL: bigcommerce.url }
   })
   const { cookie } = await signIn(app)
   const [key] = await redis.client.keys('bcx:*:s:*') as [string]
   // A read slides the idle deadline back to its full length: let the clock run first, so a slide shows.
   await new Promise((resolve) => setTimeout(resolve, 50))
-  /** Redis commands run since the last call, our own INFO and CONFIG aside. */
-  const commandsSince = async (): Promise<string[]> => {
-    const stats = await redis.client.info('commandstats')
-    await redis.client.config('RESETSTAT')
-    return [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config').map(([, cmd, n]) => `${cmd}=${n}`)
-  }
-  await commandsSince()
-  return { app, redis, upstream, bigcommerce, cookie, ttl: async () => await redis.client.pttl(key), commandsSince }
+  await commandsSince(redis.client)
+  return { app, redis, upstream, bigcommerce, cookie, ttl: async () => await redis.client.pttl(key) }
 }
 
 // Every path a cookie could be ridden through: the session itself, local /api routes, the proxy.
 const READ_PATHS = ['/session', '/api/me', '/api/orders/recent', '/api/things/list?x=1']
 
 t.test('a read without X-CSRF: 1 is refused before the session is read, slid or forwarded', async (t) => {
-  const { app, upstream, bigcommerce, cookie, ttl, commandsSince } = await withSession(t)
+  const { app, upstream, bigcommerce, cookie, ttl, redis } = await withSession(t)
   const before = await ttl()
-  await commandsSince()
+  await commandsSince(redis.client)
   // What an <img>, a <script>, a no-cors fetch or a navigation sends: the cookie, and an Origin or none.
   for (const url of READ_PATHS) {
     for (const method of ['GET', 'HEAD'] as const) {
@@ -179,16 +163,16 @@ t.test('a read without X-CSRF: 1 is refused before the session is read, slid or 
       }
     }
   }
-  t.same(await commandsSince(), [], 'not one Redis command')
+  t.same(await commandsSince(redis.client), [], 'not one Redis command')
   t.ok(await ttl() <= before, 'the idle deadline did not move')
   t.equal(upstream.received.length, 0, 'nothing reached the upstream')
   t.equal(bigcommerce.requests.length, 0, 'nothing reached BigCommerce')
 })
 
 t.test('X-CSRF: 1 in a request whose Sec-Fetch-Mode is not cors is refused the same way', async (t) => {
-  const { app, upstream, bigcommerce, cookie, ttl, commandsSince } = await withSession(t)
+  const { app, upstream, bigcommerce, cookie, ttl, redis } = await withSession(t)
   const before = await ttl()
-  await commandsSince()
+  await commandsSince(redis.client)
   for (const url of READ_PATHS) {
     for (const mode of ['no-cors', 'navigate', 'websocket', 'CORS', '']) {
       const res = await app.inject({ method: 'GET', url, headers: { ...CSRF, origin: ORIGIN, 'sec-fetch-mode': mode, cookie } })
@@ -199,7 +183,7 @@ t.test('X-CSRF: 1 in a request whose Sec-Fetch-Mode is not cors is refused the s
   const end = await app.inject({ method: 'DELETE', url: '/session', headers: { ...CSRF, origin: ORIGIN, 'sec-fetch-mode': 'navigate', cookie } })
   t.equal(end.statusCode, 403, 'a write from a navigation too')
   t.equal(end.json().code, 'BCX_CSRF_HEADER_MISSING')
-  t.same(await commandsSince(), [], 'not one Redis command')
+  t.same(await commandsSince(redis.client), [], 'not one Redis command')
   t.ok(await ttl() <= before, 'the idle deadline did not move; the session is still there')
   t.equal(upstream.received.length, 0)
   t.equal(bigcommerce.requests.length, 0)
@@ -231,7 +215,7 @@ t.test('X-CSRF: 1 from a CORS request, or from no browser at all, reads the sess
 })
 
 t.test('writes: the Origin is checked first, as before, then X-CSRF', async (t) => {
-  const { app, cookie, commandsSince } = await withSession(t)
+  const { app, cookie, redis } = await withSession(t)
   const cases: Array<[string, Record<string, string>, string]> = [
     ['no Origin, no X-CSRF', {}, 'BCX_ORIGIN_REFUSED'],
     ['no Origin, X-CSRF', { ...CSRF }, 'BCX_ORIGIN_REFUSED'],
@@ -245,6 +229,6 @@ t.test('writes: the Origin is checked first, as before, then X-CSRF', async (t) 
       t.equal(res.json().code, code, `${name}: ${method} ${url}`)
     }
   }
-  t.same(await commandsSince(), [], 'not one Redis command')
+  t.same(await commandsSince(redis.client), [], 'not one Redis command')
   t.equal((await app.inject({ method: 'GET', url: '/session', headers: { ...CSRF, origin: ORIGIN, cookie } })).statusCode, 200, 'the session lives on')
 })

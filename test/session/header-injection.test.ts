@@ -6,9 +6,9 @@ import type { LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { build, startRedis, ORIGIN } from '../support/app.js'
 import { errorShapeProblem } from '../support/responses.js'
-import { getSession, sessionCookieOf, postSession, signIn } from '../support/session.js'
+import { getSession, sessionCookieOf, postSession, signIn, api } from '../support/session.js'
 import { claimsJson, HS512_HEADER, signRaw } from '../support/tokens.js'
-import { startUpstream } from '../support/upstream-server.js'
+import { appWithUpstream } from '../support/upstream-server.js'
 
 const MARK = 'injected'
 const CRLF = `\r\nSet-Cookie: ${MARK}=1\r\nX-${MARK}: 1`
@@ -83,15 +83,12 @@ t.test('claims with CR/LF or long values stay in the JSON body', async (t) => {
 })
 
 t.test('claims with CR/LF reach the upstream percent-encoded, never as headers of their own', async (t) => {
-  const redis = await startRedis(t)
-  const upstream = await startUpstream()
-  t.teardown(() => upstream.close())
-  const { app } = await build(t, { redis, env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: 'upstream-signing-secret-0123456789' } })
+  const { app, upstream } = await appWithUpstream(t)
   const email = `a@b.c\r\nX-${MARK}: 1`
   const payload = claimsJson().replace(/"email":"[^"]*"/, `"email":${JSON.stringify(email)}`).replace('"group_id":"6"', `"group_id":"6\\r\\nX-${MARK}-2: 1"`)
   const res = await postSession(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 201)
-  const proxied = await app.inject({ method: 'GET', url: '/api/anything', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: sessionCookieOf(res) } })
+  const proxied = await api(app, sessionCookieOf(res), '/api/anything')
   t.equal(proxied.statusCode, 200)
   const [received] = upstream.received
   t.equal(received?.headers['x-customer-email'], encodeURIComponent(email))

@@ -1,8 +1,8 @@
 // Timeouts, secret rotation, restarts, several instances, Redis outages, and logs.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, startRedis, waitReady, ORIGIN, CLIENT_SECRET, SESSION_SECRET } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf, signIn } from '../support/session.js'
+import { build, startRedis, waitReady, CLIENT_SECRET, SESSION_SECRET } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf, signIn, api, endSession } from '../support/session.js'
 import { token } from '../support/tokens.js'
 
 t.test('idle timeout slides; absolute timeout never extends', async (t) => {
@@ -66,7 +66,7 @@ t.test('a restart of the service keeps sessions; two instances share them', asyn
   const jwt = await token({ customerId: 5 })
   t.equal((await exchange(second.app, jwt)).statusCode, 201)
   t.equal((await exchange(third.app, jwt)).statusCode, 409, 'the replay guard is shared')
-  const ended = await third.app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const ended = await endSession(third.app, cookie)
   t.equal(ended.statusCode, 204)
   t.equal((await getSession(second.app, cookie)).statusCode, 401, 'an end on one instance is seen by the other')
 })
@@ -79,8 +79,8 @@ t.test('Redis stopped: fast 503 with our code; /healthz 200; recovery by itself'
   const calls = [
     () => getSession(app, cookie),
     async () => exchange(app, await token({ customerId: 9 })),
-    () => app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } }),
-    () => app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } }),
+    () => endSession(app, cookie),
+    () => api(app, cookie, '/api/me'),
     () => app.inject({ method: 'GET', url: '/readyz' })
   ]
   for (const [i, call] of calls.entries()) {
@@ -124,7 +124,7 @@ t.test('no token, cookie, session id or secret in any log line', async (t) => {
   await getSession(app, cookie)
   await getSession(app, `${cookie}x`)
   await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', cookie, authorization: `Bearer ${jwt}` } })
-  await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  await endSession(app, cookie)
   const text = logs.join('')
   t.ok(logs.length > 5, 'the app logged')
   const secrets = { jwt, bad, signature: jwt.split('.')[2], cookie: cookie.split('=')[1], sid, random: sid.split('.')[3], CLIENT_SECRET, SESSION_SECRET }

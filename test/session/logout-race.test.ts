@@ -2,9 +2,9 @@
 // two instances (two Redis connections) while one DELETE /session lands among them, over many
 // rounds; afterwards the key is gone and the cookie gets 401, every time.
 import t from 'tap'
-import { build, startRedis, ORIGIN } from '../support/app.js'
+import { build, startRedis } from '../support/app.js'
 import { tally } from '../support/responses.js'
-import { getSession, signIn } from '../support/session.js'
+import { getSession, signIn, endSession } from '../support/session.js'
 
 const ROUNDS = Number(process.env.RACE_ROUNDS ?? 50)
 const READERS = 8
@@ -43,7 +43,7 @@ t.test(`${READERS} readers racing DELETE /session, ${ROUNDS} rounds`, async (t) 
         if (ok >= target) break
         await new Promise((resolve) => setImmediate(resolve))
       }
-      const res = await b.app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+      const res = await endSession(b.app, cookie)
       deletedAt = Date.now()
       return res.statusCode
     }

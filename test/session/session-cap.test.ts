@@ -3,7 +3,7 @@
 import t from 'tap'
 import { build, startRedis } from '../support/app.js'
 import { sessionKeyCount } from '../support/redis-state.js'
-import { getSession, signIn } from '../support/session.js'
+import { getSession, signIn, endSession } from '../support/session.js'
 
 const now = (): number => Math.floor(Date.now() / 1000)
 
@@ -31,7 +31,7 @@ t.test('an ended session frees its place: the cap counts live sessions only', as
   const [first, second, third] = cookies as [string, string, string]
   t.same(await Promise.all(cookies.map(async (c) => (await getSession(app, c)).statusCode)), [200, 200, 200], 'three live sessions, at the cap')
 
-  const ended = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: 'https://store-abc123.mybigcommerce.com', 'x-csrf': '1', cookie: second } })
+  const ended = await endSession(app, second, 'https://store-abc123.mybigcommerce.com')
   t.equal(ended.statusCode, 204)
   const { cookie: fourth } = await signIn(app)
   t.same(await Promise.all([first, second, third, fourth].map(async (c) => (await getSession(app, c)).statusCode)), [200, 401, 200, 200])

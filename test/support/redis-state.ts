@@ -100,3 +100,18 @@ export function sessionKeyOf (cookie: string): string {
   if (parts === null) throw new Error(`not a session id: ${sid}`)
   return keys.session(parts, sid)
 }
+
+/** Calls per Redis command since the last CONFIG RESETSTAT (or start), the test's own INFO and CONFIG left out. */
+export async function commandCalls (client: Redis): Promise<Record<string, number>> {
+  const stats = await client.info('commandstats')
+  return Object.fromEntries([...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)]
+    .filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')
+    .map(([, cmd, n]) => [cmd as string, Number(n)]))
+}
+
+/** The Redis commands run since the last call (or start), as `name=count`; counting then starts again. */
+export async function commandsSince (client: Redis): Promise<string[]> {
+  const calls = await commandCalls(client)
+  await client.config('RESETSTAT')
+  return Object.entries(calls).map(([cmd, n]) => `${cmd}=${n}`)
+}

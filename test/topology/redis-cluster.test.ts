@@ -4,8 +4,8 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { keys } from '../../src/store/keys.js'
-import { testConfig, waitReady, ORIGIN, STORE } from '../support/app.js'
-import { exchange, getSession, sessionCookieOf, signIn } from '../support/session.js'
+import { testConfig, waitReady, STORE } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf, signIn, endSession } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
 
@@ -54,7 +54,7 @@ t.test('exchange, read, replay, end: the whole flow on the Cluster', async (t) =
   t.equal(replay.headers['set-cookie'], undefined)
   t.equal(total(await sessionKeysPerNode()), 1, 'the replay wrote no session')
 
-  const ended = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const ended = await endSession(app, cookie)
   t.equal(ended.statusCode, 204)
   t.equal(total(await sessionKeysPerNode()), 0)
   const after = await getSession(app, cookie)

@@ -3,9 +3,9 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { startRedis, testConfig, waitReady, ORIGIN, STORE } from '../support/app.js'
+import { startRedis, testConfig, waitReady, STORE } from '../support/app.js'
 import { sessionKeyCount } from '../support/redis-state.js'
-import { exchange, getSession, signIn } from '../support/session.js'
+import { exchange, getSession, signIn, endSession } from '../support/session.js'
 import { token } from '../support/tokens.js'
 
 const redis = await startRedis(t)
@@ -28,7 +28,7 @@ t.test('a session made on one instance is read, slid and ended on the other', as
   t.equal(read.statusCode, 200)
   t.equal(read.json().customer.id, 1)
 
-  const ended = await b.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const ended = await endSession(b, cookie)
   t.equal(ended.statusCode, 204)
   const afterOnA = await getSession(a, cookie)
   t.equal(afterOnA.statusCode, 401)

@@ -4,11 +4,9 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
+import { ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
 import { signIn } from '../../support/session.js'
-import { startUpstream } from '../../support/upstream-server.js'
-
-const SIGNING_SECRET = 'upstream-signing-secret-0123456789'
+import { appWithUpstream } from '../../support/upstream-server.js'
 
 /** Sends the head and a first slice of a 64 KiB body, never the rest; resolves with the first answer. */
 async function postUnfinished (port: number, headers: string[]): Promise<{ head: string, body: string }> {
@@ -34,14 +32,8 @@ async function postUnfinished (port: number, headers: string[]): Promise<{ head:
 }
 
 t.test('without a valid session, an unfinished body gets 401 at once and nothing reaches the upstream', async (t) => {
-  const redis = await startRedis(t)
-  const upstream = await startUpstream()
-  t.teardown(() => upstream.close())
   // The request timeout far beyond the wait below: only the guard can answer in time.
-  const { app } = await build(t, {
-    redis,
-    env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET, REQUEST_TIMEOUT_MS: '120000' }
-  })
+  const { app, upstream } = await appWithUpstream(t, { env: { REQUEST_TIMEOUT_MS: '120000' } })
   const { cookie } = await signIn(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo

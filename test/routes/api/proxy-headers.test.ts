@@ -2,28 +2,22 @@
 // Redis: hop-by-hop headers, credentials and forwarded-address claims are dropped; X-Forwarded-For,
 // -Proto and -Host are ours, from what TRUST_PROXY lets us believe; a hung upstream is a 504.
 import t from 'tap'
+import type { Test } from 'tap'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { InjectOptions } from 'fastify'
-import { build, startRedis, ORIGIN } from '../../support/app.js'
-import { signIn } from '../../support/session.js'
-import { startUpstream, type Received } from '../../support/upstream-server.js'
-import { verifyUpstreamRequest } from '../../../src/lib/upstream-signature.js'
+import { ORIGIN } from '../../support/app.js'
+import { signIn, api } from '../../support/session.js'
+import { type Received, appWithUpstream, upstreamVerification } from '../../support/upstream-server.js'
 
-const SIGNING_SECRET = 'upstream-signing-secret-0123456789'
-type Tap = Parameters<typeof startRedis>[0]
-
-async function setup (t: Tap, env: Record<string, string> = {}) {
-  const redis = await startRedis(t)
-  const upstream = await startUpstream()
-  t.teardown(() => upstream.close())
-  const built = await build(t, { redis, env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET, ...env } })
-  const { cookie } = await signIn(built.app)
-  return { ...built, upstream, cookie }
+/** The proxying app and a shopper signed in. */
+async function setup (t: Test, env: Record<string, string> = {}) {
+  const proxying = await appWithUpstream(t, { env })
+  const { cookie } = await signIn(proxying.app)
+  return { ...proxying, cookie }
 }
 
-const verified = (r: Received): boolean =>
-  verifyUpstreamRequest(SIGNING_SECRET, { method: r.method, pathAndQuery: r.url, body: r.body, headers: r.headers }).ok
+const verified = (r: Received): boolean => upstreamVerification(r).ok
 
 /** Log lines at error level (pino 50), or carrying a stack. */
 const loud = (logs: string[]): string[] => logs.filter((l) => l.includes('"level":50') || l.includes('"stack"'))
@@ -79,7 +73,7 @@ t.test('hop-by-hop headers and client credentials never reach the upstream; the 
 
 t.test('the upstream\'s answer: its CORS headers and a cookie of the session\'s name do not reach the browser', async (t) => {
   const { app, cookie } = await setup(t)
-  const res = await app.inject({ method: 'GET', url: '/api/claims-headers', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const res = await api(app, cookie, '/api/claims-headers')
   t.equal(res.statusCode, 200)
   t.equal(res.headers['access-control-allow-origin'], ORIGIN, 'the service\'s CORS answer, not the upstream\'s *')
   t.equal(res.headers['access-control-allow-credentials'], 'true')
@@ -216,7 +210,7 @@ t.test('over a real connection: Expect: 100-continue and Upgrade are answered by
 t.test('an upstream that does not answer within UPSTREAM_TIMEOUT_MS: 504 BCX_UPSTREAM_TIMEOUT, a warning without a stack', async (t) => {
   const { app, upstream, cookie, logs } = await setup(t, { UPSTREAM_TIMEOUT_MS: '300' })
   const started = Date.now()
-  const res = await app.inject({ method: 'GET', url: '/api/hang/forever', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const res = await api(app, cookie, '/api/hang/forever')
   t.equal(res.statusCode, 504)
   t.same(Object.keys(res.json()).sort(), ['code', 'error', 'message', 'statusCode'])
   t.equal(res.json().code, 'BCX_UPSTREAM_TIMEOUT')
@@ -227,6 +221,6 @@ t.test('an upstream that does not answer within UPSTREAM_TIMEOUT_MS: 504 BCX_UPS
   t.ok(logs.some((l) => l.includes('"level":40') && l.includes('BCX_UPSTREAM_TIMEOUT')), 'a warning names the code')
   t.same(loud(logs), [], 'no error-level line, no stack')
 
-  const answered = await app.inject({ method: 'GET', url: '/api/things', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const answered = await api(app, cookie, '/api/things')
   t.equal(answered.statusCode, 200, 'an upstream that answers in time is relayed as before')
 })

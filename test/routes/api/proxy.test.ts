@@ -1,35 +1,20 @@
 // The upstream proxy against a real upstream HTTP server and a real Redis: identity headers signed and
 // verified on arrival, forged ones stripped, the cookie never forwarded, the /api rules first.
 import t from 'tap'
-import { createHash, createHmac } from 'node:crypto'
+import type { Test } from 'tap'
 import type { InjectOptions } from 'fastify'
 import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
-import { signIn } from '../../support/session.js'
+import { signIn, api } from '../../support/session.js'
 import { freePort } from '../../support/redis-server.js'
-import { startUpstream, type Received } from '../../support/upstream-server.js'
+import { type Received, verifiedByHand, UPSTREAM_SECRET, appWithUpstream, upstreamVerification } from '../../support/upstream-server.js'
 import { verifyUpstreamRequest } from '../../../src/lib/upstream-signature.js'
 
-const SIGNING_SECRET = 'upstream-signing-secret-0123456789'
-type Tap = Parameters<typeof startRedis>[0]
-
-async function setup (t: Tap, upstreamPath = '') {
-  const redis = await startRedis(t)
-  const upstream = await startUpstream()
-  t.teardown(() => upstream.close())
-  const built = await build(t, { redis, env: { UPSTREAM_URL: upstream.url + upstreamPath, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET } })
-  const { cookie } = await signIn(built.app, { email: 'john.doe@gmail.com', groupId: '6' })
-  return { ...built, upstream, cookie }
+/** The proxying app and a shopper signed in. */
+async function setup (t: Test, upstreamPath = '') {
+  const proxying = await appWithUpstream(t, { upstreamPath })
+  const { cookie } = await signIn(proxying.app, { email: 'john.doe@gmail.com', groupId: '6' })
+  return { ...proxying, cookie }
 }
-
-/** The upstream's check, as the README gives it, written out by hand. */
-function verifiedByHand (r: Received): boolean {
-  const h = (name: string): string => (r.headers[name] as string | undefined) ?? ''
-  const canonical = ['bcx-v1', r.method, r.url, createHash('sha256').update(r.body).digest('hex'), h('x-customer-id'), h('x-customer-email'),
-    h('x-customer-group-id'), h('x-store-hash'), h('x-bcx-timestamp'), h('x-request-id')].join('\n')
-  return h('x-bcx-signature') === 'v1=' + createHmac('sha256', SIGNING_SECRET).update(canonical).digest('base64url')
-}
-
-const verify = (r: Received) => verifyUpstreamRequest(SIGNING_SECRET, { method: r.method, pathAndQuery: r.url, body: r.body, headers: r.headers })
 
 t.test('an unhandled GET goes upstream with signed identity headers and without the cookie', async (t) => {
   const { app, upstream, cookie } = await setup(t)
@@ -48,7 +33,7 @@ t.test('an unhandled GET goes upstream with signed identity headers and without 
   t.match(r.headers['x-request-id'], /^[0-9a-f-]{36}$/)
   t.ok(Math.abs(Number(r.headers['x-bcx-timestamp']) - Date.now() / 1000) < 10)
   t.ok(verifiedByHand(r), 'the signature verifies as documented')
-  t.same(verify(r), { ok: true, customer: { id: 4927, email: 'john.doe@gmail.com', groupId: '6', storeHash: 'abc123' }, requestId: r.headers['x-request-id'] })
+  t.same(upstreamVerification(r), { ok: true, customer: { id: 4927, email: 'john.doe@gmail.com', groupId: '6', storeHash: 'abc123' }, requestId: r.headers['x-request-id'] })
 })
 
 t.test('a POST body reaches the upstream byte for byte and is covered by the signature', async (t) => {
@@ -66,15 +51,15 @@ t.test('a POST body reaches the upstream byte for byte and is covered by the sig
   t.equal(r.body.toString('utf8'), odd)
   t.equal(r.headers['content-type'], 'application/json; charset=utf-8')
   t.ok(verifiedByHand(r))
-  t.equal(verify(r).ok, true)
-  t.equal(verifyUpstreamRequest(SIGNING_SECRET, { method: 'POST', pathAndQuery: r.url, body: '{"points":10000}', headers: r.headers }).ok, false,
+  t.equal(upstreamVerification(r).ok, true)
+  t.equal(verifyUpstreamRequest(UPSTREAM_SECRET, { method: 'POST', pathAndQuery: r.url, body: '{"points":10000}', headers: r.headers }).ok, false,
     'the same headers with another body fail')
 
   const form = await app.inject({ method: 'PUT', url: '/api/prefs', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain', cookie }, payload: 'a=1' })
   t.equal(form.statusCode, 200)
   const empty = await app.inject({ method: 'DELETE', url: '/api/prefs/1', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
   t.equal(empty.statusCode, 200)
-  t.same(upstream.received.slice(1).map((x) => [x.method, x.body.toString(), verify(x).ok]), [['PUT', 'a=1', true], ['DELETE', '', true]])
+  t.same(upstream.received.slice(1).map((x) => [x.method, x.body.toString(), upstreamVerification(x).ok]), [['PUT', 'a=1', true], ['DELETE', '', true]])
 })
 
 t.test('identity headers forged by the browser are stripped and replaced', async (t) => {
@@ -104,7 +89,7 @@ t.test('identity headers forged by the browser are stripped and replaced', async
   t.equal(r.headers['x-store-hash'], 'abc123')
   t.equal(r.headers['x-customer-role'], undefined)
   t.not(r.headers['x-request-id'], 'chosen-by-the-browser')
-  t.equal(verify(r).ok, true)
+  t.equal(upstreamVerification(r).ok, true)
 })
 
 t.test('/api rules come first: nothing reaches the upstream', async (t) => {
@@ -128,18 +113,18 @@ t.test('/api rules come first: nothing reaches the upstream', async (t) => {
   }
   const preflight = await app.inject({ method: 'OPTIONS', url: '/api/things', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } })
   t.equal(preflight.statusCode, 204, 'preflights stay with CORS')
-  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const me = await api(app, cookie, '/api/me')
   t.equal(me.statusCode, 200, 'local routes win over the proxy')
   t.equal(upstream.received.length, 0)
 })
 
 t.test('UPSTREAM_URL with a path: /api/x goes to <path>/x; traversal out of it is refused', async (t) => {
   const { app, upstream, cookie } = await setup(t, '/internal')
-  const res = await app.inject({ method: 'GET', url: '/api/x/y?q=1', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const res = await api(app, cookie, '/api/x/y?q=1')
   t.equal(res.statusCode, 200)
   const [r] = upstream.received as [Received]
   t.equal(r.url, '/internal/x/y?q=1')
-  t.equal(verify(r).ok, true)
+  t.equal(upstreamVerification(r).ok, true)
   for (const url of ['/api/a/..%2f..%2fsecret', '/api/%2e%2e%2fsecret', '/api/..%5c..%5csecret']) {
     const escape = await app.inject({ method: 'GET', url, headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
     t.equal(escape.statusCode, 400, url)
@@ -150,15 +135,15 @@ t.test('UPSTREAM_URL with a path: /api/x goes to <path>/x; traversal out of it i
 
 t.test('upstream answers are relayed; an upstream that does not answer is a 502 with our code', async (t) => {
   const { app, cookie } = await setup(t)
-  const teapot = await app.inject({ method: 'GET', url: '/api/teapot', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const teapot = await api(app, cookie, '/api/teapot')
   t.equal(teapot.statusCode, 418)
   t.equal(teapot.headers['x-upstream'], 'yes', 'the upstream answered')
   t.equal(teapot.headers['cache-control'], 'no-store', 'an answer that reveals the session is never cacheable, whatever the upstream said')
 
   const redis = await startRedis(t)
-  const down = await build(t, { redis, env: { UPSTREAM_URL: `http://127.0.0.1:${await freePort()}`, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET } })
+  const down = await build(t, { redis, env: { UPSTREAM_URL: `http://127.0.0.1:${await freePort()}`, UPSTREAM_SIGNING_SECRET: UPSTREAM_SECRET } })
   const { cookie: downCookie } = await signIn(down.app)
-  const res = await down.app.inject({ method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: downCookie } })
+  const res = await api(down.app, downCookie, '/api/things')
   t.equal(res.statusCode, 502)
   t.equal(res.json().code, 'BCX_UPSTREAM_UNAVAILABLE')
 })
@@ -167,14 +152,14 @@ t.test('without UPSTREAM_URL there is no proxy', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const { cookie } = await signIn(app)
-  const res = await app.inject({ method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const res = await api(app, cookie, '/api/things')
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'FST_ERR_NOT_FOUND')
   t.equal(res.headers['cache-control'], 'no-store')
   const write = await app.inject({ method: 'POST', url: '/api/things', headers: { cookie } })
   t.equal(write.statusCode, 403, 'an unknown /api path still gets the cross-site rules first')
   t.equal(write.json().code, 'BCX_ORIGIN_REFUSED')
-  const anonymous = await app.inject({ method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN } })
+  const anonymous = await api(app, undefined, '/api/things')
   t.equal(anonymous.statusCode, 401, 'and the session check')
   t.equal(anonymous.json().code, 'BCX_UNAUTHENTICATED')
 })

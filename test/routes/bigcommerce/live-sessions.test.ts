@@ -9,15 +9,13 @@ import { exchange } from '../../support/session.js'
 import { token } from '../../support/tokens.js'
 import type { RedisServer } from '../../support/redis-server.js'
 import { LOOPBACK_PUBLIC_URL, formTokenOf, liveSessionsOf, standInAppEnv, standInBigCommerce } from '../../support/app-mode.js'
+import { commandCalls } from '../../support/redis-state.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'livecount'
 const ORIGIN = 'https://www.live-count.example'
 
-async function calls (redis: RedisServer, command: string): Promise<number> {
-  const stats = await redis.client.info('commandstats')
-  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
-}
+const calls = async (redis: RedisServer, command: string): Promise<number> => (await commandCalls(redis.client))[command] ?? 0
 const scans = async (redis: RedisServer): Promise<number> => await calls(redis, 'scan')
 
 t.test('repeated loads within the window send one SCAN sequence; signing everyone out forgets the count', async (t) => {
