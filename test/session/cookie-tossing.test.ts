@@ -10,6 +10,7 @@ t.test('only the exact name is read', async (t) => {
   const { cookie: pair } = await signIn(app)
   const value = pair.slice(COOKIE_NAME.length + 1)
   t.equal((await getSession(app, pair)).statusCode, 200, 'the real cookie works')
+  t.equal((await getSession(app, `other=1; ${pair}`)).statusCode, 200, 'and so it does after another cookie')
 
   for (const name of ['__host-bc_session', '__HOST-bc_session', 'bc_session', '__Secure-bc_session', '__Host-bc_session2',
     'x__Host-bc_session', '__Host-bc_Session', '__Host-bc%5Fsession', '__Host-bc_session[]']) {

@@ -121,13 +121,6 @@ t.test('cookie settings', async (t) => {
   }
 })
 
-t.test('the cookie is Secure even over plain HTTP and with a forged X-Forwarded-Proto', async (t) => {
-  const redis = await startRedis(t)
-  const { app } = await build(t, { redis })
-  const res = await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'x-forwarded-proto': 'http', 'content-type': 'application/json' }, payload: { token: await token() } })
-  t.match(setCookieHeader(res), /; Secure;/)
-})
-
 t.test('other routes ignore the cookie: no Redis command because of it', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
@@ -183,16 +176,6 @@ t.test('CORS: allow-list, credentials, preflight', async (t) => {
   }
   const health = await app.inject({ method: 'GET', url: '/healthz', headers: { origin: ORIGIN } })
   t.equal(health.headers['access-control-allow-origin'], undefined, 'no CORS outside /session and /api')
-})
-
-t.test('cookie name: only the exact name is read', async (t) => {
-  const redis = await startRedis(t)
-  const { app } = await build(t, { redis })
-  const { cookie } = await signIn(app)
-  const value = cookie.slice(COOKIE_NAME.length + 1)
-  t.equal((await getSession(app, `bc_session=${value}`)).statusCode, 401)
-  t.equal((await getSession(app, `__Host-bc_session2=${value}`)).statusCode, 401)
-  t.equal((await getSession(app, `other=1; ${cookie}`)).statusCode, 200)
 })
 
 t.test('Cache-Control: no-store on every answer that sets, clears or reveals a session', async (t) => {

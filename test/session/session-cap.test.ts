@@ -51,23 +51,18 @@ t.test('a session that expired is swept from the index, not counted', async (t) 
   t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 2)
 })
 
-for (const kind of ['redis', 'memory'] as const) {
-  t.test(`${kind}: with tokens of decreasing iat, the 11th exchange ends the 1st session (cap 10), not the latest token's`, async (t) => {
-    const redis = kind === 'redis' ? await startRedis(t) : 'memory'
-    const { app, config } = await build(t, { redis })
-    t.equal(config.maxSessionsPerCustomer, 10, 'the default cap')
-    const start = now()
-    const cookies: string[] = []
-    // Each token was fetched earlier than the one before (a tab left open), yet exchanged later.
-    for (let i = 0; i < 11; i++) {
-      cookies.push((await signIn(app, { iat: start - i * 30 })).cookie)
-    }
-    const reads = await Promise.all(cookies.map(async (c) => await getSession(app, c)))
-    t.same(reads.map((r) => r.statusCode), [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200], 'the first session created is the one gone')
-    t.equal(reads[0]?.json().code, 'BCX_UNAUTHENTICATED')
-    if (redis !== 'memory') {
-      t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 10, 'the index holds the ten live ones')
-      t.equal(await sessionKeyCount(redis), 10)
-    }
-  })
-}
+t.test('with tokens of decreasing iat, the 11th exchange ends the 1st session (cap 10), not the latest token\'s', async (t) => {
+  const redis = await startRedis(t)
+  const { app, config } = await build(t, { redis })
+  t.equal(config.maxSessionsPerCustomer, 10, 'the default cap')
+  const start = now()
+  const cookies: string[] = []
+  // Each token was fetched earlier than the one before (a tab left open), yet exchanged later.
+  for (let i = 0; i < 11; i++) cookies.push((await signIn(app, { iat: start - i * 30 })).cookie)
+  const reads = await Promise.all(cookies.map(async (c) => await getSession(app, c)))
+  t.same(reads.map((r) => r.statusCode), [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    'the first session created is the one gone')
+  t.equal(reads[0]?.json().code, 'BCX_UNAUTHENTICATED')
+  t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 10, 'the index holds the ten live ones')
+  t.equal(await sessionKeyCount(redis), 10)
+})

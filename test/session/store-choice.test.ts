@@ -1,7 +1,7 @@
 // Without REDIS_URL the app serves sessions from the in-process store (development without Redis):
-// the same rules through the same routes. What the store itself keeps is pinned for both stores in
-// test/store/contract.test.ts; the cap and revocations through the app on this store in
-// session-cap.test.ts and routes/admin.test.ts.
+// the same rules through the same routes. What the store itself keeps (cap, revocations, listing) is
+// pinned for both stores alike in test/store/contract.test.ts; the routes above it do not depend on
+// which store serves.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { build, OTHER_ORIGIN } from '../support/app.js'
