@@ -13,7 +13,8 @@ t.test('configuration warnings reach the logger of the app that registers the pl
   const config = testConfig({ BC_WEBHOOK_SECRET: 'a-long-random-webhook-secret', ALLOWED_ORIGINS: undefined })
   await app.register(bcSessionExchanger, { config })
   await app.ready()
-  const warnings = lines.map((l) => JSON.parse(l) as { level: number, msg: string }).filter((l) => l.level === 40).map((l) => l.msg)
+  const warnings =
+    lines.map((l) => JSON.parse(l) as { level: number, msg: string }).filter((l) => l.level === 40).map((l) => l.msg)
   for (const expected of config.warnings) t.ok(warnings.includes(expected), `logged: ${expected}`)
   t.ok(warnings.some((w) => w.startsWith('BC_WEBHOOK_SECRET is set')))
   t.ok(warnings.some((w) => w.startsWith('ALLOWED_ORIGINS is unset')))

@@ -3,7 +3,9 @@
 // a start with Redis down, then up.
 import t from 'tap'
 import { InstalledAllowLists, syncAllowLists } from '../../src/app-mode/allow-lists.js'
-import { createMemoryInstallRegistry, normalizeOrigin, type WatchedInstallRegistry } from '../../src/app-mode/installs.js'
+import {
+  createMemoryInstallRegistry, normalizeOrigin, type WatchedInstallRegistry
+} from '../../src/app-mode/installs.js'
 import { parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 import { createTokenVerifier } from '../../src/token/verify-token.js'
 import { build, CLIENT_ID, CLIENT_SECRET } from '../support/app.js'
@@ -53,7 +55,8 @@ t.test('replaceAll keeps what it is told to keep and drops the rest', async (t) 
   const lists = new InstalledAllowLists(new Set(), [])
   lists.setStore('gone', ['https://gone.example'])
   lists.setStore('newer', ['https://newer.example'])
-  lists.replaceAll(new Map([['fresh', ['https://fresh.example']], ['newer', ['https://stale.example']]]), (s) => s === 'newer')
+  lists.replaceAll(new Map([['fresh', ['https://fresh.example']], ['newer', ['https://stale.example']]]),
+    (s) => s === 'newer')
   t.same([...lists.installed].sort(), [['fresh', ['https://fresh.example']], ['newer', ['https://newer.example']]])
   t.notOk(lists.originAllowed('https://gone.example'))
   t.notOk(lists.originAllowed('https://stale.example'))

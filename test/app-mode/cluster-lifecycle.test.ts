@@ -40,14 +40,16 @@ t.test('install, exchange and uninstall on a Cluster, seen by two instances', as
 
   const installed = await a.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })
   t.equal(installed.statusCode, 200, 'the install callback answers its page')
-  await within(3000, () => b.allowLists.storeServed(STORE) && b.allowLists.originAllowed(ORIGIN), 'the install in force on B')
+  await within(3000, () => b.allowLists.storeServed(STORE) && b.allowLists.originAllowed(ORIGIN),
+    'the install in force on B')
 
   // Once installed, a shopper signs in on either instance.
   const cookies = [(await signIn(a, { jwt: await storeToken(), origin: ORIGIN })).cookie,
     (await signIn(b, { jwt: await storeToken(), origin: ORIGIN })).cookie]
   for (const cookie of cookies) t.equal((await getSession(b, cookie, ORIGIN)).statusCode, 200)
 
-  const uninstalled = await b.inject({ method: 'GET', url: `/bigcommerce/uninstall?signed_payload_jwt=${await bc.signPayload(STORE)}` })
+  const uninstalled =
+    await b.inject({ method: 'GET', url: `/bigcommerce/uninstall?signed_payload_jwt=${await bc.signPayload(STORE)}` })
   t.equal(uninstalled.statusCode, 200, 'the uninstall callback answers')
   for (const cookie of cookies) {
     const read = await getSession(a, cookie, ORIGIN)

@@ -28,7 +28,8 @@ const b = await clusterApp()
 const STORES = ['alpha1', 'bravo2', 'charlie3', 'delta4', 'echo5', 'foxtrot6']
 
 t.test('registry on a Cluster: put, get, update, list, remove, across slots', async (t) => {
-  const slots = new Set(await Promise.all(STORES.map(async (s) => await cluster.clients[0]?.cluster('KEYSLOT', installKey(s)))))
+  const slots =
+    new Set(await Promise.all(STORES.map(async (s) => await cluster.clients[0]?.cluster('KEYSLOT', installKey(s)))))
   t.ok(slots.size > 1, `${slots.size} slots for ${STORES.length} stores`)
   for (const s of STORES) await a.installs.put(installOf(s, [`https://${s}.example`]))
   t.same(await b.installs.list(), [...STORES].sort())
@@ -56,7 +57,8 @@ t.test('changes on A are in force on B through the Cluster\'s pub/sub', async (t
     const store = `cl${i}`
     const began = performance.now()
     await a.installs.put(installOf(store, [`https://cl${i}.example`]))
-    await within(3000, () => b.allowLists.storeServed(store) && b.allowLists.originAllowed(`https://cl${i}.example`), `${store} on B`)
+    await within(3000,
+      () => b.allowLists.storeServed(store) && b.allowLists.originAllowed(`https://cl${i}.example`), `${store} on B`)
     figures.push(performance.now() - began)
     await a.installs.remove(store)
     await within(3000, () => !b.allowLists.storeServed(store), `${store} gone from B`)

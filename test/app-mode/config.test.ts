@@ -4,18 +4,21 @@ import { loadConfig } from '../../src/config.js'
 import { BASE_ENV, configProblems as problemsOf } from '../support/app.js'
 
 const KEY = 'store-token-key-0123456789abcdef0123'
-const PROD = { ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379', METRICS_TOKEN: 'metrics-token' }
+const PROD =
+  { ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379', METRICS_TOKEN: 'metrics-token' }
 
 t.test('unset: single-store mode, as before', async (t) => {
   const config = loadConfig(BASE_ENV)
   t.equal(config.app, undefined)
   t.same([...config.storeHashes ?? []], ['abc123', 'xyz789'])
-  t.equal(loadConfig({ ...BASE_ENV, BC_STORE_HASHES: undefined }).storeHashes, null, 'development without a list: any store')
+  t.equal(loadConfig({ ...BASE_ENV, BC_STORE_HASHES: undefined }).storeHashes, null,
+    'development without a list: any store')
   t.match(loadConfig({ ...BASE_ENV, STORE_TOKEN_KEY: KEY }).warnings, [/STORE_TOKEN_KEY is set without PUBLIC_URL/])
 })
 
 t.test('PUBLIC_URL with a key: app mode, typed', async (t) => {
-  const config = loadConfig({ ...BASE_ENV, PUBLIC_URL: 'https://sessions.example.com/', STORE_TOKEN_KEY: `${KEY}, old-${KEY}` })
+  const config =
+    loadConfig({ ...BASE_ENV, PUBLIC_URL: 'https://sessions.example.com/', STORE_TOKEN_KEY: `${KEY}, old-${KEY}` })
   t.same(config.app, {
     publicUrl: 'https://sessions.example.com',
     tokenKeys: [KEY, `old-${KEY}`],
@@ -26,7 +29,8 @@ t.test('PUBLIC_URL with a key: app mode, typed', async (t) => {
   t.equal(custom.app?.publicUrl, 'http://127.0.0.1:3000/bcx', 'a path prefix is kept; http on loopback for tests')
   t.equal(custom.app?.loginUrl, 'http://127.0.0.1:9999')
   t.equal(custom.app?.apiUrl, 'http://127.0.0.1:9998')
-  t.equal(loadConfig({ ...BASE_ENV, PUBLIC_URL: 'http://localhost:3000', STORE_TOKEN_KEY: KEY }).app?.publicUrl, 'http://localhost:3000')
+  t.equal(loadConfig({ ...BASE_ENV, PUBLIC_URL: 'http://localhost:3000', STORE_TOKEN_KEY: KEY }).app?.publicUrl,
+    'http://localhost:3000')
 })
 
 t.test('in app mode the static lists are optional, even in production, and an unset store list serves installs only', async (t) => {
@@ -37,7 +41,8 @@ t.test('in app mode the static lists are optional, even in production, and an un
   const dev = loadConfig({ ...BASE_ENV, BC_STORE_HASHES: undefined, PUBLIC_URL: 'https://sessions.example.com', STORE_TOKEN_KEY: KEY })
   t.equal(dev.storeHashes?.size, 0, 'in development too')
   t.notMatch(dev.warnings.join('\n'), /ANY store/)
-  t.match(problemsOf({ ...PROD, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined }), ['BC_STORE_HASHES is required in production', 'ALLOWED_ORIGINS is required in production'])
+  t.match(problemsOf({ ...PROD, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined }),
+    ['BC_STORE_HASHES is required in production', 'ALLOWED_ORIGINS is required in production'])
 })
 
 t.test('every problem reported, each naming its variable', async (t) => {
@@ -53,7 +58,8 @@ t.test('every problem reported, each naming its variable', async (t) => {
     ['PUBLIC_URL is invalid: it must be a base URL, with no credentials, query or fragment'])
   t.same(problemsOf({ ...BASE_ENV, PUBLIC_URL: 'https://user:pw@sessions.example.com', STORE_TOKEN_KEY: KEY }),
     ['PUBLIC_URL is invalid: it must be a base URL, with no credentials, query or fragment'])
-  t.same(problemsOf({ ...BASE_ENV, PUBLIC_URL: 'https://', STORE_TOKEN_KEY: KEY }), ['PUBLIC_URL is invalid: it is not a URL'])
+  t.same(problemsOf({ ...BASE_ENV, PUBLIC_URL: 'https://', STORE_TOKEN_KEY: KEY }),
+    ['PUBLIC_URL is invalid: it is not a URL'])
   t.same(problemsOf({ ...BASE_ENV, PUBLIC_URL: 'ftp://x', BC_LOGIN_URL: 'login.bigcommerce.com' }), [
     'PUBLIC_URL is invalid: it must match pattern "^https?://"',
     'BC_LOGIN_URL is invalid: it must match pattern "^https?://"'

@@ -8,7 +8,9 @@ import { build, CLIENT_ID, eventually, startRedis } from '../support/app.js'
 import { exchange, getSession, sessionCookieOf } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { signedPayload } from '../support/signed-payload.js'
-import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, liveSessionsOf, standInAppEnv, standInBigCommerce } from '../support/app-mode.js'
+import {
+  LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, liveSessionsOf, standInAppEnv, standInBigCommerce
+} from '../support/app-mode.js'
 import { assertUnchanged, snapshot } from '../support/redis-state.js'
 
 const PUBLIC_URL = LOOPBACK_PUBLIC_URL
@@ -30,13 +32,17 @@ t.test('app lifecycle', async (t) => {
   }
   const { app, logs } = await build(t, { redis, env })
   const { app: second } = await build(t, { redis, env })
-  const get = async (on: FastifyInstance, url: string): Promise<LightMyRequestResponse> => await on.inject({ method: 'GET', url })
-  const load = async (store: string): Promise<LightMyRequestResponse> => await get(app, `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(store)}`)
+  const get =
+    async (on: FastifyInstance, url: string): Promise<LightMyRequestResponse> => await on.inject({ method: 'GET', url })
+  const load =
+    async (store: string): Promise<LightMyRequestResponse> =>
+      await get(app, `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(store)}`)
   const s1Token = async (): Promise<string> => await token({ storeHash: S1 })
 
   t.test('the callbacks are in the OpenAPI document, answering text/html', async (t) => {
     const doc = (await get(app, '/docs/json')).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> }
-    for (const path of ['/bigcommerce/auth', '/bigcommerce/load', '/bigcommerce/uninstall', '/bigcommerce/remove-user']) {
+    for (const path of ['/bigcommerce/auth', '/bigcommerce/load', '/bigcommerce/uninstall',
+      '/bigcommerce/remove-user']) {
       t.ok(doc.paths[path]?.get?.responses['200']?.content?.['text/html'], path)
     }
     t.ok(doc.paths['/bigcommerce/sessions/revoke']?.post, 'the merchant button')
@@ -60,14 +66,18 @@ t.test('app lifecycle', async (t) => {
     const scriptCall = bc.requests.find((r) => r.method === 'POST' && r.path === `/stores/${S1}/v3/content/scripts`)
     t.match(scriptCall?.body, { consent_category: 'essential', auto_uninstall: true, kind: 'script_tag', location: 'footer', visibility: 'storefront', load_method: 'default' })
     t.match((scriptCall?.body as { html: string }).html, `<script src="${PUBLIC_URL}/storefront.js" data-client-id="${CLIENT_ID}" data-customer-id="{{customer.id}}"></script>`)
-    const hooks = bc.requests.filter((r) => r.method === 'POST' && r.path === `/stores/${S1}/v3/hooks`).map((r) => r.body as { scope: string, destination: string })
-    t.same(hooks.map((h) => h.scope).sort(), ['store/app/uninstalled', 'store/customer/deleted', 'store/customer/updated'])
+    const hooks =
+      bc.requests.filter((r) => r.method === 'POST' && r.path === `/stores/${S1}/v3/hooks`).map((r) =>
+        r.body as { scope: string, destination: string })
+    t.same(hooks.map((h) => h.scope).sort(),
+      ['store/app/uninstalled', 'store/customer/deleted', 'store/customer/updated'])
     t.ok(hooks.every((h) => h.destination === `${PUBLIC_URL}/webhooks/bigcommerce`))
     const token = bc.requests.find((r) => r.path === '/oauth2/token')?.body as Record<string, string>
     t.match(token, { redirect_uri: `${PUBLIC_URL}/bigcommerce/auth`, context: `stores/${S1}`, grant_type: 'authorization_code', client_id: CLIENT_ID })
     t.notOk(logs.join('').includes([...bc.store(S1).tokens][0] as string), 'the access token is never logged')
 
-    await eventually(async () => (await exchange(app, await s1Token(), { origin: S1_ORIGIN })).statusCode === 201, 's1 token exchanged from s1 origin')
+    await eventually(async () => (await exchange(app, await s1Token(), { origin: S1_ORIGIN })).statusCode === 201,
+      's1 token exchanged from s1 origin')
     const res201 = await exchange(app, await s1Token(), { origin: S1_ORIGIN })
     t.equal(res201.statusCode, 201)
     s1Cookie = sessionCookieOf(res201)
@@ -75,7 +85,9 @@ t.test('app lifecycle', async (t) => {
 
   await t.test('install s2: an origin of one store exchanges only its tokens', async (t) => {
     t.equal((await get(app, pathOf(bc.installUrl(PUBLIC_URL, S2)))).statusCode, 200)
-    await eventually(async () => (await exchange(app, await token({ storeHash: S2 }), { origin: S2_ORIGIN })).statusCode === 201, 's2 token from s2 origin')
+    await eventually(async () =>
+      (await exchange(app, await token({ storeHash: S2 }),
+        { origin: S2_ORIGIN })).statusCode === 201, 's2 token from s2 origin')
     const refused = await exchange(app, await s1Token(), { origin: S2_ORIGIN })
     t.equal(refused.statusCode, 403)
     t.equal(refused.json().code, 'BCX_ORIGIN_REFUSED')
@@ -97,7 +109,8 @@ t.test('app lifecycle', async (t) => {
       await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
     const forged = formToken?.replace(S1, S2) as string
     const before = await snapshot(redis.client)
-    const forms: Array<[string, string]> = [['no token', ''], ['another store', `form_token=${forged}`], ['garbage', 'form_token=abc']]
+    const forms: Array<[string, string]> =
+      [['no token', ''], ['another store', `form_token=${forged}`], ['garbage', 'form_token=abc']]
     for (const [name, body] of forms) {
       const res = await post(body)
       t.equal(res.statusCode, name === 'no token' ? 400 : 401, name)
@@ -127,11 +140,13 @@ t.test('app lifecycle', async (t) => {
     const used = await bc.signPayload(S1)
     t.equal((await get(app, `/bigcommerce/load?signed_payload_jwt=${used}`)).statusCode, 200)
     const payloads: Array<[string, string, number, string]> = [
-      ['wrong signature', signedPayload(S1, {}, { secret: 'not-the-client-secret-0123' }), 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
+      ['wrong signature', signedPayload(S1, {}, { secret: 'not-the-client-secret-0123' }), 401,
+        'BCX_SIGNED_PAYLOAD_INVALID'],
       ['wrong aud', await bc.signPayload(S1, { claims: { aud: 'another-app' } }), 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
       ['wrong iss', await bc.signPayload(S1, { claims: { iss: 'bc/apps' } }), 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
       ['wrong sub', await bc.signPayload(S1, { claims: { sub: S1 } }), 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
-      ['expired', await bc.signPayload(S1, { iat: Math.floor(Date.now() / 1000) - 7200, ttl: 3600 }), 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
+      ['expired', await bc.signPayload(S1, { iat: Math.floor(Date.now() / 1000) - 7200, ttl: 3600 }), 401,
+        'BCX_SIGNED_PAYLOAD_INVALID'],
       ['no jti', await bc.signPayload(S1, { omit: ['jti'] }), 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
       ['reused jti', used, 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
       ['HS512', signedPayload(S1, {}, { alg: 'HS512' }), 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
@@ -139,15 +154,19 @@ t.test('app lifecycle', async (t) => {
       ['a store not installed', await bc.signPayload('s9none'), 403, 'BCX_STORE_NOT_ALLOWED']
     ]
     const cases: Array<[string, string, number, string]> = [
-      ...payloads.map(([name, jwt, status, code]): [string, string, number, string] => [`load: ${name}`, `/bigcommerce/load?signed_payload_jwt=${encodeURIComponent(jwt)}`, status, code]),
+      ...payloads.map(([name, jwt, status, code]): [string, string, number, string] =>
+        [`load: ${name}`, `/bigcommerce/load?signed_payload_jwt=${encodeURIComponent(jwt)}`, status, code]),
       ...payloads.filter(([name]) => name !== 'a store not installed')
-        .map(([name, jwt, status, code]): [string, string, number, string] => [`uninstall: ${name}`, `/bigcommerce/uninstall?signed_payload_jwt=${encodeURIComponent(jwt)}`, status, code]),
+        .map(([name, jwt, status, code]): [string, string, number, string] =>
+          [`uninstall: ${name}`, `/bigcommerce/uninstall?signed_payload_jwt=${encodeURIComponent(jwt)}`, status, code]),
       ['load: no signed_payload_jwt', '/bigcommerce/load', 400, 'BCX_BAD_REQUEST'],
       ['uninstall: no signed_payload_jwt', '/bigcommerce/uninstall', 400, 'BCX_BAD_REQUEST'],
       ['remove-user: wrong signature', `/bigcommerce/remove-user?signed_payload_jwt=${signedPayload(S1, {}, { secret: 'nope-nope-nope-nope' })}`, 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
       ['auth: no context', `/bigcommerce/auth?code=${bc.issueCode(S1)}&scope=x`, 400, 'BCX_BAD_REQUEST'],
-      ['auth: foreign context', `/bigcommerce/auth?code=${bc.issueCode(S1)}&scope=x&context=channels/1`, 400, 'BCX_BAD_REQUEST'],
-      ['auth: context with a path', `/bigcommerce/auth?code=${bc.issueCode(S1)}&scope=x&context=stores/${S1}/../x`, 400, 'BCX_BAD_REQUEST'],
+      ['auth: foreign context', `/bigcommerce/auth?code=${bc.issueCode(S1)}&scope=x&context=channels/1`, 400,
+        'BCX_BAD_REQUEST'],
+      ['auth: context with a path', `/bigcommerce/auth?code=${bc.issueCode(S1)}&scope=x&context=stores/${S1}/../x`,
+        400, 'BCX_BAD_REQUEST'],
       ['auth: no code', `/bigcommerce/auth?scope=x&context=stores/${S1}`, 400, 'BCX_BAD_REQUEST']
     ]
     const before = await snapshot(redis.client)
@@ -176,7 +195,8 @@ t.test('app lifecycle', async (t) => {
   await t.test('uninstall s1: every session ends, its tokens are refused, here and on another instance', async (t) => {
     // Tokens issued in the second of the merchant's revocation are refused: the next second's are not.
     let res = await exchange(app, await s1Token(), { origin: S1_ORIGIN })
-    await eventually(async () => (res = await exchange(app, await s1Token(), { origin: S1_ORIGIN })).statusCode === 201, 'a new s1 session')
+    await eventually(async () =>
+      (res = await exchange(app, await s1Token(), { origin: S1_ORIGIN })).statusCode === 201, 'a new s1 session')
     const cookie = sessionCookieOf(res)
     const fromStatic = await exchange(second, await s1Token(), { origin: STATIC_ORIGIN })
     t.equal(fromStatic.statusCode, 201, 'an unbound allowed origin exchanges s1 tokens while installed')
@@ -192,9 +212,12 @@ t.test('app lifecycle', async (t) => {
     t.equal(await redis.client.exists(`bcx:{app:${S1}}:install`), 0, 'its install record deleted')
     t.equal(bc.store(S1).hooks.size, 0, 'its hooks deleted')
     t.equal((await getSession(app, cookie, S1_ORIGIN)).statusCode, 401, 'cookie -> 401')
-    t.equal((await getSession(second, sessionCookieOf(fromStatic), STATIC_ORIGIN)).statusCode, 401, 'on the other instance too')
+    t.equal((await getSession(second, sessionCookieOf(fromStatic), STATIC_ORIGIN)).statusCode, 401,
+      'on the other instance too')
     for (const [name, on] of [['this instance', app], ['another instance', second]] as const) {
-      await eventually(async () => (await exchange(on, await s1Token(), { origin: STATIC_ORIGIN })).json().code === 'BCX_STORE_NOT_ALLOWED', `s1 refused on ${name}`)
+      await eventually(async () =>
+        (await exchange(on, await s1Token(),
+          { origin: STATIC_ORIGIN })).json().code === 'BCX_STORE_NOT_ALLOWED', `s1 refused on ${name}`)
       const refused = await exchange(on, await s1Token(), { origin: STATIC_ORIGIN })
       t.equal(refused.statusCode, 403, name)
       t.equal(refused.json().code, 'BCX_STORE_NOT_ALLOWED', name)
@@ -202,6 +225,7 @@ t.test('app lifecycle', async (t) => {
     const loadAfter = await load(S1)
     t.equal(loadAfter.statusCode, 403, 'load after uninstall')
     t.equal(codeOf(loadAfter.body), 'BCX_STORE_NOT_ALLOWED')
-    t.equal((await exchange(app, await token({ storeHash: S2 }), { origin: S2_ORIGIN })).statusCode, 201, 's2 unaffected')
+    t.equal((await exchange(app, await token({ storeHash: S2 }), { origin: S2_ORIGIN })).statusCode, 201,
+      's2 unaffected')
   })
 })

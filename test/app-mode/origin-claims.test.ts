@@ -27,7 +27,8 @@ const { app, logs } = await build(t, {
 })
 
 function sitesOf (storeHash: string, origins: string[]): void {
-  bc.store(storeHash).sites = origins.map((o, i) => ({ id: i + 1, channel_id: 1, url: o, urls: [{ type: 'primary', url: `${o}/` }] }))
+  bc.store(storeHash).sites =
+    origins.map((o, i) => ({ id: i + 1, channel_id: 1, url: o, urls: [{ type: 'primary', url: `${o}/` }] }))
 }
 
 async function install (storeHash: string): Promise<LightMyRequestResponse> {
@@ -41,15 +42,24 @@ const load = async (on: FastifyInstance, storeHash: string): Promise<LightMyRequ
   await on.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(storeHash)}` })
 
 interface LogLine { level: number, msg: string, storeHash?: string, origin?: string, otherStores?: string[], staticStores?: string[], dropped?: number, kept?: number }
-const logLines = (): LogLine[] => logs.flatMap((l) => l.split('\n')).filter((l) => l !== '').map((l) => JSON.parse(l) as LogLine)
-const sharedOn = (res: LightMyRequestResponse): string[] => [...res.body.matchAll(/data-shared-origin="([^"]+)"/g)].map((m) => m[1] as string)
+const logLines =
+  (): LogLine[] => logs.flatMap((l) => l.split('\n')).filter((l) => l !== '').map((l) => JSON.parse(l) as LogLine)
+const sharedOn =
+  (res: LightMyRequestResponse): string[] =>
+    [...res.body.matchAll(/data-shared-origin="([^"]+)"/g)].map((m) => m[1] as string)
 const noTokenLogged = (t: Test, ...stores: string[]): void => {
   const text = logs.join('')
-  for (const s of stores) for (const tk of bc.store(s).tokens) t.notOk(text.includes(tk), `no access token of ${s} in the log`)
+  for (const s of stores) {
+    for (const tk of bc.store(s).tokens) {
+      t.notOk(text.includes(tk),
+    `no access token of ${s} in the log`)
+    }
+  }
 }
 
 t.test(`at most ${MAX_STORE_ORIGINS} origins are kept per store; the rest are dropped, logged and shown`, async (t) => {
-  const origins = Array.from({ length: MAX_STORE_ORIGINS + 10 }, (_, i) => `https://shop-${String(i).padStart(2, '0')}.many.example`)
+  const origins =
+    Array.from({ length: MAX_STORE_ORIGINS + 10 }, (_, i) => `https://shop-${String(i).padStart(2, '0')}.many.example`)
   sitesOf('manysites', origins)
   const page = await install('manysites')
   const kept = origins.slice(0, MAX_STORE_ORIGINS)
@@ -105,7 +115,8 @@ t.test('an origin listed exactly in ALLOWED_ORIGINS: warned, naming the static s
   t.same(sharedOn(page), [STATIC_EXACT], 'the wildcard-matched origin is not listed')
   t.match(page.body, "the service's own list of allowed origins")
   const warned = logLines().slice(before).filter((l) => l.storeHash === 'claimer' && l.origin !== undefined)
-  t.match(warned, [{ level: 40, origin: STATIC_EXACT, otherStores: [], staticStores: [STORE] }], 'one warning, naming the static store')
+  t.match(warned, [{ level: 40, origin: STATIC_EXACT, otherStores: [], staticStores: [STORE] }],
+    'one warning, naming the static store')
   noTokenLogged(t, 'claimer')
 
   // The documented rule holds: bound to the installed store, the static store is shut out of it.

@@ -50,7 +50,8 @@ t.test('refused: a used code, a wrong secret, another store\'s context: 502 with
 t.test('a token endpoint that does not answer: 504; one that redirects: refused, not followed', async (t) => {
   const { bc, params } = await setup(t)
   bc.fault = 'hang'
-  const slow = await exchangeAuthCode(params(bc.issueCode('abc123'), { timeoutMs: 300 })).then(() => null, (e: Coded) => e)
+  const slow =
+    await exchangeAuthCode(params(bc.issueCode('abc123'), { timeoutMs: 300 })).then(() => null, (e: Coded) => e)
   t.equal(slow?.code, 'BCX_BIGCOMMERCE_TIMEOUT')
   bc.fault = 'redirect'
   const moved = await exchangeAuthCode(params(bc.issueCode('abc123'))).then(() => null, (e: Coded) => e)

@@ -45,12 +45,17 @@ async function setup (t: Tap) {
     api.decorateRequest('customer', null as unknown as Customer)
     api.addHook('onRequest', async (request) => {
       const store = request.headers['x-store']
-      if (typeof store === 'string') request.customer = { id: 1, email: 'c@example.com', groupId: null, storeHash: store }
+      if (typeof store === 'string') {
+        request.customer =
+        { id: 1, email: 'c@example.com', groupId: null, storeHash: store }
+      }
     })
     api.get('/sites', async (request) => ({ store: request.bigcommerce.storeHash, sites: await request.bigcommerce.get('/v3/sites'), again: await request.bigcommerce.get('/v3/sites') }))
     api.get('/nothing', async () => ({ ok: true }))
   }, { prefix: '/api' })
-  const sites = async (store?: string) => await app.inject({ url: '/api/sites', headers: store === undefined ? {} : { 'x-store': store } })
+  const sites =
+    async (store?: string) =>
+      await app.inject({ url: '/api/sites', headers: store === undefined ? {} : { 'x-store': store } })
   return { app, bc, tokens, single, lookups, logs, sites }
 }
 
@@ -69,20 +74,21 @@ t.test('two installed stores: each session\'s calls carry its own store\'s token
   t.notOk([...tokens.values()].some((tok) => logs.join('').includes(tok)), 'no token in the logs')
 })
 
-t.test('BC_STORE_HASH\'s session uses BC_ACCESS_TOKEN; a store with no token: 502, BigCommerce not asked', async (t) => {
-  const { bc, single, sites } = await setup(t)
-  t.equal((await sites('single1')).statusCode, 200)
-  t.ok(bc.requests.every((r) => r.token === single))
-  const before = bc.requests.length
-  const none = await sites('zzz999')
-  t.equal(none.statusCode, 502)
-  t.equal(none.json().code, 'BCX_BIGCOMMERCE_REFUSED')
-  t.match(none.json().message, /this store has no API access/)
-  const anonymous = await sites()
-  t.equal(anonymous.statusCode, 401)
-  t.equal(anonymous.json().code, 'BCX_UNAUTHENTICATED')
-  t.equal(bc.requests.length, before, 'BigCommerce received nothing')
-})
+t.test('BC_STORE_HASH\'s session uses BC_ACCESS_TOKEN; a store with no token: 502, BigCommerce not asked',
+  async (t) => {
+    const { bc, single, sites } = await setup(t)
+    t.equal((await sites('single1')).statusCode, 200)
+    t.ok(bc.requests.every((r) => r.token === single))
+    const before = bc.requests.length
+    const none = await sites('zzz999')
+    t.equal(none.statusCode, 502)
+    t.equal(none.json().code, 'BCX_BIGCOMMERCE_REFUSED')
+    t.match(none.json().message, /this store has no API access/)
+    const anonymous = await sites()
+    t.equal(anonymous.statusCode, 401)
+    t.equal(anonymous.json().code, 'BCX_UNAUTHENTICATED')
+    t.equal(bc.requests.length, before, 'BigCommerce received nothing')
+  })
 
 t.test('created on first use: one registry lookup per request, none for a route that never calls', async (t) => {
   const { app, lookups, sites } = await setup(t)
@@ -116,7 +122,9 @@ t.test('the whole app: /api/orders/recent reports its store\'s quota in /metrics
   const redis = await startRedis(t)
   const bc = await startStandInBigCommerce()
   t.teardown(() => bc.close())
-  const { app } = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.grantToken('abc123'), BC_API_URL: bc.url } })
+  const { app } =
+    await build(t,
+      { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.grantToken('abc123'), BC_API_URL: bc.url } })
   t.notMatch((await app.inject({ url: '/metrics' })).body, /bcx_bigcommerce_quota_remaining\{/)
   const { cookie } = await signIn(app)
   const res = await api(app, cookie, '/api/orders/recent')

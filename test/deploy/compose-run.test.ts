@@ -28,7 +28,9 @@ t.teardown(async () => {
 
 /** compose's arguments, then only where to listen; the working directory stands in for the volume at /data. */
 async function startRedis (): Promise<Redis> {
-  redisProcess = spawn('redis-server', [...redisArgs, '--port', String(redisPort), '--bind', '127.0.0.1'], { cwd: dataDir, stdio: 'ignore' })
+  redisProcess =
+    spawn('redis-server', [...redisArgs, '--port', String(redisPort), '--bind', '127.0.0.1'],
+      { cwd: dataDir, stdio: 'ignore' })
   const client = new Redis({ port: redisPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 })
   client.on('error', () => {})
   clients.push(client)
@@ -56,7 +58,8 @@ function redisHealthcheck (): number {
   const real = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim()
   writeFileSync(join(shim, 'redis-cli'), `#!/bin/sh\nexec ${real} -p ${redisPort} "$@"\n`)
   chmodSync(join(shim, 'redis-cli'), 0o755)
-  const { status } = spawnSync('sh', ['-c', command], { env: { PATH: `${shim}:${process.env.PATH ?? ''}` }, timeout: 5000 })
+  const { status } =
+    spawnSync('sh', ['-c', command], { env: { PATH: `${shim}:${process.env.PATH ?? ''}` }, timeout: 5000 })
   rmSync(shim, { recursive: true, force: true })
   return status ?? -1
 }
@@ -82,10 +85,13 @@ t.test('the service with compose\'s environment against it: exchange, read, heal
   const origin = REAL_VALUES.ALLOWED_ORIGINS as string
 
   const jwt = await mintCustomerToken({ secret: REAL_VALUES.BC_CLIENT_SECRET as string, clientId: REAL_VALUES.BC_CLIENT_ID as string, customerId: 4927, storeHash: REAL_VALUES.BC_STORE_HASHES as string })
-  const created = await fetch(`${server.url}/session`, { method: 'POST', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
+  const created =
+    await fetch(`${server.url}/session`,
+      { method: 'POST', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
   t.equal(created.status, 201)
   const cookie = (created.headers.getSetCookie()[0] as string).split(';', 1)[0] as string
-  const read = async (): Promise<Response> => await fetch(`${server.url}/session`, { headers: { origin, 'x-csrf': '1', cookie } })
+  const read =
+    async (): Promise<Response> => await fetch(`${server.url}/session`, { headers: { origin, 'x-csrf': '1', cookie } })
   const first = await read()
   t.equal(first.status, 200)
   t.equal((await first.json() as { customer: { id: number } }).customer.id, 4927)
@@ -104,7 +110,8 @@ t.test('the service with compose\'s environment against it: exchange, read, heal
   await client.config('SET', 'maxmemory', '256mb')
 
   // The AOF: Redis killed outright and started again from the same directory (the volume) keeps the session.
-  t.ok(readdirSync(dataDir).some((f) => f.startsWith('appendonly')), 'the append-only file is written to the data directory')
+  t.ok(readdirSync(dataDir).some((f) => f.startsWith('appendonly')),
+    'the append-only file is written to the data directory')
   await stopRedis('SIGKILL')
   t.equal(redisHealthcheck(), 1, 'compose\'s health check fails while Redis is down')
   await startRedis()

@@ -58,16 +58,20 @@ t.test('sites, scripts and hooks; rate-limit headers on every answer; unknown to
   t.equal(sites.headers.get('x-rate-limit-requests-left'), '149')
   t.ok(Number(sites.headers.get('x-rate-limit-time-reset-ms')) > 0)
 
-  const created = await call('POST', '/v3/content/scripts', token, { name: 'bcx', kind: 'script_tag', html: '<script></script>' })
+  const created =
+    await call('POST', '/v3/content/scripts', token, { name: 'bcx', kind: 'script_tag', html: '<script></script>' })
   const uuid = created.body.data.uuid as string
   t.match(created.body.data, { uuid: String, name: 'bcx', kind: 'script_tag' })
   t.equal((await call('GET', '/v3/content/scripts', token)).body.data.length, 1)
   t.equal((await call('PUT', `/v3/content/scripts/${uuid}`, token, { html: '<b></b>' })).body.data.html, '<b></b>')
   t.equal((await call('DELETE', `/v3/content/scripts/${uuid}`, token)).status, 204)
   t.equal((await call('GET', `/v3/content/scripts/${uuid}`, token)).status, 404)
-  t.same(bc.requests.find((r) => r.method === 'POST' && r.path.endsWith('/scripts'))?.body, { name: 'bcx', kind: 'script_tag', html: '<script></script>' }, 'bodies are recorded')
+  t.same(bc.requests.find((r) => r.method === 'POST' && r.path.endsWith('/scripts'))?.body,
+    { name: 'bcx', kind: 'script_tag', html: '<script></script>' }, 'bodies are recorded')
 
-  const hook = await call('POST', '/v3/hooks', token, { scope: 'store/app/uninstalled', destination: 'https://app.example/webhooks/bigcommerce', is_active: true })
+  const hook =
+    await call('POST', '/v3/hooks', token,
+      { scope: 'store/app/uninstalled', destination: 'https://app.example/webhooks/bigcommerce', is_active: true })
   t.match(hook.body.data, { id: Number, scope: 'store/app/uninstalled' })
   t.equal((await call('GET', '/v3/hooks', token)).body.data.length, 1)
   t.equal((await call('DELETE', `/v3/hooks/${hook.body.data.id as number}`, token)).status, 204)
@@ -96,11 +100,15 @@ t.test('a quota that runs out answers 429; throttleNext answers 429 with Retry-A
 t.test('signed payloads verify with the client secret; installUrl carries a fresh code', async (t) => {
   const { bc } = await setup(t)
   const jwt = await bc.signPayload('abc123', { user: { id: 5, email: 'u@example.com' } })
-  const { payload, protectedHeader } = await jwtVerify(jwt, new TextEncoder().encode('secret-0123456789'), { audience: 'cid', issuer: 'bc', subject: 'stores/abc123' })
+  const { payload, protectedHeader } =
+    await jwtVerify(jwt, new TextEncoder().encode('secret-0123456789'),
+      { audience: 'cid', issuer: 'bc', subject: 'stores/abc123' })
   t.equal(protectedHeader.alg, 'HS256')
-  t.match(payload, { user: { id: 5, email: 'u@example.com' }, owner: { id: 5 }, url: '/', jti: String, nbf: Number, exp: Number })
+  t.match(payload,
+    { user: { id: 5, email: 'u@example.com' }, owner: { id: 5 }, url: '/', jti: String, nbf: Number, exp: Number })
   const bare = await bc.signPayload('abc123', { omit: ['jti'], claims: { iss: 'other' } })
-  t.match((await jwtVerify(bare, new TextEncoder().encode('secret-0123456789'))).payload, { iss: 'other', jti: undefined })
+  t.match((await jwtVerify(bare, new TextEncoder().encode('secret-0123456789'))).payload,
+    { iss: 'other', jti: undefined })
 
   const url = new URL(bc.installUrl('http://127.0.0.1:3000/', 'abc123'))
   t.equal(url.pathname, '/bigcommerce/auth')

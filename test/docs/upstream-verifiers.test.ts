@@ -13,7 +13,9 @@ import { type Received, UPSTREAM_SECRET, appWithUpstream } from '../support/upst
 
 const DOC = readFileSync(fileURLToPath(new URL('../../docs/backend.md', import.meta.url)), 'utf8')
 const block = (lang: string, marker: string): string => {
-  const found = [...DOC.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] as string).find((b) => b.includes(marker))
+  const found =
+    [...DOC.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] as string).find((b) =>
+      b.includes(marker))
   if (found === undefined) throw new Error(`no ${lang} block with ${marker} in docs/backend.md`)
   return found
 }
@@ -60,7 +62,8 @@ t.test('the Python verifier of docs/backend.md', { skip: python ? false : 'pytho
 import base64, json, sys
 for case in json.load(sys.stdin):
     headers = case['headers']
-    print(json.dumps(verify_bcx(${JSON.stringify(UPSTREAM_SECRET)}.encode(), case['method'], case['target'], base64.b64decode(case['body']), headers)))
+    print(json.dumps(verify_bcx(${JSON.stringify(UPSTREAM_SECRET)}.encode(), case['method'], case['target'],
+      base64.b64decode(case['body']), headers)))
 `
   const out = spawnSync('python3', ['-c', program], { input: JSON.stringify(cases), encoding: 'utf8' })
   t.equal(out.status, 0, out.stderr)

@@ -23,7 +23,8 @@ export class Load {
   private running = false
   private workers: Array<Promise<void>> = []
 
-  constructor (private readonly apps: FastifyInstance[], private readonly opts: { concurrency?: number, pauseMs?: number, logoutEvery?: number } = {}) {}
+  constructor (private readonly apps: FastifyInstance[],
+    private readonly opts: { concurrency?: number, pauseMs?: number, logoutEvery?: number } = {}) {}
 
   start (): void {
     this.running = true
@@ -66,7 +67,8 @@ export class Load {
     }
   }
 
-  private record (phase: Phase, kind: Sample['kind'], status: number, code: string | undefined, startedAt: number): void {
+  private record (phase: Phase, kind: Sample['kind'], status: number, code: string | undefined,
+    startedAt: number): void {
     this.samples.push({ phase, kind, status, ...(code !== undefined && { code }), ms: Date.now() - startedAt, startedAt })
   }
 }

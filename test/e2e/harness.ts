@@ -76,7 +76,8 @@ type Tap = { teardown: (fn: () => unknown) => void }
 
 export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
   const redis = await startRedis(t)
-  const [servicePort, storePort, otherPort, outsidePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
+  const [servicePort, storePort, otherPort, outsidePort] =
+    await Promise.all([freePort(), freePort(), freePort(), freePort()])
   const serviceUrl = `http://${d.serviceHost}:${servicePort}`
   const asset = loadScriptAsset()
   const site = async (port: number | undefined): Promise<Site> => {
@@ -117,7 +118,9 @@ export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
   for (let i = 0; i < 250 && app.redis?.status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 20))
 
   const profile = mkdtempSync(join(tmpdir(), 'bcx-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(d.browserArgs ?? [])] })
+  const context =
+    await chromium.launchPersistentContext(profile,
+      { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(d.browserArgs ?? [])] })
   t.teardown(async () => {
     await context.close()
     rmSync(profile, { recursive: true, force: true })

@@ -24,9 +24,12 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
 
   await t.test('5. a guest page load makes no exchange and ready() gives null', async (t) => {
     await page.goto(`${store.url}/`)
-    const integrity = await page.evaluate(() => document.querySelector('script[data-client-id]')?.getAttribute('integrity') ?? null)
-    if (d.pinned) t.match(integrity, /^sha384-/, 'the versioned URL loads under Subresource Integrity (crossorigin="anonymous")')
-    else t.equal(integrity, null, 'the bare URL')
+    const integrity =
+      await page.evaluate(() => document.querySelector('script[data-client-id]')?.getAttribute('integrity') ?? null)
+    if (d.pinned) {
+      t.match(integrity, /^sha384-/,
+        'the versioned URL loads under Subresource Integrity (crossorigin="anonymous")')
+    } else t.equal(integrity, null, 'the bare URL')
     for (const url of [`${store.url}/`, `${store.url}/?hint=1`]) {
       const mark = s.requests.length
       const seen = await open(page, url)
@@ -46,11 +49,13 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     t.equal(seen.error, undefined)
     t.match(seen.customer, { id: 4927, email: 'john.doe@gmail.com', group_id: '6', store_hash: 'abc123' })
     t.equal(s.count('POST', '/session', mark), 1, 'one exchange')
-    t.match(s.requests.slice(mark).find((r) => r.method === 'POST'), { status: 201, origin: store.url, withCookie: false })
+    t.match(s.requests.slice(mark).find((r) => r.method === 'POST'),
+      { status: 201, origin: store.url, withCookie: false })
     const cookies = await sessionCookies(s)
     t.equal(cookies.length, 1, 'the browser stored the session cookie')
     t.match(cookies[0], { httpOnly: true, secure: true, path: '/', sameSite: expect.cookie.sameSite })
-    t.equal(cookies[0]?.partitionKey, expect.cookie.partitionKey, `partitioned by ${expect.cookie.partitionKey ?? 'nothing'}`)
+    t.equal(cookies[0]?.partitionKey, expect.cookie.partitionKey,
+      `partitioned by ${expect.cookie.partitionKey ?? 'nothing'}`)
     t.equal(await sessionKeyCount(s.redis), 1)
   })
 
@@ -58,7 +63,8 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     const seen = await outcome(page)
     t.equal(seen.me?.status, 200)
     t.equal(seen.me?.body.customer?.id, 4927)
-    t.match(s.requests.filter((r) => r.path === '/api/me').at(-1), { method: 'GET', status: 200, origin: store.url, withCookie: true })
+    t.match(s.requests.filter((r) => r.path === '/api/me').at(-1),
+      { method: 'GET', status: 200, origin: store.url, withCookie: true })
     const direct = await page.evaluate(async () => {
       const res = await window.BcSession.fetch('/api/me', { method: 'GET', headers: { Accept: 'application/json' } })
       return { status: res.status, body: await res.json() as { customer: { id: number } } }
@@ -107,7 +113,8 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     const tokenFetches = store.standIn.requests.filter((r) => r.path === '/customer/current.jwt').length
     t.equal((await reload(page)).customer?.id, 4927)
     t.equal(s.count('POST', '/session', mark), 0, 'no exchange on reload')
-    t.equal(store.standIn.requests.filter((r) => r.path === '/customer/current.jwt').length, tokenFetches, 'no token fetch when the hint matches')
+    t.equal(store.standIn.requests.filter((r) => r.path === '/customer/current.jwt').length, tokenFetches,
+      'no token fetch when the hint matches')
 
     mark = s.requests.length
     const jane = await signIn(page, 5001)
@@ -134,7 +141,9 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     const reads = s.requests.slice(mark).filter((r) => r.method === 'GET' && r.path === '/session')
     t.ok(reads.length > 0 && reads.every((r) => r.withCookie && r.status === 401 && r.origin === s.otherAllowed.url),
       'the browser sent the cookie and the service refused it to that origin')
-    const logout = await other.evaluate(async () => await window.BcSession.logout().then(() => 'ended', (err: { code: string }) => err.code))
+    const logout =
+      await other.evaluate(async () =>
+        await window.BcSession.logout().then(() => 'ended', (err: { code: string }) => err.code))
     t.equal(logout, 'BCX_ORIGIN_REFUSED', 'nor can it end the session')
 
     mark = s.requests.length
@@ -145,13 +154,18 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     t.equal(s.count('POST', '/session', mark), 0, 'the preflight failed: no exchange was sent')
     const forced = await outside.evaluate(async (service) => {
       const token = await (await fetch('/customer/current.jwt?app_client_id=test-client-id')).text()
-      const post = await fetch(`${service}/session`, { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'text/plain' }, body: token })
-        .then((r) => `read ${r.status}`, () => 'unreadable')
-      const read = await fetch(`${service}/session`, { credentials: 'include' }).then(async (r) => await r.text(), () => 'unreadable')
+      const post =
+        await fetch(`${service}/session`,
+          { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'text/plain' }, body: token })
+          .then((r) => `read ${r.status}`, () => 'unreadable')
+      const read =
+        await fetch(`${service}/session`, { credentials: 'include' }).then(async (r) => await r.text(),
+          () => 'unreadable')
       return { post, read }
     }, s.serviceUrl)
     t.same(forced, { post: 'unreadable', read: 'unreadable' })
-    t.match(s.requests.slice(mark).filter((r) => r.method === 'POST'), [{ status: 403, code: 'BCX_ORIGIN_REFUSED', origin: s.notAllowed.url }],
+    t.match(s.requests.slice(mark).filter((r) => r.method === 'POST'),
+      [{ status: 403, code: 'BCX_ORIGIN_REFUSED', origin: s.notAllowed.url }],
       'a simple POST without preflight reaches the service and is refused')
     const forcedReads = s.requests.slice(mark).filter((r) => r.method === 'GET' && r.path === '/session')
     t.ok(forcedReads.length > 0 && forcedReads.every((r) => r.status === 403 && r.code === 'BCX_CSRF_HEADER_MISSING'),
@@ -178,8 +192,11 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
       // The service listens on loopback; Node cannot resolve *.localhost names as Chromium does.
       const url = new URL(sent.url())
       url.hostname = '127.0.0.1'
-      const response = await outsider.fetch(url.href, { method: 'POST', headers: sent.headers(), data: sent.postDataBuffer() ?? undefined })
-      const headers = Object.fromEntries(Object.entries(response.headers()).filter(([name]) => name.toLowerCase() !== 'set-cookie'))
+      const response =
+        await outsider.fetch(url.href,
+          { method: 'POST', headers: sent.headers(), data: sent.postDataBuffer() ?? undefined })
+      const headers =
+        Object.fromEntries(Object.entries(response.headers()).filter(([name]) => name.toLowerCase() !== 'set-cookie'))
       await route.fulfill({ response, headers })
     })
     t.teardown(async () => { await page.unrouteAll(); await outsider.dispose() })
@@ -192,7 +209,8 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     const after = s.requests.length
     await sleep(1500)
     const again = await page.evaluate(async () => {
-      const code = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (err: { code: string }) => err.code)
+      const code =
+        (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (err: { code: string }) => err.code)
       return [await code(window.BcSession.ready()), await code(window.BcSession.fetch('/api/me'))]
     })
     t.same(again, ['cookies_blocked', 'cookies_blocked'])

@@ -46,7 +46,8 @@ t.test('the builder\'s plugin registered before the exchanger: the same rules, t
   await app.ready()
   await waitReady(app)
   const { cookie } = await signIn(app, { customerId: 4927 })
-  const redeem = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { cookie, ...headers }, payload: { points: 30 } })
+  const redeem = (headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { cookie, ...headers }, payload: { points: 30 } })
   const ok = await redeem({ origin: ORIGIN, 'x-csrf': '1' })
   t.equal(ok.statusCode, 200)
   t.same(ok.json(), { customer_id: 4927, points: 70 })
@@ -58,11 +59,14 @@ t.test('the builder\'s plugin registered before the exchanger: the same rules, t
 
 t.test('the /api rules apply to the builder\'s routes: refused, and nothing changed', async (t) => {
   const { app, cookie, points } = await setup(t)
-  const redeem = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers, payload: { points: 50 } })
+  const redeem =
+    (headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers, payload: { points: 50 } })
   const cases: Array<[string, Promise<Awaited<ReturnType<typeof redeem>>>, number, string]> = [
     ['no session', redeem({ origin: ORIGIN, 'x-csrf': '1' }), 401, 'BCX_UNAUTHENTICATED'],
     ['foreign Origin', redeem({ origin: 'https://evil.example', 'x-csrf': '1', cookie }), 403, 'BCX_ORIGIN_REFUSED'],
-    ['another allowed origin than the session\'s', redeem({ origin: OTHER_ORIGIN, 'x-csrf': '1', cookie }), 403, 'BCX_ORIGIN_REFUSED'],
+    ['another allowed origin than the session\'s', redeem({ origin: OTHER_ORIGIN, 'x-csrf': '1', cookie }), 403,
+      'BCX_ORIGIN_REFUSED'],
     ['no Origin', redeem({ 'x-csrf': '1', cookie }), 403, 'BCX_ORIGIN_REFUSED'],
     ['no X-CSRF on a POST', redeem({ origin: ORIGIN, cookie }), 403, 'BCX_CSRF_HEADER_MISSING'],
     ['X-CSRF not 1', redeem({ origin: ORIGIN, 'x-csrf': 'true', cookie }), 403, 'BCX_CSRF_HEADER_MISSING']
@@ -73,7 +77,8 @@ t.test('the /api rules apply to the builder\'s routes: refused, and nothing chan
     t.equal(res.json().code, code, name)
   }
   for (const origin of [OTHER_ORIGIN, 'https://evil.example']) {
-    const read = await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin, cookie } })
+    const read =
+      await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin, cookie } })
     t.equal(read.statusCode, 401, `GET from ${origin}`)
     t.equal(read.json().code, 'BCX_UNAUTHENTICATED')
   }

@@ -10,8 +10,10 @@ import { token } from '../support/tokens.js'
 
 const LIMITED = { RATE_LIMIT_EXCHANGE: '3' }
 
-async function validExchange (app: Parameters<typeof postSession>[0], remoteAddress: string, customerId = 4927, storeHash = 'abc123') {
-  return await postSession(app, { payload: JSON.stringify({ token: await token({ customerId, storeHash }) }), remoteAddress })
+async function validExchange (app: Parameters<typeof postSession>[0], remoteAddress: string, customerId = 4927,
+  storeHash = 'abc123') {
+  return await postSession(app,
+    { payload: JSON.stringify({ token: await token({ customerId, storeHash }) }), remoteAddress })
 }
 
 function assertLimited (t: Test, res: Awaited<ReturnType<typeof postSession>>, what: string): void {
@@ -19,7 +21,8 @@ function assertLimited (t: Test, res: Awaited<ReturnType<typeof postSession>>, w
   t.equal(res.json().code, 'BCX_RATE_LIMITED', `${what}: our code`)
   t.equal(errorShapeProblem(res), null, `${what}: our error shape`)
   const retryAfter = Number(res.headers['retry-after'])
-  t.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `${what}: Retry-After ${String(res.headers['retry-after'])}`)
+  t.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+    `${what}: Retry-After ${String(res.headers['retry-after'])}`)
   t.equal(res.headers['set-cookie'], undefined, `${what}: no cookie`)
 }
 
@@ -54,7 +57,8 @@ t.test('per address: IPv6 counts by /64; IPv4-mapped counts as IPv4', async (t) 
     t.equal((await postSession(app, { remoteAddress })).statusCode, 401)
   }
   assertLimited(t, await postSession(app, { remoteAddress: '2001:db8:aa:1::abcd' }), 'same /64')
-  t.equal((await postSession(app, { remoteAddress: '2001:db8:aa:2::1' })).statusCode, 401, 'the next /64 is not limited')
+  t.equal((await postSession(app, { remoteAddress: '2001:db8:aa:2::1' })).statusCode, 401,
+    'the next /64 is not limited')
 
   for (let i = 0; i < 3; i++) t.equal((await postSession(app, { remoteAddress: '203.0.113.9' })).statusCode, 401)
   assertLimited(t, await postSession(app, { remoteAddress: '::ffff:203.0.113.9' }), 'IPv4-mapped')

@@ -13,7 +13,8 @@ import { token } from '../support/tokens.js'
 import type { RedisServer } from '../support/redis-server.js'
 
 /** The real app plus a probe route that shows what Fastify made of the forwarded headers. */
-async function buildWithProbe (t: Test, redis: RedisServer, env: Record<string, string>): Promise<{ app: FastifyInstance, logs: string[] }> {
+async function buildWithProbe (t: Test, redis: RedisServer, env: Record<string,
+  string>): Promise<{ app: FastifyInstance, logs: string[] }> {
   const logs: string[] = []
   const stream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
   const app = buildApp(testConfig({ REDIS_URL: redis.url, ...env }), { logger: { level: 'info', stream } })
@@ -24,7 +25,8 @@ async function buildWithProbe (t: Test, redis: RedisServer, env: Record<string, 
   return { app, logs }
 }
 
-async function probe (app: FastifyInstance, remoteAddress: string, headers: Record<string, string>): Promise<{ ip: string, protocol: string, host: string }> {
+async function probe (app: FastifyInstance, remoteAddress: string, headers: Record<string,
+  string>): Promise<{ ip: string, protocol: string, host: string }> {
   return (await app.inject({ method: 'GET', url: '/probe', remoteAddress, headers: { host: 'svc.internal', ...headers } })).json()
 }
 
@@ -34,7 +36,8 @@ t.test('an untrusted peer cannot forge its address, protocol or host', async (t)
   const redis = await startRedis(t)
   for (const trust of ['', '10.0.0.0/8']) {
     const { app } = await buildWithProbe(t, redis, { TRUST_PROXY: trust })
-    t.same(await probe(app, '198.51.100.4', FORGED), { ip: '198.51.100.4', protocol: 'http', host: 'svc.internal' }, `TRUST_PROXY="${trust}"`)
+    t.same(await probe(app, '198.51.100.4', FORGED), { ip: '198.51.100.4', protocol: 'http', host: 'svc.internal' },
+      `TRUST_PROXY="${trust}"`)
   }
 })
 
@@ -46,7 +49,8 @@ t.test('a listed proxy is believed, but only up to the first untrusted hop', asy
   t.equal((await probe(app, '2001:db8::2', FORGED)).ip, '2001:db8::2', 'its neighbour is not trusted')
   // The client may prepend anything: only what the trusted proxy appended counts.
   t.equal((await probe(app, '10.1.2.3', { 'x-forwarded-for': '6.6.6.6, 203.0.113.5' })).ip, '203.0.113.5')
-  t.equal((await probe(app, '10.1.2.3', { 'x-forwarded-for': '6.6.6.6, 203.0.113.5, 10.9.9.9' })).ip, '203.0.113.5', 'chained trusted proxies')
+  t.equal((await probe(app, '10.1.2.3', { 'x-forwarded-for': '6.6.6.6, 203.0.113.5, 10.9.9.9' })).ip, '203.0.113.5',
+    'chained trusted proxies')
 })
 
 t.test('the rate-limit key: forged from an untrusted peer, honoured from a proxy', async (t) => {
@@ -68,7 +72,8 @@ t.test('the rate-limit key: forged from an untrusted peer, honoured from a proxy
   for (let i = 0; i < 3; i++) {
     await postSession(app, { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': `${i}.1.1.1, 192.0.2.50` } })
   }
-  const limited = await postSession(app, { remoteAddress: '10.0.0.3', headers: { 'x-forwarded-for': '9.9.9.9, 192.0.2.50' } })
+  const limited =
+    await postSession(app, { remoteAddress: '10.0.0.3', headers: { 'x-forwarded-for': '9.9.9.9, 192.0.2.50' } })
   t.equal(limited.statusCode, 429, 'a client behind the proxy cannot escape by prepending addresses')
 })
 
@@ -82,7 +87,8 @@ t.test('the cookie stays Secure whatever X-Forwarded-Proto says', async (t) => {
 
 t.test('real listeners on 127.0.0.1: trusted or not by the socket address', async (t) => {
   const redis = await startRedis(t)
-  for (const [trust, expected] of [['127.0.0.1', { ip: '6.6.6.6', protocol: 'https' }], ['10.0.0.1', { ip: '127.0.0.1', protocol: 'http' }]] as const) {
+  for (const [trust, expected] of [['127.0.0.1', { ip: '6.6.6.6', protocol: 'https' }],
+    ['10.0.0.1', { ip: '127.0.0.1', protocol: 'http' }]] as const) {
     const { app } = await buildWithProbe(t, redis, { TRUST_PROXY: trust })
     await app.listen({ host: '127.0.0.1', port: 0 })
     const { port } = app.server.address() as { port: number }

@@ -70,8 +70,10 @@ for (const scope of ['customer', 'store'] as const) {
     const { app } = await build(t, { redis, env: { ADMIN_TOKEN } })
     const { cookie: ahead } = await signIn(app, { customerId: 1, iat: now() + 30 })
     const { cookie: other } = await signIn(app, { customerId: 2, iat: now() + 30 })
-    const { cookie: otherStore } = await signIn(app, { customerId: 1, storeHash: 'xyz789', iat: now() + 30, origin: OTHER_ORIGIN })
-    const status = async (cookie: string, origin?: string): Promise<number> => (await getSession(app, cookie, origin)).statusCode
+    const { cookie: otherStore } =
+      await signIn(app, { customerId: 1, storeHash: 'xyz789', iat: now() + 30, origin: OTHER_ORIGIN })
+    const status =
+      async (cookie: string, origin?: string): Promise<number> => (await getSession(app, cookie, origin)).statusCode
 
     // BigCommerce's semantics: a token issued after the event's created_at is not the event's concern.
     const payload = scope === 'customer'
@@ -87,11 +89,13 @@ for (const scope of ['customer', 'store'] as const) {
     const query = scope === 'customer' ? '?store_hash=abc123&customer_id=1' : '?store_hash=abc123'
     const res = await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
     t.equal(res.statusCode, 200)
-    t.same(res.json(), { revoked: scope === 'customer' ? 1 : 2 }, 'every live session counted, whatever its token\'s iat')
+    t.same(res.json(), { revoked: scope === 'customer' ? 1 : 2 },
+      'every live session counted, whatever its token\'s iat')
     const gone = await getSession(app, ahead)
     t.equal(gone.statusCode, 401, 'the session of a token issued ahead of the cutoff ended')
     t.equal(gone.json().code, 'BCX_UNAUTHENTICATED')
-    t.equal(await status(other), scope === 'customer' ? 200 : 401, scope === 'customer' ? 'another customer keeps theirs' : 'the store\'s other customer too')
+    t.equal(await status(other), scope === 'customer' ? 200 : 401,
+      scope === 'customer' ? 'another customer keeps theirs' : 'the store\'s other customer too')
     t.equal(await status(otherStore, OTHER_ORIGIN), 200, 'another store is untouched')
 
     const keysBefore = await sessionKeyCount(redis)
@@ -136,22 +140,27 @@ t.test('wrong, missing, shorter, longer and almost-right tokens: 401, nothing re
 
 t.test('the admin route ignores the session cookie and the cross-site rules', async (t) => {
   const { revoke, alive, cookies } = await setup(t)
-  const res = await revoke('?store_hash=xyz789&customer_id=1', { authorization: `Bearer ${ADMIN_TOKEN}`, cookie: cookies.a1, origin: 'https://evil.example' })
+  const res =
+    await revoke('?store_hash=xyz789&customer_id=1',
+      { authorization: `Bearer ${ADMIN_TOKEN}`, cookie: cookies.a1, origin: 'https://evil.example' })
   t.equal(res.statusCode, 200, 'no Origin or X-CSRF needed: the token authenticates')
   t.same(res.json(), { revoked: 1 })
   t.equal(res.headers['access-control-allow-origin'], undefined, 'no CORS for the admin route')
   t.equal(res.headers['set-cookie'], undefined)
   t.same(await alive(), [true, true, true, false], 'the cookie\'s own session is untouched')
-  t.equal((await revoke('?store_hash=abc123&customer_id=1', { authorization: `bearer ${ADMIN_TOKEN}` })).statusCode, 200, 'the scheme is case-insensitive')
+  t.equal((await revoke('?store_hash=abc123&customer_id=1', { authorization: `bearer ${ADMIN_TOKEN}` })).statusCode,
+    200, 'the scheme is case-insensitive')
 })
 
 t.test('a missing or malformed query: 400, nothing revoked', async (t) => {
   const { revoke, alive, redis } = await setup(t)
-  const queries = ['', '?', '?customer_id=1', '?store_hash=', '?store_hash=abc-123', '?store_hash=abc123%00', '?store_hash=' + 'a'.repeat(65),
-    '?store_hash=abc123&customer_id=', '?store_hash=abc123&customer_id=0', '?store_hash=abc123&customer_id=-1',
-    '?store_hash=abc123&customer_id=01', '?store_hash=abc123&customer_id=1.5', '?store_hash=abc123&customer_id=abc',
-    '?store_hash=abc123&customer_id=9007199254740993', '?store_hash=abc123&customer_id=1e3', '?store_hash=abc123&customer_id=1&customer_id=2',
-    '?store_hash=abc123&store_hash=xyz789', '?store_hash=abc123&extra=1', '?store_hash[]=abc123']
+  const queries =
+    ['', '?', '?customer_id=1', '?store_hash=', '?store_hash=abc-123', '?store_hash=abc123%00',
+      '?store_hash=' + 'a'.repeat(65),
+      '?store_hash=abc123&customer_id=', '?store_hash=abc123&customer_id=0', '?store_hash=abc123&customer_id=-1',
+      '?store_hash=abc123&customer_id=01', '?store_hash=abc123&customer_id=1.5', '?store_hash=abc123&customer_id=abc',
+      '?store_hash=abc123&customer_id=9007199254740993', '?store_hash=abc123&customer_id=1e3', '?store_hash=abc123&customer_id=1&customer_id=2',
+      '?store_hash=abc123&store_hash=xyz789', '?store_hash=abc123&extra=1', '?store_hash[]=abc123']
   for (const query of queries) {
     const res = await revoke(query)
     t.equal(res.statusCode, 400, query)
@@ -166,7 +175,8 @@ t.test('without ADMIN_TOKEN the admin routes do not exist', async (t) => {
   const { app } = await build(t, { redis })
   const { cookie } = await signIn(app)
   for (const authorization of ['Bearer ', 'Bearer anything', 'Bearer undefined']) {
-    const res = await app.inject({ method: 'DELETE', url: '/admin/sessions?store_hash=abc123', headers: { authorization } })
+    const res =
+      await app.inject({ method: 'DELETE', url: '/admin/sessions?store_hash=abc123', headers: { authorization } })
     t.equal(res.statusCode, 404)
     t.equal(res.json().code, 'FST_ERR_NOT_FOUND')
   }

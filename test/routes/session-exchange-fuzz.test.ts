@@ -47,5 +47,8 @@ t.test(`POST /session: ${RUNS} fuzzed requests never open a session`, async (t) 
   t.comment(`codes ${JSON.stringify(Object.fromEntries(Object.entries(codes.reduce<Record<string, number>>((a, c) => ({ ...a, [c]: (a[c] ?? 0) + 1 }), {})).sort()))}`)
   t.ok(new Set(codes).size >= 8, 'the run reached many distinct refusals (not stuck at one gate)')
   t.equal(await redis.client.dbsize(), baseline, 'Redis holds what it held before the run')
-  for (const cookie of cookies) t.equal((await getSession(app, cookie)).statusCode, 200, 'the sessions made before the run still work')
+  for (const cookie of cookies) {
+    t.equal((await getSession(app, cookie)).statusCode, 200,
+      'the sessions made before the run still work')
+  }
 })

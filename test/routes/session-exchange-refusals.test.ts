@@ -124,30 +124,31 @@ t.test('POST /session: the cross-site rules come first', async (t) => {
   t.equal(ok.statusCode, 201, 'the token was not spent by the refused attempts')
 })
 
-t.test('single use: a replayed token gets 409, in either body form; its guard lives as long as the token', async (t) => {
-  const redis = await startRedis(t)
-  const { app } = await build(t, { redis })
-  const jwt = await token()
-  const first = await exchange(app, jwt)
-  t.equal(first.statusCode, 201)
-  const cookie = sessionCookieOf(first) as string
+t.test('single use: a replayed token gets 409, in either body form; its guard lives as long as the token',
+  async (t) => {
+    const redis = await startRedis(t)
+    const { app } = await build(t, { redis })
+    const jwt = await token()
+    const first = await exchange(app, jwt)
+    t.equal(first.statusCode, 201)
+    const cookie = sessionCookieOf(first) as string
 
-  const again = await exchange(app, jwt)
-  t.equal(again.statusCode, 409)
-  t.equal(again.json().code, 'BCX_TOKEN_REPLAYED')
-  t.equal(again.headers['set-cookie'], undefined)
+    const again = await exchange(app, jwt)
+    t.equal(again.statusCode, 409)
+    t.equal(again.json().code, 'BCX_TOKEN_REPLAYED')
+    t.equal(again.headers['set-cookie'], undefined)
 
-  const asText = await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain' }, payload: jwt })
-  t.equal(asText.statusCode, 409, 'the text/plain form is the same token')
+    const asText = await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain' }, payload: jwt })
+    t.equal(asText.statusCode, 409, 'the text/plain form is the same token')
 
-  t.equal(await sessionKeyCount(redis), 1, 'exactly one session')
-  const guard = await redis.client.keys('bcx:*:g:*')
-  t.equal(guard.length, 1)
-  const ttl = await redis.client.pttl(guard[0] as string)
-  t.ok(ttl > 800_000 && ttl <= (900 + 61) * 1000, `the guard lives until the token expires (${ttl} ms)`)
-  const res = await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', cookie } })
-  t.equal(res.statusCode, 200, 'the session of the first exchange still works')
-})
+    t.equal(await sessionKeyCount(redis), 1, 'exactly one session')
+    const guard = await redis.client.keys('bcx:*:g:*')
+    t.equal(guard.length, 1)
+    const ttl = await redis.client.pttl(guard[0] as string)
+    t.ok(ttl > 800_000 && ttl <= (900 + 61) * 1000, `the guard lives until the token expires (${ttl} ms)`)
+    const res = await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', cookie } })
+    t.equal(res.statusCode, 200, 'the session of the first exchange still works')
+  })
 
 t.test('text/plain body, group_id absent or null, and setCookie of a fresh id each time', async (t) => {
   const redis = await startRedis(t)
@@ -186,7 +187,8 @@ t.test('the order of checks: cross-site, then rate limit, then body, then token'
   t.equal((await post({ ...xml, origin: ORIGIN, 'x-csrf': '1' }, '<x/>')).statusCode, 415)
   t.equal((await post({ 'content-type': 'application/json', origin: ORIGIN, 'x-csrf': '1' }, '{')).statusCode, 400)
   // ...so the third answers 429 before its body is looked at.
-  for (const [type, payload] of [['application/xml', '<x/>'], ['text/plain', 'x'.repeat(9000)], ['application/json', '{']]) {
+  for (const [type, payload] of [['application/xml', '<x/>'], ['text/plain', 'x'.repeat(9000)],
+    ['application/json', '{']]) {
     const res = await post({ 'content-type': type as string, origin: ORIGIN, 'x-csrf': '1' }, payload as string)
     t.equal(res.statusCode, 429, `429 beats the body check (${type})`)
     t.equal(res.json().code, 'BCX_RATE_LIMITED')

@@ -18,7 +18,8 @@ t.test('exchange, read, end: the whole flow against a real Redis', async (t) => 
   t.equal(created.headers['access-control-allow-origin'], ORIGIN)
   t.equal(created.headers['access-control-allow-credentials'], 'true')
   const setCookie = setCookieHeader(created) as string
-  t.match(setCookie, /^__Host-bc_session=[^;]+; Max-Age=28(800|799); Path=\/; HttpOnly; Secure; Partitioned; SameSite=None$/)
+  t.match(setCookie,
+    /^__Host-bc_session=[^;]+; Max-Age=28(800|799); Path=\/; HttpOnly; Secure; Partitioned; SameSite=None$/)
   const cookie = sessionCookieOf(created) as string
   t.equal(await sessionKeyCount(redis), 1)
 

@@ -8,17 +8,20 @@ import { originTag, parseSessionId } from '../../src/session/ids.js'
 import { decodeRecord, minuteOf, withLastSeen } from '../../src/store/record-codec.js'
 import { snapshot, assertUnchanged, sessionKeyOf, commandCalls } from '../support/redis-state.js'
 
-const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+const CHROME_WINDOWS =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
 const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef0123456789'
 
 interface Listed { handle: string, created_at: string, last_seen_at: string | null, expires_at: string, origin: string | null, browser: string | null, os: string | null, current?: boolean }
 
-async function list (app: FastifyInstance, cookie: string | undefined, headers: Record<string, string> = { origin: ORIGIN, ...CSRF }): Promise<LightMyRequestResponse> {
+async function list (app: FastifyInstance, cookie: string | undefined, headers: Record<string,
+  string> = { origin: ORIGIN, ...CSRF }): Promise<LightMyRequestResponse> {
   return await app.inject({ method: 'GET', url: '/session/list', headers: { ...headers, ...(cookie !== undefined && { cookie }) } })
 }
 
-async function end (app: FastifyInstance, cookie: string | undefined, url: string, headers: Record<string, string> = { origin: ORIGIN, ...CSRF }): Promise<LightMyRequestResponse> {
+async function end (app: FastifyInstance, cookie: string | undefined, url: string, headers: Record<string,
+  string> = { origin: ORIGIN, ...CSRF }): Promise<LightMyRequestResponse> {
   return await app.inject({ method: 'DELETE', url, headers: { ...headers, ...(cookie !== undefined && { cookie }) } })
 }
 
@@ -41,10 +44,12 @@ t.test('a customer signed in from two browsers sees both, with browser, OS, orig
   const [first, second] = sessions as [Listed, Listed]
   t.match(first, { handle: handleOf(chrome), origin: ORIGIN, browser: 'Chrome', os: 'Windows', current: true })
   t.match(second, { handle: handleOf(safari), origin: ORIGIN, browser: 'Safari', os: 'iOS', current: false })
-  t.ok(Date.parse(first.created_at) >= before - 5 && Date.parse(first.created_at) < Date.parse(second.created_at), 'created longest ago first')
+  t.ok(Date.parse(first.created_at) >= before - 5 && Date.parse(first.created_at) < Date.parse(second.created_at),
+    'created longest ago first')
   for (const s of sessions) {
     t.match(s.handle, /^[A-Za-z0-9_-]{16}$/)
-    t.ok(s.last_seen_at !== null && Date.parse(s.last_seen_at) >= Date.parse(s.created_at) && Date.parse(s.last_seen_at) <= Date.now())
+    t.ok(s.last_seen_at !== null && Date.parse(s.last_seen_at) >= Date.parse(s.created_at) &&
+      Date.parse(s.last_seen_at) <= Date.now())
     t.ok(Date.parse(s.expires_at) > Date.now())
     t.notOk(sidOf(chrome).includes(s.handle) || chrome.includes(s.handle), 'the handle is not part of the cookie')
   }
@@ -53,49 +58,51 @@ t.test('a customer signed in from two browsers sees both, with browser, OS, orig
   t.same(fromSafari.map((s) => s.current), [false, true], 'current is the caller\'s')
 
   // What is kept: codes, never the User-Agent text, never an address.
-  const values = await Promise.all((await redis.client.keys('bcx:*:s:*')).map(async (k) => await redis.client.get(k) as string))
+  const values =
+    await Promise.all((await redis.client.keys('bcx:*:s:*')).map(async (k) => await redis.client.get(k) as string))
   for (const v of values) {
     t.notOk(/Mozilla|Windows|iPhone|127\.0\.0\.1/.test(v), 'no User-Agent text or IP in the stored value')
     t.ok(Buffer.byteLength(v) < 64, 'the value stays small')
   }
 })
 
-t.test('listing is a read: it slides the idle timeout, needs X-CSRF: 1, and sees nothing from another origin', async (t) => {
-  const redis = await startRedis(t)
-  const { app } = await build(t, { redis, env: { SESSION_IDLE_TIMEOUT: '600' } })
-  const { cookie } = await signIn(app)
-  const key = sessionKeyOf(cookie)
-  await redis.client.pexpire(key, 5000)
-  t.equal((await list(app, cookie)).statusCode, 200)
-  t.ok(await redis.client.pttl(key) > 500_000, 'slid back to the idle timeout')
+t.test('listing is a read: it slides the idle timeout, needs X-CSRF: 1, and sees nothing from another origin',
+  async (t) => {
+    const redis = await startRedis(t)
+    const { app } = await build(t, { redis, env: { SESSION_IDLE_TIMEOUT: '600' } })
+    const { cookie } = await signIn(app)
+    const key = sessionKeyOf(cookie)
+    await redis.client.pexpire(key, 5000)
+    t.equal((await list(app, cookie)).statusCode, 200)
+    t.ok(await redis.client.pttl(key) > 500_000, 'slid back to the idle timeout')
 
-  await redis.client.pexpire(key, 5000)
-  const state = await snapshot(redis.client, { app })
-  const noCsrf = await list(app, cookie, { origin: ORIGIN })
-  t.equal(noCsrf.statusCode, 403)
-  t.equal(noCsrf.json().code, 'BCX_CSRF_HEADER_MISSING')
-  const noCors = await list(app, cookie, { origin: ORIGIN, ...CSRF, 'sec-fetch-mode': 'no-cors' })
-  t.equal(noCors.statusCode, 403)
-  t.equal(noCors.json().code, 'BCX_CSRF_HEADER_MISSING')
-  await assertUnchanged(t, redis.client, state, 'nothing read, slid or changed', { app })
-  t.ok(await redis.client.pttl(key) <= 5000, 'not slid')
-  const foreign = await list(app, cookie, { origin: OTHER_ORIGIN, ...CSRF })
-  t.equal(foreign.statusCode, 401, 'another origin does not see the session')
-  t.equal(foreign.json().code, 'BCX_UNAUTHENTICATED')
-  t.equal(await redis.client.zcard(keys.index(STORE, 4927)), 1, 'and ends nothing')
+    await redis.client.pexpire(key, 5000)
+    const state = await snapshot(redis.client, { app })
+    const noCsrf = await list(app, cookie, { origin: ORIGIN })
+    t.equal(noCsrf.statusCode, 403)
+    t.equal(noCsrf.json().code, 'BCX_CSRF_HEADER_MISSING')
+    const noCors = await list(app, cookie, { origin: ORIGIN, ...CSRF, 'sec-fetch-mode': 'no-cors' })
+    t.equal(noCors.statusCode, 403)
+    t.equal(noCors.json().code, 'BCX_CSRF_HEADER_MISSING')
+    await assertUnchanged(t, redis.client, state, 'nothing read, slid or changed', { app })
+    t.ok(await redis.client.pttl(key) <= 5000, 'not slid')
+    const foreign = await list(app, cookie, { origin: OTHER_ORIGIN, ...CSRF })
+    t.equal(foreign.statusCode, 401, 'another origin does not see the session')
+    t.equal(foreign.json().code, 'BCX_UNAUTHENTICATED')
+    t.equal(await redis.client.zcard(keys.index(STORE, 4927)), 1, 'and ends nothing')
 
-  const noCookie = await list(app, undefined)
-  t.equal(noCookie.statusCode, 401, 'no cookie')
-  t.equal(noCookie.json().code, 'BCX_UNAUTHENTICATED')
-  const handleAsCookie = await list(app, `${COOKIE_NAME}=${handleOf(cookie)}`)
-  t.equal(handleAsCookie.statusCode, 401, 'a handle is no cookie')
-  t.equal(handleAsCookie.json().code, 'BCX_UNAUTHENTICATED')
-  const signedLike = await list(app, `${COOKIE_NAME}=s:${handleOf(cookie)}`)
-  t.equal(signedLike.statusCode, 401)
-  t.equal(signedLike.json().code, 'BCX_UNAUTHENTICATED')
-  t.equal((await getSession(app, `${COOKIE_NAME}=${handleOf(cookie)}`)).statusCode, 401, 'nor on GET /session')
-  t.equal((await list(app, cookie, { ...CSRF })).statusCode, 200, 'no Origin: judged by the cookie (curl)')
-})
+    const noCookie = await list(app, undefined)
+    t.equal(noCookie.statusCode, 401, 'no cookie')
+    t.equal(noCookie.json().code, 'BCX_UNAUTHENTICATED')
+    const handleAsCookie = await list(app, `${COOKIE_NAME}=${handleOf(cookie)}`)
+    t.equal(handleAsCookie.statusCode, 401, 'a handle is no cookie')
+    t.equal(handleAsCookie.json().code, 'BCX_UNAUTHENTICATED')
+    const signedLike = await list(app, `${COOKIE_NAME}=s:${handleOf(cookie)}`)
+    t.equal(signedLike.statusCode, 401)
+    t.equal(signedLike.json().code, 'BCX_UNAUTHENTICATED')
+    t.equal((await getSession(app, `${COOKIE_NAME}=${handleOf(cookie)}`)).statusCode, 401, 'nor on GET /session')
+    t.equal((await list(app, cookie, { ...CSRF })).statusCode, 200, 'no Origin: judged by the cookie (curl)')
+  })
 
 t.test('ending another session by its handle: 204, that browser\'s next call is 401, the index follows', async (t) => {
   const redis = await startRedis(t)
@@ -121,7 +128,8 @@ t.test('unknown, malformed, ended or foreign handles: 404 BCX_SESSION_NOT_FOUND,
   const { cookie: mine } = await signIn(app)
   const { cookie: other } = await signIn(app)
   const { cookie: stranger } = await signIn(app, { customerId: 77 })
-  const { cookie: strangerElsewhere } = await signIn(app, { customerId: 4927, origin: 'https://store-xyz789.mybigcommerce.com' })
+  const { cookie: strangerElsewhere } =
+    await signIn(app, { customerId: 4927, origin: 'https://store-xyz789.mybigcommerce.com' })
   const state = await snapshot(redis.client, { app })
   const bad = [
     handleOf(stranger), // another customer's
@@ -146,7 +154,8 @@ t.test('unknown, malformed, ended or foreign handles: 404 BCX_SESSION_NOT_FOUND,
   // A session that expired while its index entry stayed: not listed, and its handle is a 404.
   const otherKey = sessionKeyOf(other)
   await redis.client.del(otherKey)
-  t.same(sessionsOf(await list(app, mine)).map((s) => s.handle).sort(), [handleOf(mine), handleOf(strangerElsewhere)].sort(), 'no listed session that no longer exists')
+  t.same(sessionsOf(await list(app, mine)).map((s) => s.handle).sort(),
+    [handleOf(mine), handleOf(strangerElsewhere)].sort(), 'no listed session that no longer exists')
   const gone = await end(app, mine, `/session/list/${handleOf(other)}`)
   t.equal(gone.statusCode, 404)
   t.equal(gone.json().code, 'BCX_SESSION_NOT_FOUND')
@@ -187,7 +196,8 @@ t.test('scope=others ends every other session; scope=all ends this one too and c
   const { cookie: stranger } = await signIn(app, { customerId: 77 })
 
   const state = await snapshot(redis.client, { app })
-  for (const url of ['/session/list', '/session/list?scope=', '/session/list?scope=everyone', '/session/list?scope=ALL', '/session/list?scope=others&scope=all']) {
+  for (const url of ['/session/list', '/session/list?scope=', '/session/list?scope=everyone',
+    '/session/list?scope=ALL', '/session/list?scope=others&scope=all']) {
     const res = await end(app, a, url)
     t.equal(res.statusCode, 400, url)
     t.equal(res.json().code, 'BCX_BAD_REQUEST')
@@ -260,7 +270,8 @@ t.test('the last-seen write never brings back an ended session', async (t) => {
   const { app } = await build(t, { redis })
   const { cookie } = await signIn(app)
   const key = sessionKeyOf(cookie)
-  await redis.client.set(key, withLastSeen(await redis.client.get(key) as string, minuteOf(Date.now()) - 3) as string, 'KEEPTTL')
+  await redis.client.set(key,
+    withLastSeen(await redis.client.get(key) as string, minuteOf(Date.now()) - 3) as string, 'KEEPTTL')
   // The session ends between the read's GETEX and its write: the write must find no key.
   const [read, ended] = await Promise.all([getSession(app, cookie), end(app, cookie, '/session/list?scope=all')])
   t.equal(ended.statusCode, 204)
@@ -281,7 +292,8 @@ t.test('a value of the first release\'s format still reads and lists', async (t)
   t.equal(read.statusCode, 200)
   t.same(read.json().customer, { id: 4927, email: 'customer4927@example.com', group_id: '0' })
   const listed = sessionsOf(await list(app, cookie))
-  t.match(listed, [{ handle: handleOf(cookie), last_seen_at: null, browser: null, os: null, origin: ORIGIN, current: true }])
+  t.match(listed,
+    [{ handle: handleOf(cookie), last_seen_at: null, browser: null, os: null, origin: ORIGIN, current: true }])
   t.equal(await redis.client.get(key), old, 'left as it was')
 })
 
@@ -315,16 +327,20 @@ t.test('GET /admin/sessions: the same list for support, without current', async 
   const { cookie: a } = await signIn(app, { userAgent: CHROME_WINDOWS })
   await signIn(app, { userAgent: SAFARI_IPHONE })
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
-  const res = await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers: auth })
+  const res =
+    await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers: auth })
   t.equal(res.statusCode, 200)
   const sessions = sessionsOf(res)
-  t.match(sessions, [{ browser: 'Chrome', os: 'Windows', origin: ORIGIN }, { browser: 'Safari', os: 'iOS', origin: ORIGIN }])
+  t.match(sessions,
+    [{ browser: 'Chrome', os: 'Windows', origin: ORIGIN }, { browser: 'Safari', os: 'iOS', origin: ORIGIN }])
   t.notOk(sessions.some((s) => 'current' in s), 'no current')
   t.same(sessionsOf(await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=5`, headers: auth })), [])
 
   const state = await snapshot(redis.client, { app })
-  for (const headers of [{ cookie: a }, { authorization: 'Bearer wrong-admin-token' }, { authorization: ADMIN_TOKEN }]) {
-    const unauth = await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers })
+  for (const headers of [{ cookie: a }, { authorization: 'Bearer wrong-admin-token' },
+    { authorization: ADMIN_TOKEN }]) {
+    const unauth =
+      await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers })
     t.equal(unauth.statusCode, 401, JSON.stringify(headers))
     t.equal(unauth.json().code, 'BCX_ADMIN_UNAUTHORIZED')
   }

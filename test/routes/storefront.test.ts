@@ -57,7 +57,8 @@ t.test('If-None-Match answers 304 without a body', async (t) => {
     t.equal(res.headers.etag, `"${asset.version}"`)
     t.equal(res.headers['cache-control'], SHORT)
   }
-  const other = await app.inject({ method: 'GET', url: '/storefront.js', headers: { 'if-none-match': '"0123456789abcdef"' } })
+  const other =
+    await app.inject({ method: 'GET', url: '/storefront.js', headers: { 'if-none-match': '"0123456789abcdef"' } })
   t.equal(other.statusCode, 200)
   t.ok(other.rawPayload.equals(SOURCE))
 })
@@ -91,7 +92,8 @@ t.test('the session cookie is ignored: no Redis command, no cookie change, no no
     t.equal(res.headers['access-control-allow-origin'], '*')
   }
   const stats = await redis.client.info('commandstats')
-  const calls = [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')
+  const calls =
+    [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')
   t.same(calls.map(([, cmd, n]) => `${cmd}=${n}`), [], 'no command but our own INFO')
   const still = await getSession(app, cookie)
   t.equal(still.statusCode, 200, 'the session is untouched')
@@ -123,6 +125,7 @@ t.test('the script file is found from src and from the compiled dist', async (t)
   const root = fileURLToPath(new URL('../../', import.meta.url))
   const expected = `${root}src/storefront/bc-session.js`
   t.equal(scriptPath(), expected)
-  t.equal(scriptPath(pathToFileURL(`${root}dist/src/storefront/script-asset.js`).href), expected, 'dist reads the source tree')
+  t.equal(scriptPath(pathToFileURL(`${root}dist/src/storefront/script-asset.js`).href), expected,
+    'dist reads the source tree')
   t.throws(() => scriptPath(pathToFileURL('/nowhere/at/all/script-asset.js').href), /storefront script not found/)
 })

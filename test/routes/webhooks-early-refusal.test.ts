@@ -58,7 +58,9 @@ t.test('no usable credentials: 401 before the body, connection closed', async (t
 
 t.test('without BC_WEBHOOK_SECRET a custom header is no credential: 401 before the body', async (t) => {
   const { port, untouched } = await setup(t, {})
-  const { socket, answer } = rawRequest(port, postHead(PATH, { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }, 16_000), '{')
+  const { socket, answer } =
+    rawRequest(port,
+      postHead(PATH, { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }, 16_000), '{')
   t.teardown(() => socket.destroy())
   const res = await Promise.race([answer, sleep(10_000).then(() => null)])
   t.equal(res?.status, 401)
@@ -71,10 +73,13 @@ t.test('deliveries with credentials are read to the end and verified', async (t)
   const signed = signedDelivery(customerEvent('store/customer/updated', 'abc123', 1, now()), CLIENT_SECRET)
   const custom = { body: JSON.stringify(customerEvent('store/customer/updated', 'abc123', 2, now())), headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET } }
   const forged = { body: signed.body, headers: { ...signed.headers, 'webhook-signature': 'v1,AAAA' } }
-  const expected: Array<[string, typeof signed, number]> = [['signed', signed, 200], ['custom header', custom, 200], ['forged signature', forged, 401]]
+  const expected: Array<[string, typeof signed, number]> =
+    [['signed', signed, 200], ['custom header', custom, 200], ['forged signature', forged, 401]]
   for (const [name, delivery, status] of expected) {
     const body = Buffer.from(delivery.body)
-    const { socket, answer } = rawRequest(port, postHead(PATH, { ...delivery.headers, connection: 'close' }, body.length), body.subarray(0, 5).toString())
+    const { socket, answer } =
+      rawRequest(port, postHead(PATH, { ...delivery.headers, connection: 'close' }, body.length),
+        body.subarray(0, 5).toString())
     t.teardown(() => socket.destroy())
     const early = await Promise.race([answer, sleep(500).then(() => null)])
     t.equal(early, null, `${name}: no answer before the body is complete`)

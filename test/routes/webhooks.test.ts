@@ -21,7 +21,9 @@ async function setup (t: Tap, env: Record<string, string> = { BC_WEBHOOK_SECRET:
   const { cookie: c1b } = await signIn(app, { customerId: 1 })
   const { cookie: c2 } = await signIn(app, { customerId: 2 })
   const { cookie: x1 } = await signIn(app, { customerId: 1, storeHash: 'xyz789', origin: OTHER_ORIGIN })
-  const deliver = async ({ body, headers }: Delivery) => await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers, payload: body })
+  const deliver =
+    async ({ body, headers }: Delivery) =>
+      await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers, payload: body })
   const alive = async (): Promise<boolean[]> => [
     (await getSession(app, c1)).statusCode === 200,
     (await getSession(app, c1b)).statusCode === 200,
@@ -38,7 +40,8 @@ const withSecretHeader = (payload: unknown, secret = HOOK_SECRET): Delivery =>
 t.test('the keying matches BigCommerce: raw client secret, base64-encoded for standardwebhooks', async (t) => {
   const delivery = signedDelivery({ a: 1 }, CLIENT_SECRET)
   t.doesNotThrow(() => bigCommerceWebhookVerifier(CLIENT_SECRET).verify(delivery.body, delivery.headers))
-  t.throws(() => new Webhook(CLIENT_SECRET).verify(delivery.body, delivery.headers), 'the secret as a base64 key would be the wrong key')
+  t.throws(() => new Webhook(CLIENT_SECRET).verify(delivery.body, delivery.headers),
+    'the secret as a base64 key would be the wrong key')
 })
 
 t.test('a signed store/customer/deleted revokes that customer; retries change nothing', async (t) => {
@@ -65,7 +68,8 @@ t.test('a signed store/customer/deleted revokes that customer; retries change no
 
 t.test('store/customer/updated signed with the previous client secret (rotation) revokes too', async (t) => {
   const { deliver, alive } = await setup(t)
-  const res = await deliver(signedDelivery(customerEvent('store/customer/updated', 'abc123', 2, now()), PREVIOUS_SECRET))
+  const res =
+    await deliver(signedDelivery(customerEvent('store/customer/updated', 'abc123', 2, now()), PREVIOUS_SECRET))
   t.equal(res.statusCode, 200)
   t.same(res.json(), { status: 'revoked', revoked: 1 })
   t.same(await alive(), [true, true, false, true])
@@ -86,7 +90,8 @@ t.test('store/app/uninstalled revokes the whole store', async (t) => {
   t.equal(res.statusCode, 200)
   t.same(res.json(), { status: 'revoked', revoked: 3 })
   t.same(await alive(), [false, false, false, true])
-  t.equal((await exchange(app, await token({ customerId: 55, iat: payload.created_at }))).json().code, 'BCX_TOKEN_REVOKED', 'a token issued in the second of the event is refused')
+  t.equal((await exchange(app, await token({ customerId: 55, iat: payload.created_at }))).json().code,
+    'BCX_TOKEN_REVOKED', 'a token issued in the second of the event is refused')
 })
 
 t.test('other scopes and stores outside BC_STORE_HASHES: 200, ignored, logged', async (t) => {
@@ -115,7 +120,8 @@ t.test('bad authentication: 401, nothing revoked', async (t) => {
   const other = JSON.stringify(customerEvent('store/customer/deleted', 'abc123', 2, now()))
   const bad: Array<[string, Delivery]> = [
     ['no credentials', { body: good.body, headers: { 'content-type': 'application/json' } }],
-    ['a session cookie alone', { body: good.body, headers: { 'content-type': 'application/json', cookie: cookies.c1 } }],
+    ['a session cookie alone',
+      { body: good.body, headers: { 'content-type': 'application/json', cookie: cookies.c1 } }],
     ['wrong custom header', withSecretHeader(payload, 'not-the-secret')],
     ['shorter custom header', withSecretHeader(payload, HOOK_SECRET.slice(0, -1))],
     ['longer custom header', withSecretHeader(payload, `${HOOK_SECRET}x`)],
@@ -128,7 +134,8 @@ t.test('bad authentication: 401, nothing revoked', async (t) => {
     ['keyed with another secret', signedDelivery(payload, 'some-other-apps-client-secret')],
     ['keyed with the custom-header secret', signedDelivery(payload, HOOK_SECRET)],
     ['another webhook-id', { body: good.body, headers: { ...good.headers, 'webhook-id': 'msg_other' } }],
-    ['another timestamp header', { body: good.body, headers: { ...good.headers, 'webhook-timestamp': String(now() - 1) } }],
+    ['another timestamp header',
+      { body: good.body, headers: { ...good.headers, 'webhook-timestamp': String(now() - 1) } }],
     ['unknown signature version', { body: good.body, headers: { ...good.headers, 'webhook-signature': good.headers['webhook-signature']?.replace('v1,', 'v2,') as string } }],
     ['signature header missing', { body: good.body, headers: { 'content-type': 'application/json', 'webhook-id': good.headers['webhook-id'] as string, 'webhook-timestamp': good.headers['webhook-timestamp'] as string } }],
     ['truncated signature', { body: good.body, headers: { ...good.headers, 'webhook-signature': (good.headers['webhook-signature'] as string).slice(0, -2) } }]
@@ -178,7 +185,8 @@ t.test('malformed payloads, authenticated: 400, nothing revoked', async (t) => {
     ['customer event with data.id a string', JSON.stringify({ ...base, data: { type: 'customer', id: '1' } })]
   ]
   for (const [name, body] of bodies) {
-    for (const delivery of [signedDelivery(null, CLIENT_SECRET, { body }), { body, headers: withSecretHeader(null).headers }]) {
+    for (const delivery of [signedDelivery(null, CLIENT_SECRET, { body }),
+      { body, headers: withSecretHeader(null).headers }]) {
       const res = await deliver(delivery)
       t.equal(res.statusCode, 400, name)
       t.equal(res.json().code, 'BCX_BAD_REQUEST', name)

@@ -31,18 +31,23 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   let cookies: string[] = []
   const tokens = await mintTokens(200, 100)
   t.equal(new Set(tokens).size, 200, 'distinct tokens')
-  const memory = await measureMemoryPerSession(client, 200, async () => { cookies = await exchangeAll(service.url, tokens, 4) })
+  const memory =
+    await measureMemoryPerSession(client, 200, async () => { cookies = await exchangeAll(service.url, tokens, 4) })
   t.equal(cookies.length, 200)
   t.equal(new Set(cookies).size, 200, 'one session per exchange')
   t.ok(cookies.every((c) => c.startsWith(`${BENCH.cookieName}=`)))
-  t.same(memory.keysPerExchange, { session: 1, index: 1, guard: 1 }, 'each exchange leaves a record, an index and a guard')
+  t.same(memory.keysPerExchange, { session: 1, index: 1, guard: 1 },
+    'each exchange leaves a record, an index and a guard')
   t.ok(memory.sessionBytes > 100 && memory.sessionBytes < 2000, `bytes per session: ${memory.sessionBytes}`)
   // A few hundred exchanges are too few for the guard's share (Redis's tables grow in steps): sanity only.
   t.ok(Math.abs(memory.guardBytes) < 1000, `bytes per guard: ${memory.guardBytes}`)
   t.ok(memory.sampled.session > 0 && memory.sampled.index > 0 && memory.sampled.guard > 0)
-  t.equal(await client.keys('bcx:*:g:*').then((k) => k.length), 5, 'the measured guards were removed to count them apart')
+  t.equal(await client.keys('bcx:*:g:*').then((k) => k.length), 5,
+    'the measured guards were removed to count them apart')
 
-  const read = await measureRun(service, client, { path: '/session', headers: { origin: BENCH.origin, 'x-csrf': '1' }, cookies }, brief)
+  const read =
+    await measureRun(service, client,
+      { path: '/session', headers: { origin: BENCH.origin, 'x-csrf': '1' }, cookies }, brief)
   t.equal(read.failures, 0, 'every read answered 200')
   t.ok(read.requests > 0 && read.rps > 0)
   t.ok(read.served >= read.requests, 'the service saw at least the answered requests')
@@ -58,7 +63,8 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   t.equal(health.sentPerRequest, 0, '/healthz sends nothing to Redis')
 
   const bodies = (await mintTokens(100, 5000)).map((token) => JSON.stringify({ token }))
-  const post = await measureRun(service, client, { method: 'POST', path: '/session', headers: exchangeHeaders, bodies }, brief)
+  const post =
+    await measureRun(service, client, { method: 'POST', path: '/session', headers: exchangeHeaders, bodies }, brief)
   t.ok(post.requests > 0 && post.requests <= 100, `exchanges: ${post.requests}`)
   t.ok((post.sent.evalsha ?? 0) + (post.sent.eval ?? 0) > 0, 'an exchange runs the exchange script')
   if (!post.exhausted) t.equal(post.failures, 0)
@@ -77,7 +83,8 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   const dir = mkdtempSync(join(tmpdir(), 'bcx-bench-test-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   await service.startProfile()
-  await measureRun(service, client, { path: '/session', headers: { origin: BENCH.origin, 'x-csrf': '1' }, cookies }, brief)
+  await measureRun(service, client, { path: '/session', headers: { origin: BENCH.origin, 'x-csrf': '1' }, cookies },
+    brief)
   await service.stopProfile(join(dir, 'read.cpuprofile'))
   const profile = summarizeProfile(join(dir, 'read.cpuprofile'), ['load'])
   t.ok(profile.totalMs > 0 && profile.byPlace.length > 0)
@@ -103,7 +110,8 @@ t.test('the stateless anchors know the caller, and only a real one', async (t) =
   t.equal(verified.status, 200)
   t.match(await verified.json(), { customer: { id: 42 } })
   const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`
-  t.equal((await fetch(`${jwt.url}/whoami`, { headers: { authorization: `Bearer ${forged}` } })).status, 401, 'a bad signature is refused')
+  t.equal((await fetch(`${jwt.url}/whoami`, { headers: { authorization: `Bearer ${forged}` } })).status, 401,
+    'a bad signature is refused')
 
   const [c1, c2] = await anchorCookies(cookie.url, 2) as [string, string]
   t.not(c1, c2)

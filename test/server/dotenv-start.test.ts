@@ -28,14 +28,19 @@ const fill = (values: Record<string, string>): string =>
     return name !== undefined && values[name] !== undefined ? `${name}=${values[name]}` : line
   }).join('\n')
 
-function startIn (t: { teardown: (fn: () => unknown) => void }, dotenv: string, env: Record<string, string>): { out: () => string, exited: Promise<number | null> } {
+function startIn (t: { teardown: (fn: () => unknown) => void }, dotenv: string, env: Record<string,
+  string>): { out: () => string, exited: Promise<number | null> } {
   const cwd = mkdtempSync(join(tmpdir(), 'bcx-dotenv-'))
   writeFileSync(join(cwd, '.env'), dotenv)
-  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child =
+    spawn(process.execPath, [SERVER_ENTRY],
+      { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d: Buffer) => { out += String(d) })
   child.stderr.on('data', (d: Buffer) => { out += String(d) })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { rmSync(cwd, { recursive: true, force: true }); resolve(code) }))
+  const exited =
+    new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => { rmSync(cwd, { recursive: true, force: true }); resolve(code) }))
   t.teardown(async () => { if (child.exitCode === null) child.kill('SIGKILL'); await exited })
   return { out: () => out, exited }
 }
@@ -65,7 +70,8 @@ t.test('a .env made from .env.example, placeholders replaced, starts the server'
 })
 
 t.test('.env.example as copied refuses to start, naming a placeholder variable', async (t) => {
-  const server = startIn(t, EXAMPLE, { PORT: String(await freePort()), HOST: '127.0.0.1', REDIS_URL: 'redis://127.0.0.1:6399' })
+  const server =
+    startIn(t, EXAMPLE, { PORT: String(await freePort()), HOST: '127.0.0.1', REDIS_URL: 'redis://127.0.0.1:6399' })
   t.not(await server.exited, 0, 'non-zero exit')
   t.match(server.out(), /configuration refused: BC_CLIENT_ID still holds the placeholder from \.env\.example/)
   t.notMatch(server.out(), /must be integer|is not a whole number/, 'no complaint about the empty values')

@@ -38,7 +38,9 @@ t.test('held-open webhook bodies and silent connections: 408 and closed within t
   const probe = (async () => {
     while (!state.done) {
       const started = Date.now()
-      const res = await fetch(`${server.url}/healthz`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(5000) }).catch(() => null)
+      const res =
+        await fetch(`${server.url}/healthz`,
+          { headers: { connection: 'close' }, signal: AbortSignal.timeout(5000) }).catch(() => null)
       health.push({ status: res?.status ?? 0, ms: Date.now() - started })
       await sleep(100)
     }
@@ -55,9 +57,11 @@ t.test('held-open webhook bodies and silent connections: 408 and closed within t
     t.fail(`not every held request was closed within ${REQUEST_TIMEOUT_MS + SLACK_MS + 10_000} ms`)
     return
   }
-  t.ok(allClosedAfter <= REQUEST_TIMEOUT_MS + SLACK_MS, `all ${opened.length} closed ${allClosedAfter} ms after they were opened (bound ${REQUEST_TIMEOUT_MS} ms)`)
+  t.ok(allClosedAfter <= REQUEST_TIMEOUT_MS + SLACK_MS,
+    `all ${opened.length} closed ${allClosedAfter} ms after they were opened (bound ${REQUEST_TIMEOUT_MS} ms)`)
   const early = answers.filter((a) => a.closedAfterMs < REQUEST_TIMEOUT_MS - 100)
-  t.same(early.map((a) => a.status), [], 'none closed before the request timeout (the timeout closed them, nothing else)')
+  t.same(early.map((a) => a.status), [],
+    'none closed before the request timeout (the timeout closed them, nothing else)')
   const statuses = answers.reduce<Record<number, number>>((n, a) => ({ ...n, [a.status]: (n[a.status] ?? 0) + 1 }), {})
   t.same(Object.keys(statuses), ['408'], `every one was answered 408 (${JSON.stringify(statuses)})`)
   const first = answers[0]
@@ -66,7 +70,8 @@ t.test('held-open webhook bodies and silent connections: 408 and closed within t
 
   t.ok(health.length >= 5, `${health.length} health probes during the test`)
   t.same(health.filter((h) => h.status !== 200), [], '/healthz answered 200 every time')
-  t.ok(health.every((h) => h.ms < 2000), `/healthz answered quickly (slowest ${Math.max(...health.map((h) => h.ms))} ms)`)
+  t.ok(health.every((h) => h.ms < 2000),
+    `/healthz answered quickly (slowest ${Math.max(...health.map((h) => h.ms))} ms)`)
   t.equal(server.child.exitCode, null, 'the process is still up')
 })
 

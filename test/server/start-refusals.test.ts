@@ -5,7 +5,8 @@ import { CLIENT_SECRET, SESSION_SECRET } from '../support/app.js'
 import { buildDist, productionEnv, spawnServer } from '../support/server-process.js'
 
 const complete = productionEnv('redis://127.0.0.1:6399')
-const without = (name: string): Record<string, string> => Object.fromEntries(Object.entries(complete).filter(([k]) => k !== name))
+const without =
+  (name: string): Record<string, string> => Object.fromEntries(Object.entries(complete).filter(([k]) => k !== name))
 
 const cases: Array<{ name: string, env: Record<string, string>, variable: string }> = [
   { name: 'no Redis setting', env: without('REDIS_URL'), variable: 'REDIS_URL' },
@@ -37,7 +38,8 @@ for (const c of cases) {
     t.ok(Date.now() - startedAt < 90_000, 'exits by itself')
     const lines = server.stderr().split('\n').filter((l) => l.trim() !== '')
     t.equal(lines.length, 1, `one line: ${server.stderr()}`)
-    t.match(lines[0], new RegExp(`^bc-session-exchanger: configuration refused: ${c.variable}\\b`), 'names the variable first')
+    t.match(lines[0], new RegExp(`^bc-session-exchanger: configuration refused: ${c.variable}\\b`),
+      'names the variable first')
     t.equal(server.stdout(), '', 'nothing else printed (the logger never started)')
     t.notMatch(server.stderr(), CLIENT_SECRET)
     t.notMatch(server.stderr(), SESSION_SECRET)

@@ -21,7 +21,9 @@ t.test(`GET /session: ${RUNS} fuzzed cookies never open another session`, async 
   const value = pair.slice(COOKIE_NAME.length + 1)
   const sid = app.unsignCookie(decodeURIComponent(value)).value as string
   const [store, customer, abs, random] = sid.split('.') as [string, string, string, string]
-  const signWith = (secret: string, v: string): string => `${v}.${createHmac('sha256', secret).update(v).digest('base64').replace(/=+$/, '')}`
+  const signWith =
+    (secret: string, v: string): string =>
+      `${v}.${createHmac('sha256', secret).update(v).digest('base64').replace(/=+$/, '')}`
   const signedWrong = [
     signWith('another-session-secret-0123456789abcdef', sid),
     sid,
@@ -57,7 +59,10 @@ t.test(`GET /session: ${RUNS} fuzzed cookies never open another session`, async 
     } else {
       problem = `status ${res.statusCode}: ${res.body.slice(0, 200)}`
     }
-    if (problem === null && settingCookies(res).length > 0) problem = `sets a cookie: ${settingCookies(res).join(' | ')}`
+    if (problem === null && settingCookies(res).length > 0) {
+      problem =
+      `sets a cookie: ${settingCookies(res).join(' | ')}`
+    }
     const size = await redis.client.dbsize()
     if (problem !== null || size !== before) throw new Error(problem ?? `Redis changed: ${before} keys, now ${size}`)
   }), { numRuns: RUNS, seed: SEED })

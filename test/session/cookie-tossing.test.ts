@@ -12,7 +12,8 @@ t.test('only the exact name is read', async (t) => {
   t.equal((await getSession(app, pair)).statusCode, 200, 'the real cookie works')
   t.equal((await getSession(app, `other=1; ${pair}`)).statusCode, 200, 'and so it does after another cookie')
 
-  for (const name of ['__host-bc_session', '__HOST-bc_session', 'bc_session', '__Secure-bc_session', '__Host-bc_session2',
+  for (const name of ['__host-bc_session', '__HOST-bc_session', 'bc_session', '__Secure-bc_session',
+    '__Host-bc_session2',
     'x__Host-bc_session', '__Host-bc_Session', '__Host-bc%5Fsession', '__Host-bc_session[]']) {
     const res = await getSession(app, `${name}=${value}`)
     t.equal(res.statusCode, 401, `${name}: 401`)
@@ -36,7 +37,8 @@ t.test('duplicates: the first occurrence wins, deterministically', async (t) => 
     t.equal(ab.json().customer.id, 1, 'a then b: a')
     const ba = await getSession(app, `${b}; other=1; ${a}`)
     t.equal(ba.json().customer.id, 2, 'b then a: b')
-    t.equal((await getSession(app, `${a}; ${junk}`)).statusCode, 200, 'a valid first cookie is not spoiled by a later one')
+    t.equal((await getSession(app, `${a}; ${junk}`)).statusCode, 200,
+      'a valid first cookie is not spoiled by a later one')
     const junkFirst = await getSession(app, `${junk}; ${a}`)
     t.equal(junkFirst.statusCode, 401, 'a tossed cookie placed first shadows the real one: 401, never another session')
     t.equal(junkFirst.json().code, 'BCX_UNAUTHENTICATED')
@@ -51,13 +53,15 @@ t.test('a session id in the query string or Authorization header is ignored', as
   const value = pair.slice(COOKIE_NAME.length + 1)
   const sid = decodeURIComponent(value).replace(/\.[^.]+$/, '')
 
-  for (const url of [`/session?${pair}`, `/session?session=${value}`, `/session?sid=${encodeURIComponent(sid)}`, `/api/me?${pair}`]) {
+  for (const url of [`/session?${pair}`, `/session?session=${value}`, `/session?sid=${encodeURIComponent(sid)}`,
+    `/api/me?${pair}`]) {
     const res = await app.inject({ method: 'GET', url, headers: { 'x-csrf': '1', origin: ORIGIN } })
     t.equal(res.statusCode, 401, url.slice(0, 30))
     t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
   }
   for (const authorization of [`Bearer ${value}`, `Bearer ${sid}`, value, `Cookie ${pair}`]) {
-    const res = await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', origin: ORIGIN, authorization } })
+    const res =
+      await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', origin: ORIGIN, authorization } })
     t.equal(res.statusCode, 401, `Authorization: ${authorization.slice(0, 12)}…`)
     t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
   }

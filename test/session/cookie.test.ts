@@ -19,7 +19,8 @@ t.test('bad cookies get 401 and are cleared with the full attributes', async (t)
   const { cookie } = await signIn(app)
   const [name, value] = cookie.split('=') as [string, string]
   const sid = value.slice(0, value.lastIndexOf('.'))
-  const forged = createHmac('sha256', 'another-secret-of-32-characters!!').update(sid).digest('base64').replace(/=/g, '')
+  const forged =
+    createHmac('sha256', 'another-secret-of-32-characters!!').update(sid).digest('base64').replace(/=/g, '')
   const cases = {
     'tampered signature': `${name}=${value.slice(0, -2)}xx`,
     'tampered id': `${name}=${value.replace(/\.[^.]/, '.Z')}`,
@@ -115,7 +116,9 @@ t.test('cookie settings', async (t) => {
     const cookie = (setCookieHeader(res) as string).split(';', 1)[0] as string
     const end = await app.inject(del(ORIGIN, cookie))
     // The clearing header is the setting header with an empty value, Max-Age=0 and an Expires in 1970.
-    const cleared = new RegExp(c.re.source.replace('=[^;]+; Max-Age=\\d+;', '=; Max-Age=0;').replace('; Path=\\/;', '; Path=\\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT;'))
+    const cleared =
+      new RegExp(c.re.source.replace('=[^;]+; Max-Age=\\d+;', '=; Max-Age=0;').replace('; Path=\\/;',
+        '; Path=\\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT;'))
     t.match(setCookieHeader(end), cleared, 'cleared with the same attributes')
     await app.close()
   }
@@ -169,8 +172,10 @@ t.test('CORS: allow-list, credentials, preflight', async (t) => {
   t.match(String(pre.headers['access-control-allow-methods']), /DELETE/)
   t.match(String(pre.headers.vary), /Origin/)
   const upper = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: 'https://STORE-abc123.MyBigCommerce.com', 'access-control-request-method': 'POST' } })
-  t.equal(upper.headers['access-control-allow-origin'], 'https://STORE-abc123.MyBigCommerce.com', 'hosts compare case-insensitively')
-  for (const origin of ['https://evil.example', 'https://mybigcommerce.com', 'https://a.b.mybigcommerce.com', 'https://mybigcommerce.com.evil.example', 'null']) {
+  t.equal(upper.headers['access-control-allow-origin'], 'https://STORE-abc123.MyBigCommerce.com',
+    'hosts compare case-insensitively')
+  for (const origin of ['https://evil.example', 'https://mybigcommerce.com', 'https://a.b.mybigcommerce.com',
+    'https://mybigcommerce.com.evil.example', 'null']) {
     const res = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin, 'access-control-request-method': 'POST' } })
     t.equal(res.headers['access-control-allow-origin'], undefined, `${origin}: no grant`)
   }

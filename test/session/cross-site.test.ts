@@ -14,11 +14,14 @@ import { startBigCommerceApi } from '../support/bigcommerce-api.js'
 import { appWithUpstream } from '../support/upstream-server.js'
 import { commandsSince } from '../support/redis-state.js'
 
-const patterns = ['https://*.mybigcommerce.com', 'https://shop.example.com'].map((e) => parseOriginPattern(e) as OriginPattern)
-const PATHS = ['/session', '/session?x=1', '/api', '/api/me', '/api/a/b?q=1', '/healthz', '/sessionx', '/apix', '/storefront.js']
+const patterns =
+  ['https://*.mybigcommerce.com', 'https://shop.example.com'].map((e) => parseOriginPattern(e) as OriginPattern)
+const PATHS =
+  ['/session', '/session?x=1', '/api', '/api/me', '/api/a/b?q=1', '/healthz', '/sessionx', '/apix', '/storefront.js']
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
-const ORIGINS = [undefined, ORIGIN, 'https://STORE-abc123.MyBigCommerce.com', 'https://shop.example.com:443', 'https://evil.example',
-  'https://mybigcommerce.com', 'https://a.b.mybigcommerce.com', 'http://store-abc123.mybigcommerce.com', 'null', '']
+const ORIGINS =
+  [undefined, ORIGIN, 'https://STORE-abc123.MyBigCommerce.com', 'https://shop.example.com:443', 'https://evil.example',
+    'https://mybigcommerce.com', 'https://a.b.mybigcommerce.com', 'http://store-abc123.mybigcommerce.com', 'null', '']
 
 function withRoutes (app: FastifyInstance): FastifyInstance {
   for (const url of ['/session', '/api', '/api/*', '/healthz', '/sessionx', '/apix', '/storefront.js']) {
@@ -54,7 +57,8 @@ function ours (): FastifyInstance {
 }
 
 const corsHeaders = (headers: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('access-control-') || name === 'vary' || name === 'content-length'))
+  Object.fromEntries(Object.entries(headers).filter(([name]) =>
+    name.startsWith('access-control-') || name === 'vary' || name === 'content-length'))
 
 t.test('same status and CORS headers as @fastify/cors for every method, path and origin', async (t) => {
   const [before, after] = [reference(), ours()]
@@ -63,9 +67,11 @@ t.test('same status and CORS headers as @fastify/cors for every method, path and
     for (const method of METHODS) {
       for (const origin of ORIGINS) {
         for (const preflight of method === 'OPTIONS' ? [{}, { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-csrf' }] : [{}]) {
-          const request: InjectOptions = { method, url, headers: { ...(origin !== undefined && { origin }), ...preflight } }
+          const request: InjectOptions =
+            { method, url, headers: { ...(origin !== undefined && { origin }), ...preflight } }
           const [a, b] = await Promise.all([before.inject(request), after.inject(request)])
-          const what = `${method} ${url} from ${String(origin)}${Object.keys(preflight).length > 0 ? ' (preflight)' : ''}`
+          const what =
+            `${method} ${url} from ${String(origin)}${Object.keys(preflight).length > 0 ? ' (preflight)' : ''}`
           t.equal(b.statusCode, a.statusCode, `${what}: status`)
           const expected = corsHeaders(a.headers)
           // The one difference, on purpose: no Vary: Origin where there is no CORS.
@@ -92,14 +98,16 @@ t.test('what the answers are, spelled out', async (t) => {
     'content-length': '0'
   })
   const session = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } })
-  t.equal(session.headers['access-control-allow-methods'], 'GET,HEAD,POST,DELETE', '/session allows only its own methods')
+  t.equal(session.headers['access-control-allow-methods'], 'GET,HEAD,POST,DELETE',
+    '/session allows only its own methods')
   const refused = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
   t.equal(refused.statusCode, 404, 'a preflight from a foreign origin is not answered')
   t.equal(refused.headers['access-control-allow-origin'], undefined)
   const other = await app.inject({ method: 'OPTIONS', url: '/healthz', headers: { origin: ORIGIN, 'access-control-request-method': 'GET' } })
   t.equal(other.statusCode, 404, 'no preflight outside /session and /api')
   const health = await app.inject({ method: 'GET', url: '/healthz', headers: { origin: ORIGIN } })
-  t.same(corsHeaders(health.headers), { 'content-length': health.headers['content-length'] }, 'no CORS header, no Vary, outside /session and /api')
+  t.same(corsHeaders(health.headers), { 'content-length': health.headers['content-length'] },
+    'no CORS header, no Vary, outside /session and /api')
 })
 
 t.test('Vary: Origin is added to a Vary already set, once', async (t) => {
@@ -108,7 +116,8 @@ t.test('Vary: Origin is added to a Vary already set, once', async (t) => {
   app.register(crossSite, { config: { allowedOrigins: patterns } as unknown as Config })
   app.get('/session', async () => ({ ok: true }))
   t.teardown(() => app.close())
-  const cases: Array<[string, string]> = [['Accept-Encoding', 'Accept-Encoding, Origin'], ['accept-encoding, origin', 'accept-encoding, origin'], ['*', '*']]
+  const cases: Array<[string, string]> =
+    [['Accept-Encoding', 'Accept-Encoding, Origin'], ['accept-encoding, origin', 'accept-encoding, origin'], ['*', '*']]
   for (const [set, expected] of cases) {
     const res = await app.inject({ method: 'GET', url: '/session', headers: { origin: ORIGIN, 'x-vary': set } })
     t.equal(res.headers.vary, expected, set)
@@ -126,7 +135,8 @@ t.test('the origin check remembers answers, bounded, and agrees with originAllow
   t.equal(allowed('https://evil.example'), false)
 })
 
-/** The real app with a session, the proxy in front of a stand-in upstream and the orders route in front of a stand-in BigCommerce. */
+/** The real app with a session, the proxy in front of a stand-in upstream and the orders route in front of a stand-in
+ * BigCommerce. */
 async function withSession (t: Test) {
   const bigcommerce = await startBigCommerceApi()
   t.teardown(() => bigcommerce.close())
@@ -153,7 +163,8 @@ t.test('a read without X-CSRF: 1 is refused before the session is read, slid or 
     for (const method of ['GET', 'HEAD'] as const) {
       for (const origin of [ORIGIN, OTHER_ORIGIN, 'https://evil.example', undefined]) {
         for (const csrf of [undefined, '0', 'true', '', '1, 1']) {
-          const headers = { cookie, ...(origin !== undefined && { origin }), ...(csrf !== undefined && { 'x-csrf': csrf }) }
+          const headers =
+            { cookie, ...(origin !== undefined && { origin }), ...(csrf !== undefined && { 'x-csrf': csrf }) }
           const res = await app.inject({ method, url, headers })
           const what = `${method} ${url} from ${String(origin)}, X-CSRF ${JSON.stringify(csrf)}`
           t.equal(res.statusCode, 403, what)
@@ -175,7 +186,8 @@ t.test('X-CSRF: 1 in a request whose Sec-Fetch-Mode is not cors is refused the s
   await commandsSince(redis.client)
   for (const url of READ_PATHS) {
     for (const mode of ['no-cors', 'navigate', 'websocket', 'CORS', '']) {
-      const res = await app.inject({ method: 'GET', url, headers: { ...CSRF, origin: ORIGIN, 'sec-fetch-mode': mode, cookie } })
+      const res =
+        await app.inject({ method: 'GET', url, headers: { ...CSRF, origin: ORIGIN, 'sec-fetch-mode': mode, cookie } })
       t.equal(res.statusCode, 403, `${url}, Sec-Fetch-Mode ${JSON.stringify(mode)}`)
       t.equal(res.json().code, 'BCX_CSRF_HEADER_MISSING', `${url}, Sec-Fetch-Mode ${JSON.stringify(mode)}`)
     }

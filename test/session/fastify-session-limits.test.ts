@@ -20,7 +20,8 @@ function recordingStore (): session.SessionStore & { calls: string[], data: Map<
     calls,
     data,
     get (id: string, cb: (err: null, s?: never) => void) { calls.push('get'); cb(null, data.get(id) as never) },
-    set (id: string, s: unknown, cb: () => void) { calls.push('set'); data.set(id, JSON.parse(JSON.stringify(s))); cb() },
+    set (id: string, s: unknown,
+      cb: () => void) { calls.push('set'); data.set(id, JSON.parse(JSON.stringify(s))); cb() },
     destroy (id: string, cb: () => void) { calls.push('destroy'); data.delete(id); cb() }
   }
 }
@@ -55,7 +56,8 @@ t.test('its cookie clearing drops Secure and Partitioned', async (t) => {
   const store = recordingStore()
   const app = await appWith(store)
   // A cookie for a session the store does not know: the library clears it.
-  const res = await app.inject({ method: 'GET', url: '/read', cookies: { '__Host-bc_session': 'unknown.c2lnbmF0dXJl' } })
+  const res =
+    await app.inject({ method: 'GET', url: '/read', cookies: { '__Host-bc_session': 'unknown.c2lnbmF0dXJl' } })
   const header = String(res.headers['set-cookie'])
   t.match(header, /__Host-bc_session=;/, 'it clears the cookie')
   t.notMatch(header, /Secure/, 'without Secure: browsers ignore a __Host- deletion without it')
@@ -67,7 +69,8 @@ t.test('no touch in its store interface: sliding means rolling, a full SET per r
   // trustProxy + X-Forwarded-Proto: https, so that the library sets its cookie at all.
   const fastifyHttps = Fastify({ trustProxy: true })
   await fastifyHttps.register(cookie)
-  await fastifyHttps.register(session, { secret: SECRET, store, rolling: true, saveUninitialized: false, cookie: { secure: true, maxAge: 1800_000 } })
+  await fastifyHttps.register(session,
+    { secret: SECRET, store, rolling: true, saveUninitialized: false, cookie: { secure: true, maxAge: 1800_000 } })
   fastifyHttps.post('/login', async (request) => { request.session.set('customer', 4927); return 'ok' })
   fastifyHttps.get('/read', async (request) => request.session.get('customer') ?? null)
   fastifyHttps.get('/healthz', async () => 'ok')
@@ -76,7 +79,8 @@ t.test('no touch in its store interface: sliding means rolling, a full SET per r
   const sessionCookie = String(created.headers['set-cookie']).split(';', 1)[0] as string
   store.calls.length = 0
   for (let i = 0; i < 5; i++) await fastifyHttps.inject({ method: 'GET', url: '/read', headers: { ...proto, cookie: sessionCookie } })
-  t.same(store.calls, ['get', 'set', 'get', 'set', 'get', 'set', 'get', 'set', 'get', 'set'], 'every read is GET + a full SET: two round trips, not one')
+  t.same(store.calls, ['get', 'set', 'get', 'set', 'get', 'set', 'get', 'set', 'get', 'set'],
+    'every read is GET + a full SET: two round trips, not one')
 
   store.calls.length = 0
   await fastifyHttps.inject({ method: 'GET', url: '/healthz', headers: { ...proto, cookie: sessionCookie } })

@@ -17,7 +17,8 @@ const HUGE = 'a'.repeat(6000)
 function assertClean (t: Test, res: LightMyRequestResponse, what: string): void {
   for (const [name, value] of Object.entries(res.headers)) {
     const text = Array.isArray(value) ? value.join('\n') : String(value)
-    t.notOk(name.includes(MARK) || text.includes(MARK) || /[\r\n]/.test(text) || text.includes(HUGE.slice(0, 200)), `${what}: header ${name} is clean`)
+    t.notOk(name.includes(MARK) || text.includes(MARK) || /[\r\n]/.test(text) || text.includes(HUGE.slice(0, 200)),
+      `${what}: header ${name} is clean`)
   }
 }
 
@@ -25,7 +26,9 @@ t.test('Origin and X-CSRF: refused, never echoed', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const { cookie } = await signIn(app)
-  const origins = [`${ORIGIN}${CRLF}`, `${ORIGIN}\n`, `https://store-${HUGE}.mybigcommerce.com`, `${ORIGIN}/${HUGE}`, `${ORIGIN}\u0000`]
+  const origins =
+    [`${ORIGIN}${CRLF}`, `${ORIGIN}\n`, `https://store-${HUGE}.mybigcommerce.com`, `${ORIGIN}/${HUGE}`,
+      `${ORIGIN}\u0000`]
   for (const origin of origins) {
     const res = await postSession(app, { headers: { origin } })
     t.equal(res.statusCode, 403, 'POST refused')
@@ -85,7 +88,9 @@ t.test('claims with CR/LF or long values stay in the JSON body', async (t) => {
 t.test('claims with CR/LF reach the upstream percent-encoded, never as headers of their own', async (t) => {
   const { app, upstream } = await appWithUpstream(t)
   const email = `a@b.c\r\nX-${MARK}: 1`
-  const payload = claimsJson().replace(/"email":"[^"]*"/, `"email":${JSON.stringify(email)}`).replace('"group_id":"6"', `"group_id":"6\\r\\nX-${MARK}-2: 1"`)
+  const payload =
+    claimsJson().replace(/"email":"[^"]*"/, `"email":${JSON.stringify(email)}`).replace('"group_id":"6"',
+      `"group_id":"6\\r\\nX-${MARK}-2: 1"`)
   const res = await postSession(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 201)
   const proxied = await api(app, sessionCookieOf(res), '/api/anything')
@@ -115,16 +120,22 @@ t.test('real HTTP: oversized headers get 431, CR inside a header value gets 400'
   const { port } = app.server.address() as { port: number }
 
   for (const name of ['Origin', 'X-CSRF', 'X-Forwarded-For', 'Cookie']) {
-    const answer = await raw(port, `POST /session HTTP/1.1\r\nHost: x\r\n${name}: ${'a'.repeat(20_000)}\r\nContent-Length: 0\r\n\r\n`)
+    const answer =
+      await raw(port,
+        `POST /session HTTP/1.1\r\nHost: x\r\n${name}: ${'a'.repeat(20_000)}\r\nContent-Length: 0\r\n\r\n`)
     t.match(answer, /^HTTP\/1\.1 431 /, `${name}: 431`)
-    t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { statusCode: 431, code: 'HPE_HEADER_OVERFLOW', error: 'Request Header Fields Too Large' })
+    t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)),
+      { statusCode: 431, code: 'HPE_HEADER_OVERFLOW', error: 'Request Header Fields Too Large' })
   }
   const many = Array.from({ length: 3000 }, (_, i) => `X-H${i}: ${'v'.repeat(10)}`).join('\r\n')
-  t.match(await raw(port, `GET /session HTTP/1.1\r\nHost: x\r\n${many}\r\n\r\n`), /^HTTP\/1\.1 431 /, 'too many headers: 431')
+  t.match(await raw(port, `GET /session HTTP/1.1\r\nHost: x\r\n${many}\r\n\r\n`), /^HTTP\/1\.1 431 /,
+    'too many headers: 431')
 
-  const crInValue = await raw(port, `GET /session HTTP/1.1\r\nHost: x\r\nOrigin: ${ORIGIN}\rSet-Cookie: ${MARK}=1\r\n\r\n`)
+  const crInValue =
+    await raw(port, `GET /session HTTP/1.1\r\nHost: x\r\nOrigin: ${ORIGIN}\rSet-Cookie: ${MARK}=1\r\n\r\n`)
   t.match(crInValue, /^HTTP\/1\.1 400 /)
-  t.match(JSON.parse(crInValue.slice(crInValue.indexOf('\r\n\r\n') + 4)), { statusCode: 400, code: /^HPE_/, error: 'Bad Request' })
+  t.match(JSON.parse(crInValue.slice(crInValue.indexOf('\r\n\r\n') + 4)),
+    { statusCode: 400, code: /^HPE_/, error: 'Bad Request' })
   t.notMatch(crInValue, new RegExp(MARK))
   t.equal((await redis.client.keys('bcx:*:s:*')).length, 0)
 })

@@ -26,11 +26,15 @@ t.test('idle timeout slides; absolute timeout never extends', async (t) => {
   while (Date.now() - began < 7000 && last === 200) {
     const res = await getSession(app, second)
     last = res.statusCode
-    if (last === 200) t.ok(Date.parse(res.json().expires_at) <= began + 5000 + 1000, 'expires_at is capped by the absolute deadline')
+    if (last === 200) {
+      t.ok(Date.parse(res.json().expires_at) <= began + 5000 + 1000,
+        'expires_at is capped by the absolute deadline')
+    }
     await sleep(400)
   }
   t.equal(last, 401, 'absolute timeout ends a session in constant use')
-  t.ok(Date.now() - began >= 3500 && Date.now() - began < 6500, `ended at the absolute deadline (${Date.now() - began} ms)`)
+  t.ok(Date.now() - began >= 3500 && Date.now() - began < 6500,
+    `ended at the absolute deadline (${Date.now() - began} ms)`)
 })
 
 t.test('rotation of the session secret and the client secret', async (t) => {
@@ -88,7 +92,8 @@ t.test('Redis stopped: fast 503 with our code; /healthz 200; recovery by itself'
   await waitReady(app, 10_000)
   t.equal((await getSession(app, cookie)).statusCode, 200, 'the session survived the restart (AOF)')
   t.equal((await exchange(app, await token({ customerId: 10 }))).statusCode, 201, 'exchanges work again')
-  t.notOk(logs.some((l) => l.includes('"level":50') && !l.includes('BCX_STORE_UNAVAILABLE')), 'no unexplained errors logged')
+  t.notOk(logs.some((l) => l.includes('"level":50') && !l.includes('BCX_STORE_UNAVAILABLE')),
+    'no unexplained errors logged')
 })
 
 t.test('Redis hung (SIGSTOP): 503 within the command timeout, then recovery', async (t) => {

@@ -15,7 +15,8 @@ t.test('the previous session survives every refused exchange', async (t) => {
   const revokedToken = await token({ customerId: 3, iat: Math.floor(Date.now() / 1000) - 5 })
   await app.sessionStore.revokeCustomerSessions('abc123', 3, Math.floor(Date.now() / 1000))
 
-  async function refusedChangingNothing (what: string, send: () => Promise<LightMyRequestResponse>, status: number, code: string): Promise<void> {
+  async function refusedChangingNothing (what: string, send: () => Promise<LightMyRequestResponse>, status: number,
+    code: string): Promise<void> {
     const before = (await redis.client.keys('*')).sort()
     const res = await send()
     t.equal(res.statusCode, status, what)
@@ -31,7 +32,10 @@ t.test('the previous session survives every refused exchange', async (t) => {
     ['revoked', revokedToken, 401, 'BCX_TOKEN_REVOKED'],
     ['invalid', 'a.b.c', 401, 'BCX_TOKEN_INVALID']
   ]
-  for (const [what, jwt, status, code] of refusals) await refusedChangingNothing(what, async () => await exchange(app, jwt, { cookie }), status, code)
+  for (const [what, jwt, status, code] of refusals) {
+    await refusedChangingNothing(what,
+      async () => await exchange(app, jwt, { cookie }), status, code)
+  }
   // Customer 2's allowance (6) counts created sessions only (its replays above are free): its first
   // exchange and five more from other addresses; the next one is refused with 429 before anything else.
   for (let i = 0; i < 5; i++) {

@@ -29,12 +29,14 @@ t.test('an ended session frees its place: the cap counts live sessions only', as
   const cookies: string[] = []
   for (let i = 0; i < 3; i++) cookies.push((await signIn(app, { iat: now() - 60 + i * 10 })).cookie)
   const [first, second, third] = cookies as [string, string, string]
-  t.same(await Promise.all(cookies.map(async (c) => (await getSession(app, c)).statusCode)), [200, 200, 200], 'three live sessions, at the cap')
+  t.same(await Promise.all(cookies.map(async (c) => (await getSession(app, c)).statusCode)), [200, 200, 200],
+    'three live sessions, at the cap')
 
   const ended = await endSession(app, second, 'https://store-abc123.mybigcommerce.com')
   t.equal(ended.statusCode, 204)
   const { cookie: fourth } = await signIn(app)
-  t.same(await Promise.all([first, second, third, fourth].map(async (c) => (await getSession(app, c)).statusCode)), [200, 401, 200, 200])
+  t.same(await Promise.all([first, second, third, fourth].map(async (c) => (await getSession(app, c)).statusCode)),
+    [200, 401, 200, 200])
 })
 
 t.test('a session that expired is swept from the index, not counted', async (t) => {
@@ -47,22 +49,24 @@ t.test('a session that expired is swept from the index, not counted', async (t) 
   t.equal(await redis.client.del(`bcx:{abc123:4927}:s:${oldest as string}`), 1)
   t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 2, 'the stale entry is still there')
   const { cookie: c } = await signIn(app)
-  t.same(await Promise.all([a, b, c].map(async (x) => (await getSession(app, x)).statusCode)), [401, 200, 200], 'b was not ended for a dead entry')
+  t.same(await Promise.all([a, b, c].map(async (x) => (await getSession(app, x)).statusCode)), [401, 200, 200],
+    'b was not ended for a dead entry')
   t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 2)
 })
 
-t.test('with tokens of decreasing iat, the 11th exchange ends the 1st session (cap 10), not the latest token\'s', async (t) => {
-  const redis = await startRedis(t)
-  const { app, config } = await build(t, { redis })
-  t.equal(config.maxSessionsPerCustomer, 10, 'the default cap')
-  const start = now()
-  const cookies: string[] = []
-  // Each token was fetched earlier than the one before (a tab left open), yet exchanged later.
-  for (let i = 0; i < 11; i++) cookies.push((await signIn(app, { iat: start - i * 30 })).cookie)
-  const reads = await Promise.all(cookies.map(async (c) => await getSession(app, c)))
-  t.same(reads.map((r) => r.statusCode), [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-    'the first session created is the one gone')
-  t.equal(reads[0]?.json().code, 'BCX_UNAUTHENTICATED')
-  t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 10, 'the index holds the ten live ones')
-  t.equal(await sessionKeyCount(redis), 10)
-})
+t.test('with tokens of decreasing iat, the 11th exchange ends the 1st session (cap 10), not the latest token\'s',
+  async (t) => {
+    const redis = await startRedis(t)
+    const { app, config } = await build(t, { redis })
+    t.equal(config.maxSessionsPerCustomer, 10, 'the default cap')
+    const start = now()
+    const cookies: string[] = []
+    // Each token was fetched earlier than the one before (a tab left open), yet exchanged later.
+    for (let i = 0; i < 11; i++) cookies.push((await signIn(app, { iat: start - i * 30 })).cookie)
+    const reads = await Promise.all(cookies.map(async (c) => await getSession(app, c)))
+    t.same(reads.map((r) => r.statusCode), [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+      'the first session created is the one gone')
+    t.equal(reads[0]?.json().code, 'BCX_UNAUTHENTICATED')
+    t.equal(await redis.client.zcard('bcx:{abc123:4927}:i'), 10, 'the index holds the ten live ones')
+    t.equal(await sessionKeyCount(redis), 10)
+  })

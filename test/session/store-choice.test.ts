@@ -8,7 +8,8 @@ import { build, OTHER_ORIGIN } from '../support/app.js'
 import { endSession, exchange, getSession, signIn } from '../support/session.js'
 
 t.test('without Redis: ready, and a session is made, read, bound to its origin, ended and timed out', async (t) => {
-  const { app } = await build(t, { redis: 'memory', env: { SESSION_IDLE_TIMEOUT: '3', SESSION_ABSOLUTE_TIMEOUT: '60' } })
+  const { app } =
+    await build(t, { redis: 'memory', env: { SESSION_IDLE_TIMEOUT: '3', SESSION_ABSOLUTE_TIMEOUT: '60' } })
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready without Redis')
   const { cookie, jwt } = await signIn(app)
   t.equal((await exchange(app, jwt)).json().code, 'BCX_TOKEN_REPLAYED', 'a token is single-use')

@@ -59,7 +59,8 @@ const targets: Record<string, (t: Test) => Promise<Target>> = {
   },
   cluster: async (t) => {
     await Promise.all(cluster.clients.map(async (c) => await c.flushall()))
-    const client = new Cluster(cluster.seeds.split(',').map((s) => ({ host: s.split(':')[0], port: Number(s.split(':')[1]) })))
+    const client =
+      new Cluster(cluster.seeds.split(',').map((s) => ({ host: s.split(':')[0], port: Number(s.split(':')[1]) })))
     t.teardown(() => client.disconnect())
     // Session keys live on whichever master their customer's hash tag falls on.
     const sessionKeys = async (): Promise<string[]> =>
@@ -86,7 +87,8 @@ for (const [kind, make] of Object.entries(targets)) {
     t.ok((read?.expiresAt ?? 0) > Date.now() + IDLE_MS / 2, 'the idle deadline is ahead')
     const short = await store.read(sid, 2000)
     t.ok((short?.expiresAt ?? Infinity) <= Date.now() + 2000, 'a read sets the deadline its idle timeout says')
-    t.equal(await store.read(newSessionId({ storeHash: STORE, customerId: 7, absoluteAt }), IDLE_MS), null, 'an id never exchanged')
+    t.equal(await store.read(newSessionId({ storeHash: STORE, customerId: 7, absoluteAt }), IDLE_MS), null,
+      'an id never exchanged')
     t.equal(await store.read('not a session id', IDLE_MS), null, 'a malformed id')
   })
 
@@ -206,7 +208,8 @@ for (const [kind, make] of Object.entries(targets)) {
       t.equal(await store.revokeCustomerSessions(STORE, 7, cutoff, 'all'), 1)
       t.notOk(await isLive(store, ahead), 'an admin revocation ends it')
       t.ok(await isLive(store, aheadOther), 'another customer is untouched')
-      t.equal(await openSession(store, { customerId: 7, iat: cutoff }), 'revoked', 'a token issued at the cutoff is still refused')
+      t.equal(await openSession(store, { customerId: 7, iat: cutoff }), 'revoked',
+        'a token issued at the cutoff is still refused')
       t.match(await openSession(store, { customerId: 7, iat: cutoff + 31 }), /^abc123\.7\./,
         'a token issued after the cutoff opens a session')
 
@@ -225,13 +228,17 @@ for (const [kind, make] of Object.entries(targets)) {
     const sids: string[] = []
     const alive = async (): Promise<boolean[]> => await Promise.all(sids.map(async (sid) => await isLive(store, sid)))
     // Decreasing iat: each token was fetched earlier than the one before, yet exchanged later.
-    for (let i = 0; i < 4; i++) sids.push(await openSession(store, { customerId: 7, iat: start - i * 60, maxPerCustomer: 3 }))
+    for (let i = 0; i < 4; i++) {
+      sids.push(await openSession(store,
+        { customerId: 7, iat: start - i * 60, maxPerCustomer: 3 }))
+    }
     t.same(await alive(), [false, true, true, true], 'the first one created is the one gone')
     sids.push(await openSession(store, { customerId: 7, iat: start + 30, maxPerCustomer: 3 }))
     t.same(await alive(), [false, false, true, true, true])
     t.equal(await store.revokeCustomerSessions(STORE, 7, start - 150, 'issued'), 1,
       'revocation by created_at still compares the token iat')
-    t.same(await alive(), [false, false, true, false, true], 'the token of iat start - 180 was the only one at or before the cutoff')
+    t.same(await alive(), [false, false, true, false, true],
+      'the token of iat start - 180 was the only one at or before the cutoff')
   })
 
   t.test(`${kind}: a cutoff too old to matter ends sessions but keeps no cutoff`, async (t) => {
@@ -257,7 +264,8 @@ for (const [kind, make] of Object.entries(targets)) {
       t.ok(s.expiresAt > Date.now() && s.expiresAt <= Date.now() + IDLE_MS + 1000)
       t.ok(s.lastSeenAt !== null && s.lastSeenAt >= s.createdAt)
     }
-    t.equal(await store.endByHandle(STORE, 1, sessionHandle(stranger)), false, 'another customer\'s handle ends nothing')
+    t.equal(await store.endByHandle(STORE, 1, sessionHandle(stranger)), false,
+      'another customer\'s handle ends nothing')
     t.equal(await store.endByHandle(STORE, 2, 'not a handle!!!!'), false)
     t.equal(await store.endByHandle(STORE, 1, sessionHandle(b)), true)
     t.equal(await store.endByHandle(STORE, 1, sessionHandle(b)), false, 'once')
@@ -283,7 +291,10 @@ for (const [kind, make] of Object.entries(targets)) {
     }
     await Promise.all(work)
     for (const s of await store.list(STORE, 3)) t.ok(s.expiresAt > Date.now(), 'every listed session is live')
-    if (mismatches !== undefined) t.same(await mismatches(), [], 'no index entry without its session, no session outside the index')
+    if (mismatches !== undefined) {
+      t.same(await mismatches(), [],
+        'no index entry without its session, no session outside the index')
+    }
     await store.endSessions(STORE, 3)
     t.same(await listedHandles(store, 3), [])
     if (mismatches !== undefined) t.same(await mismatches(), [])

@@ -9,7 +9,8 @@ import { token } from '../support/tokens.js'
 import type { RedisServer } from '../support/redis-server.js'
 
 /** A TCP proxy to Redis that, once armed, lets the exchange script run but drops its answer with the connection. */
-async function lossyProxy (t: { teardown: (fn: () => unknown) => void }, redis: RedisServer): Promise<{ url: string, arm: () => void, dropped: () => number }> {
+async function lossyProxy (t: { teardown: (fn: () => unknown) => void },
+  redis: RedisServer): Promise<{ url: string, arm: () => void, dropped: () => number }> {
   let armed = false
   let dropped = 0
   const sockets = new Set<Socket>()

@@ -11,8 +11,10 @@ t.test('after exchanges and reads, no key or value holds a session id, cookie or
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { RATE_LIMIT_EXCHANGE: '100' } })
   const secrets: string[] = []
-  for (const [customerId, storeHash] of [[4927, 'abc123'], [4927, 'abc123'], [12, 'abc123'], [4927, 'xyz789']] as const) {
-    const { cookie: pair, jwt } = await signIn(app, { customerId, storeHash, origin: `https://store-${storeHash}.mybigcommerce.com` })
+  for (const [customerId, storeHash] of [[4927, 'abc123'], [4927, 'abc123'], [12, 'abc123'],
+    [4927, 'xyz789']] as const) {
+    const { cookie: pair, jwt } =
+      await signIn(app, { customerId, storeHash, origin: `https://store-${storeHash}.mybigcommerce.com` })
     const value = decodeURIComponent(pair.slice(COOKIE_NAME.length + 1))
     const sid = value.slice(0, value.lastIndexOf('.'))
     const random = sid.split('.')[3] as string
@@ -46,11 +48,14 @@ t.test('a cookie rebuilt from the dump, even signed with the real secret, opens 
   const member = (key as string).split(':s:')[1] as string
   const [, , abs] = decodeURIComponent(real.slice(COOKIE_NAME.length + 1)).split('.')
 
-  const sign = (value: string): string => `${value}.${createHmac('sha256', SESSION_SECRET).update(value).digest('base64').replace(/=+$/, '')}`
+  const sign =
+    (value: string): string =>
+      `${value}.${createHmac('sha256', SESSION_SECRET).update(value).digest('base64').replace(/=+$/, '')}`
   const forged = sign(`abc123.4927.${abs as string}.${member}`)
   const res = await getSession(app, `${COOKIE_NAME}=${encodeURIComponent(forged)}`)
   t.equal(res.statusCode, 401)
   t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
   t.equal((await getSession(app, real)).statusCode, 200, 'the real cookie still works (the forgery was well-formed)')
-  t.equal(sign(decodeURIComponent(real.slice(COOKIE_NAME.length + 1)).replace(/\.[^.]+$/, '')), decodeURIComponent(real.slice(COOKIE_NAME.length + 1)), 'the test signs like the service')
+  t.equal(sign(decodeURIComponent(real.slice(COOKIE_NAME.length + 1)).replace(/\.[^.]+$/, '')),
+    decodeURIComponent(real.slice(COOKIE_NAME.length + 1)), 'the test signs like the service')
 })

@@ -32,31 +32,35 @@ t.test('redis: a session key is its customer\'s hash tag and the session\'s hand
   t.equal(keys.session(parts, 'x'), `bcx:{abc123:4927}:s:${sessionHandle('x')}`)
 })
 
-t.test('redis: key layout — per-customer index in the hash tag, expiring; no per-store set; cutoffs expire', async (t) => {
-  const { store, client } = await redisStore(t)
-  const cutoff = now()
-  await open(store, 'abc123', 7, cutoff - 5)
-  await open(store, 'abc123', 8, cutoff - 5)
-  const index = keys.index('abc123', 7)
-  t.equal(index, 'bcx:{abc123:7}:i')
-  const indexTtl = await client.pttl(index)
-  t.ok(indexTtl > 0 && indexTtl <= 3600_000, `the index expires with its sessions (pttl ${indexTtl})`)
-  const all = (await client.keys('*')).sort()
-  // Besides the store's origin table (origin tag -> origin, for listings): one small hash per store, as
-  // large as the store's origins are many, written once per origin by each process.
-  t.ok(all.every((k) => /^bcx:\{abc123:[78]\}:/.test(k) || k === keys.storeOrigins('abc123')), `every key sits in a customer's hash tag: ${all.join(', ')}`)
-  t.same(await client.hgetall(keys.storeOrigins('abc123')), { [originTag(ORIGIN)]: ORIGIN }, 'one origin, one field')
+t.test('redis: key layout — per-customer index in the hash tag, expiring; no per-store set; cutoffs expire',
+  async (t) => {
+    const { store, client } = await redisStore(t)
+    const cutoff = now()
+    await open(store, 'abc123', 7, cutoff - 5)
+    await open(store, 'abc123', 8, cutoff - 5)
+    const index = keys.index('abc123', 7)
+    t.equal(index, 'bcx:{abc123:7}:i')
+    const indexTtl = await client.pttl(index)
+    t.ok(indexTtl > 0 && indexTtl <= 3600_000, `the index expires with its sessions (pttl ${indexTtl})`)
+    const all = (await client.keys('*')).sort()
+    // Besides the store's origin table (origin tag -> origin, for listings): one small hash per store, as
+    // large as the store's origins are many, written once per origin by each process.
+    t.ok(all.every((k) =>
+      /^bcx:\{abc123:[78]\}:/.test(k) ||
+      k === keys.storeOrigins('abc123')), `every key sits in a customer's hash tag: ${all.join(', ')}`)
+    t.same(await client.hgetall(keys.storeOrigins('abc123')), { [originTag(ORIGIN)]: ORIGIN }, 'one origin, one field')
 
-  await store.revokeCustomerSessions('abc123', 7, cutoff)
-  await store.revokeStoreSessions('abc123', cutoff)
-  const customerCutoffTtl = await client.pttl(keys.customerCutoff('abc123', 7))
-  const storeCutoffTtl = await client.pttl(keys.storeCutoff('abc123'))
-  t.ok(customerCutoffTtl > 0 && customerCutoffTtl <= LIFETIME * 1000, `customer cutoff expires (${customerCutoffTtl})`)
-  t.ok(storeCutoffTtl > 0 && storeCutoffTtl <= LIFETIME * 1000, `store cutoff expires (${storeCutoffTtl})`)
-  t.equal(await client.get(keys.storeCutoff('abc123')), String(cutoff))
-  const remaining = await client.keys('bcx:*')
-  t.ok(remaining.every((k) => k.endsWith(':c') || k.includes(':g:') || k.endsWith(':i') || k.endsWith('}:o')), `no session key left: ${remaining.join(', ')}`)
-})
+    await store.revokeCustomerSessions('abc123', 7, cutoff)
+    await store.revokeStoreSessions('abc123', cutoff)
+    const customerCutoffTtl = await client.pttl(keys.customerCutoff('abc123', 7))
+    const storeCutoffTtl = await client.pttl(keys.storeCutoff('abc123'))
+    t.ok(customerCutoffTtl > 0 && customerCutoffTtl <= LIFETIME * 1000, `customer cutoff expires (${customerCutoffTtl})`)
+    t.ok(storeCutoffTtl > 0 && storeCutoffTtl <= LIFETIME * 1000, `store cutoff expires (${storeCutoffTtl})`)
+    t.equal(await client.get(keys.storeCutoff('abc123')), String(cutoff))
+    const remaining = await client.keys('bcx:*')
+    t.ok(remaining.every((k) => k.endsWith(':c') || k.includes(':g:') || k.endsWith(':i') || k.endsWith('}:o')),
+    `no session key left: ${remaining.join(', ')}`)
+  })
 
 t.test('redis: store-wide revocation walks many customers through SCAN', async (t) => {
   const { store, client } = await redisStore(t)
@@ -78,25 +82,26 @@ t.test('redis: store-wide revocation walks many customers through SCAN', async (
   t.equal((await client.keys('bcx:{other:*}:s:*')).length, 1)
 })
 
-t.test('redis: the index is scored by creation time (ms, strictly increasing); the value keeps the token iat', async (t) => {
-  const { store, client } = await redisStore(t)
-  const before = Date.now()
-  const iats = [now() + 30, now() - 300, now() - 600]
-  const sids: string[] = []
-  for (const iat of iats) sids.push(await open(store, 'abc123', 7, iat))
-  const after = Date.now()
-  const entries = await client.zrange(keys.index('abc123', 7), 0, -1, 'WITHSCORES')
-  const members = entries.filter((_, i) => i % 2 === 0)
-  const scores = entries.filter((_, i) => i % 2 === 1).map(Number)
-  t.same(members, sids.map(sessionHandle), 'index order is exchange order, not iat order')
-  // The script uses the Redis node's clock: same machine here, so within the test's window (2 s slack).
-  t.ok(scores.every((s) => s >= before - 2000 && s <= after + 2000), `creation times in ms: ${scores.join(', ')}`)
-  t.ok(scores.every((s, i) => i === 0 || s > (scores[i - 1] as number)), 'strictly increasing')
-  for (const [i, sid] of sids.entries()) {
-    const value = await client.get(`${keys.sessionPrefix('abc123', 7)}${sessionHandle(sid)}`) as string
-    t.equal(parseInt(value.slice(12, 19), 36), iats[i], 'the value carries the token iat')
-  }
-})
+t.test('redis: the index is scored by creation time (ms, strictly increasing); the value keeps the token iat',
+  async (t) => {
+    const { store, client } = await redisStore(t)
+    const before = Date.now()
+    const iats = [now() + 30, now() - 300, now() - 600]
+    const sids: string[] = []
+    for (const iat of iats) sids.push(await open(store, 'abc123', 7, iat))
+    const after = Date.now()
+    const entries = await client.zrange(keys.index('abc123', 7), 0, -1, 'WITHSCORES')
+    const members = entries.filter((_, i) => i % 2 === 0)
+    const scores = entries.filter((_, i) => i % 2 === 1).map(Number)
+    t.same(members, sids.map(sessionHandle), 'index order is exchange order, not iat order')
+    // The script uses the Redis node's clock: same machine here, so within the test's window (2 s slack).
+    t.ok(scores.every((s) => s >= before - 2000 && s <= after + 2000), `creation times in ms: ${scores.join(', ')}`)
+    t.ok(scores.every((s, i) => i === 0 || s > (scores[i - 1] as number)), 'strictly increasing')
+    for (const [i, sid] of sids.entries()) {
+      const value = await client.get(`${keys.sessionPrefix('abc123', 7)}${sessionHandle(sid)}`) as string
+      t.equal(parseInt(value.slice(12, 19), 36), iats[i], 'the value carries the token iat')
+    }
+  })
 
 t.test('redis: sessions written before the iat moved to the value (index scored by iat) still revoke by iat and cap first', async (t) => {
   const { store, client } = await redisStore(t)
@@ -106,16 +111,19 @@ t.test('redis: sessions written before the iat moved to the value (index scored 
   async function legacy (iat: number): Promise<string> {
     const absoluteAt = Math.floor(Date.now() / 1000 + 3600) * 1000
     const sid = newSessionId({ storeHash: 'abc123', customerId: 7, absoluteAt })
-    await client.set(keys.session({ storeHash: 'abc123', customerId: 7, absoluteAt }, sid), `${originTag(ORIGIN)}na@b`, 'PX', 3600_000)
+    await client.set(keys.session({ storeHash: 'abc123', customerId: 7, absoluteAt }, sid),
+      `${originTag(ORIGIN)}na@b`, 'PX', 3600_000)
     await client.zadd(index, iat, sessionHandle(sid))
     return sid
   }
   const oldEarly = await legacy(cutoff - 60)
   const oldLate = await legacy(cutoff + 20)
-  t.same((await store.read(oldEarly, IDLE_MS))?.record.customer, { id: 7, email: 'a@b', groupId: null, storeHash: 'abc123' }, 'an old value still reads')
+  t.same((await store.read(oldEarly, IDLE_MS))?.record.customer,
+    { id: 7, email: 'a@b', groupId: null, storeHash: 'abc123' }, 'an old value still reads')
   const fresh = await open(store, 'abc123', 7, cutoff - 120)
 
-  t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff, 'issued'), 2, 'the old one issued before the cutoff, by its score; the new one by its value')
+  t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff, 'issued'), 2,
+    'the old one issued before the cutoff, by its score; the new one by its value')
   t.notOk(await live(store, oldEarly))
   t.notOk(await live(store, fresh))
   t.ok(await live(store, oldLate), 'an old session from a later token stays')

@@ -7,7 +7,9 @@ const LISTED = [
   { handle: 'BBBBBBBBBBBBBBBB', created_at: '2024-01-02T04:04:05.000Z', last_seen_at: null, expires_at: '2024-01-02T04:40:00.000Z', origin: null, browser: 'Safari', os: 'iOS', current: false }
 ]
 
-const listHandler = (_call: Call, w: { session: unknown }): Response => w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, { sessions: LISTED })
+const listHandler =
+  (_call: Call, w: { session: unknown }): Response =>
+    w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, { sessions: LISTED })
 
 function serviceCalls (calls: Call[]): Call[] {
   return calls.filter((c) => c.url.startsWith(SERVICE))

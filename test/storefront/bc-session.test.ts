@@ -1,9 +1,12 @@
 import t from 'tap'
-import { errorJson, json, JANE, JOHN, loadScript, PAGE, SERVICE, tokenFor, type Call } from '../support/storefront-script.js'
+import {
+  errorJson, json, JANE, JOHN, loadScript, PAGE, SERVICE, tokenFor, type Call
+} from '../support/storefront-script.js'
 
 type Test = Pick<typeof t, 'equal'>
 
-const codeOf = async (p: Promise<unknown>): Promise<unknown> => await p.then(() => 'resolved', (err: { code?: string }) => err.code)
+const codeOf =
+  async (p: Promise<unknown>): Promise<unknown> => await p.then(() => 'resolved', (err: { code?: string }) => err.code)
 
 function assertServiceCallsCarryCredentials (t: Test, calls: Call[]): void {
   for (const call of calls.filter((c) => c.url.startsWith(SERVICE))) {
@@ -16,9 +19,11 @@ t.test('without a hint', async (t) => {
   t.test('a guest with no session: one token fetch, one GET /session, null', async (t) => {
     const page = loadScript()
     t.equal(await page.BcSession.ready(), null)
-    t.same(page.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`).sort(), ['GET /customer/current.jwt', 'GET /session'])
+    t.same(page.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`).sort(),
+      ['GET /customer/current.jwt', 'GET /session'])
     const tokenCall = page.calls.find((c) => c.url.includes('current.jwt')) as Call
-    t.equal(tokenCall.url, `${PAGE}/customer/current.jwt?app_client_id=cid`, 'the token comes from the store\'s own domain')
+    t.equal(tokenCall.url, `${PAGE}/customer/current.jwt?app_client_id=cid`,
+      'the token comes from the store\'s own domain')
     t.equal(tokenCall.credentials, 'same-origin')
     assertServiceCallsCarryCredentials(t, page.calls)
   })
@@ -86,7 +91,8 @@ t.test('with data-customer-id', async (t) => {
   })
 
   t.test('an empty hint (guest) with a live session ends it', async (t) => {
-    const page = loadScript({ attributes: { 'data-client-id': 'cid', 'data-customer-id': '' }, world: { session: JOHN } })
+    const page =
+      loadScript({ attributes: { 'data-client-id': 'cid', 'data-customer-id': '' }, world: { session: JOHN } })
     t.equal(await page.BcSession.ready(), null)
     t.same(page.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`), ['GET /session', 'DELETE /session'])
     t.equal(page.world.session, null)
@@ -169,7 +175,8 @@ t.test('races and revocations', async (t) => {
 
   t.test('revoked twice: rejects with BCX_TOKEN_REVOKED after two exchanges', async (t) => {
     const page = loadScript({ world: { shopper: JOHN }, handlers: { 'POST /session': () => errorJson(401, 'BCX_TOKEN_REVOKED', 'revoked') } })
-    const err = await page.BcSession.ready().then(() => null, (e: { code: string, status: number, message: string }) => e)
+    const err =
+      await page.BcSession.ready().then(() => null, (e: { code: string, status: number, message: string }) => e)
     t.match(err, { code: 'BCX_TOKEN_REVOKED', status: 401, message: 'revoked' })
     t.equal(page.count('POST /session'), 2)
   })
@@ -224,7 +231,8 @@ t.test('errors reject with a code and a clear message', async (t) => {
   })
 
   t.test('a 5xx without our shape: unexpected_response', async (t) => {
-    const page = loadScript({ handlers: { 'GET /session': () => new Response('<html>bad gateway</html>', { status: 502 }) } })
+    const page =
+      loadScript({ handlers: { 'GET /session': () => new Response('<html>bad gateway</html>', { status: 502 }) } })
     t.equal(await codeOf(page.BcSession.ready()), 'unexpected_response')
   })
 
@@ -233,7 +241,8 @@ t.test('errors reject with a code and a clear message', async (t) => {
     const page = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'GET /session': (c, w) => fail ? errorJson(503, 'BCX_STORE_UNAVAILABLE') : json(200, { customer: JOHN, store_hash: JOHN.store_hash, expires_at: '' }) } })
     t.equal(await codeOf(page.BcSession.ready()), 'BCX_STORE_UNAVAILABLE')
     fail = false
-    t.same(await page.BcSession.ready(), { id: JOHN.id, email: JOHN.email, group_id: JOHN.group_id, store_hash: JOHN.store_hash })
+    t.same(await page.BcSession.ready(),
+      { id: JOHN.id, email: JOHN.email, group_id: JOHN.group_id, store_hash: JOHN.store_hash })
   })
 
   t.test('nothing is ever logged', async (t) => {
@@ -317,7 +326,9 @@ t.test('fetch()', async (t) => {
     const page = loadScript({ world: { shopper: JOHN, session: JOHN } })
     await page.settle()
     page.world.session = null
-    const all = await Promise.all([page.BcSession.fetch('/api/me'), page.BcSession.fetch('/api/me'), page.BcSession.fetch('/api/me')])
+    const all =
+      await Promise.all([page.BcSession.fetch('/api/me'), page.BcSession.fetch('/api/me'),
+        page.BcSession.fetch('/api/me')])
     t.same(all.map((r) => r.status), [200, 200, 200])
     t.equal(page.count('POST /session'), 1)
   })

@@ -57,7 +57,8 @@ export const liveSessionsOf = (body: string): string | undefined => /data-live-s
  * The stand-in BigCommerce for this app's credentials (closed at teardown), each store in `sites`
  * serving a storefront at the origin given.
  */
-export async function standInBigCommerce (t: Teardown, sites: Record<string, string> = {}): Promise<StandInBigCommerce> {
+export async function standInBigCommerce (t: Teardown, sites: Record<string,
+  string> = {}): Promise<StandInBigCommerce> {
   const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
   t.teardown(() => bc.close())
   for (const [storeHash, origin] of Object.entries(sites)) {

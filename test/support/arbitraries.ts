@@ -13,7 +13,8 @@ export const headerText = (maxLength = 64): fc.Arbitrary<string> =>
   fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength })
 
 const b64char = fc.constantFrom(...B64URL.split(''))
-const anyChar = fc.oneof(b64char, fc.constantFrom(...SPECIAL), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }))
+const anyChar =
+  fc.oneof(b64char, fc.constantFrom(...SPECIAL), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }))
 
 /** One textual edit of a string: replace, insert or delete a character, or cut it short. */
 export function textMutation (text: string): fc.Arbitrary<string> {
@@ -23,8 +24,10 @@ export function textMutation (text: string): fc.Arbitrary<string> {
     fc.tuple(fc.nat({ max: text.length }), anyChar).map(([i, c]) => text.slice(0, i) + c + text.slice(i)),
     at.map((i) => text.slice(0, i) + text.slice(i + 1)),
     at.map((i) => text.slice(0, i)),
-    fc.tuple(at, fc.nat({ max: 5 })).map(([i, n]) => text.slice(0, i) + text.slice(i, i + n).toUpperCase() + text.slice(i + n)),
-    fc.constantFrom(text + text, ` ${text}`, `${text} `, `${text}\n`, text.replaceAll('-', '+').replaceAll('_', '/'), encodeURIComponent(text).replace(/\./g, '%2E'))
+    fc.tuple(at,
+      fc.nat({ max: 5 })).map(([i, n]) => text.slice(0, i) + text.slice(i, i + n).toUpperCase() + text.slice(i + n)),
+    fc.constantFrom(text + text, ` ${text}`, `${text} `, `${text}\n`,
+      text.replaceAll('-', '+').replaceAll('_', '/'), encodeURIComponent(text).replace(/\./g, '%2E'))
   )
 }
 
@@ -36,9 +39,11 @@ export function tokenMutation (tokens: readonly string[]): fc.Arbitrary<string> 
     const withSegment = (i: number, value: string): string => [h, p, s].map((x, j) => j === i ? value : x).join('.')
     return fc.oneof(
       textMutation(jwt),
-      fc.tuple(textMutation(jwt), textMutation(jwt)).map(([a, b]) => a.slice(0, a.length >> 1) + b.slice(b.length >> 1)),
+      fc.tuple(textMutation(jwt),
+        textMutation(jwt)).map(([a, b]) => a.slice(0, a.length >> 1) + b.slice(b.length >> 1)),
       fc.tuple(segment, fc.constantFrom('=', '==', '===')).map(([i, pad]) => withSegment(i, [h, p, s][i] + pad)),
-      fc.tuple(segment, fc.constantFrom(' ', '\n', '\t', '\r\n')).map(([i, ws]) => withSegment(i, ws + ([h, p, s][i] as string) + ws)),
+      fc.tuple(segment,
+        fc.constantFrom(' ', '\n', '\t', '\r\n')).map(([i, ws]) => withSegment(i, ws + ([h, p, s][i] as string) + ws)),
       fc.constantFrom(...spareBitVariants(jwt)),
       fc.constantFrom(...tokens).map((other) => `${h}.${other.split('.')[1] as string}.${s}`),
       fc.constantFrom(`${h}.${p}`, `${h}.${p}.`, `${h}..${s}`, `.${p}.${s}`, `${h}.${p}.${s}.${s}`, `${p}.${h}.${s}`)
@@ -46,9 +51,14 @@ export function tokenMutation (tokens: readonly string[]): fc.Arbitrary<string> 
   })
 }
 
-const notString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }))
-const otherString = (...not: string[]): fc.Arbitrary<string> => fc.string({ maxLength: 20 }).filter((s) => !not.includes(s))
-const notPositiveInt = fc.oneof(fc.integer({ max: 0 }), fc.double({ noInteger: true, noNaN: true }), fc.constant(2 ** 53 + 2), fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null), fc.constant([4927]))
+const notString =
+  fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }),
+    fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }))
+const otherString =
+  (...not: string[]): fc.Arbitrary<string> => fc.string({ maxLength: 20 }).filter((s) => !not.includes(s))
+const notPositiveInt =
+  fc.oneof(fc.integer({ max: 0 }), fc.double({ noInteger: true, noNaN: true }), fc.constant(2 ** 53 + 2),
+    fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null), fc.constant([4927]))
 
 type Claims = Record<string, unknown>
 
@@ -57,21 +67,30 @@ const claimsOf = (id: number): Claims => validClaims({ customer: { id, email: `c
 
 /** Exactly one claim made wrong; every one of these must fail verification. */
 const brokenClaim: fc.Arbitrary<(c: Claims) => void> = fc.oneof(
-  fc.constantFrom('customer', 'iss', 'sub', 'iat', 'exp', 'aud', 'store_hash', 'operation').map((k) => (c: Claims) => { delete c[k] }),
+  fc.constantFrom('customer', 'iss', 'sub', 'iat', 'exp', 'aud', 'store_hash',
+    'operation').map((k) => (c: Claims) => { delete c[k] }),
   fc.oneof(otherString('bc/apps'), notString).map((v) => (c: Claims) => { c.iss = v }),
-  fc.oneof(otherString(CLIENT_ID), fc.integer(), fc.constant(null), fc.array(otherString(CLIENT_ID), { maxLength: 2 })).map((v) => (c: Claims) => { c.aud = v }),
+  fc.oneof(otherString(CLIENT_ID), fc.integer(), fc.constant(null),
+    fc.array(otherString(CLIENT_ID), { maxLength: 2 })).map((v) => (c: Claims) => { c.aud = v }),
   fc.oneof(otherString('current_customer'), notString).map((v) => (c: Claims) => { c.operation = v }),
   fc.oneof(otherString(STORE), notString).map((v) => (c: Claims) => { c.sub = v }),
-  fc.oneof(otherString(STORE, 'xyz789'), fc.stringMatching(/^[A-Za-z0-9]{1,64}$/).filter((v) => v !== STORE && v !== 'xyz789'), notString).map((v) => (c: Claims) => { c.store_hash = v; c.sub = v }),
+  fc.oneof(otherString(STORE, 'xyz789'),
+    fc.stringMatching(/^[A-Za-z0-9]{1,64}$/).filter((v) => v !== STORE && v !== 'xyz789'), notString).map((v) =>
+    (c: Claims) => { c.store_hash = v; c.sub = v }),
   fc.integer({ min: 61, max: 10 ** 9 }).map((ago) => (c: Claims) => { c.exp = nowSeconds() - ago }),
   // Margins well past the 60 s clock tolerance: the server checks a moment after generation.
   fc.integer({ min: 120, max: 10 ** 6 }).map((ahead) => (c: Claims) => { c.iat = nowSeconds() + ahead; c.exp = nowSeconds() + ahead + 900 }),
   fc.integer({ min: 1000, max: 10 ** 8 }).map((ago) => (c: Claims) => { c.iat = nowSeconds() - ago }),
-  fc.tuple(fc.constantFrom('iat', 'exp'), fc.oneof(fc.string({ maxLength: 12 }), fc.constant(null), fc.boolean())).map(([k, v]) => (c: Claims) => { c[k] = v }),
-  fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 8 }), fc.array(fc.integer(), { maxLength: 2 })).map((v) => (c: Claims) => { c.customer = v }),
+  fc.tuple(fc.constantFrom('iat', 'exp'),
+    fc.oneof(fc.string({ maxLength: 12 }), fc.constant(null),
+      fc.boolean())).map(([k, v]) => (c: Claims) => { c[k] = v }),
+  fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 8 }),
+    fc.array(fc.integer(), { maxLength: 2 })).map((v) => (c: Claims) => { c.customer = v }),
   notPositiveInt.map((v) => (c: Claims) => { (c.customer as Record<string, unknown>).id = v }),
   notString.map((v) => (c: Claims) => { (c.customer as Record<string, unknown>).email = v }),
-  fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 })).map((v) => (c: Claims) => { (c.customer as Record<string, unknown>).group_id = v }),
+  fc.oneof(fc.integer(), fc.boolean(),
+    fc.array(fc.string(),
+      { maxLength: 2 })).map((v) => (c: Claims) => { (c.customer as Record<string, unknown>).group_id = v }),
   fc.constant((c: Claims) => { delete (c.customer as Record<string, unknown>).email }),
   fc.constant((c: Claims) => { delete (c.customer as Record<string, unknown>).id })
 )
@@ -90,7 +109,8 @@ const notAccepted = (header: string): boolean => {
 const ACCEPTED_HEADER = fc.constantFrom('{"typ":"JWT","alg":"HS512"}', '{"alg":"HS256","typ":"JWT"}')
 
 const HEADERS = fc.oneof(
-  fc.constantFrom('none', '', 'HS384', 'RS256', 'RS512', 'ES256', 'ES512', 'hs256', 'hs512', 'HS256 ', 'HS512 ', 'PS256', 'PS512', 'EdDSA').map((alg) => JSON.stringify({ typ: 'JWT', alg })),
+  fc.constantFrom('none', '', 'HS384', 'RS256', 'RS512', 'ES256', 'ES512', 'hs256', 'hs512', 'HS256 ', 'HS512 ',
+    'PS256', 'PS512', 'EdDSA').map((alg) => JSON.stringify({ typ: 'JWT', alg })),
   fc.constant('{"alg":"HS512","crit":["b64"],"b64":false}'),
   fc.constant('{"alg":"HS256","crit":["b64"],"b64":false}'),
   fc.constant('{"typ":"JWT"}'),
@@ -100,7 +120,8 @@ const HEADERS = fc.oneof(
 /** A token signed with the client secret whose claims or header are wrong, or signed with another secret. */
 export const signedButWrong: fc.Arbitrary<string> = fc.oneof(
   {
-    arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), brokenClaim, ACCEPTED_HEADER).map(([id, breakIt, header]) => {
+    arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), brokenClaim,
+      ACCEPTED_HEADER).map(([id, breakIt, header]) => {
       const claims = claimsOf(id)
       breakIt(claims)
       return signRaw(header, JSON.stringify(claims))
@@ -123,13 +144,15 @@ const randomToken = fc.oneof(
 
 /** Any token that must not open a session, given tokens that were already exchanged. */
 export function badToken (exchanged: readonly string[]): fc.Arbitrary<string> {
-  return fc.oneof({ arbitrary: randomToken, weight: 2 }, { arbitrary: tokenMutation(exchanged), weight: 4 }, { arbitrary: signedButWrong, weight: 4 })
+  return fc.oneof({ arbitrary: randomToken, weight: 2 }, { arbitrary: tokenMutation(exchanged), weight: 4 },
+    { arbitrary: signedButWrong, weight: 4 })
 }
 
 export interface ExchangeRequest { contentType: string | undefined, payload: string, headers: Record<string, string> }
 
 /** A POST /session request: mostly well-formed around the token, so the token checks are reached. */
-export function exchangeRequest (exchanged: readonly string[], cookies: readonly string[]): fc.Arbitrary<ExchangeRequest> {
+export function exchangeRequest (exchanged: readonly string[],
+  cookies: readonly string[]): fc.Arbitrary<ExchangeRequest> {
   const tok = badToken(exchanged)
   const body = fc.oneof(
     { arbitrary: tok.map((t) => ({ contentType: 'application/json', payload: JSON.stringify({ token: t }) })), weight: 8 },
@@ -145,8 +168,12 @@ export function exchangeRequest (exchanged: readonly string[], cookies: readonly
   )
   const origin = fc.oneof({ arbitrary: fc.constant(ORIGIN), weight: 30 }, { arbitrary: fc.constantFrom(OTHER_ORIGIN, 'https://evil.example', 'null', `${ORIGIN}.evil.example`, 'http://store-abc123.mybigcommerce.com'), weight: 1 }, { arbitrary: headerText(), weight: 1 })
   const csrf = fc.oneof({ arbitrary: fc.constant('1'), weight: 30 }, { arbitrary: headerText(8), weight: 1 })
-  const extra = fc.dictionary(fc.constantFrom('x-forwarded-for', 'x-forwarded-proto', 'authorization', 'x-requested-with', 'accept', 'content-encoding', 'expect'), headerText(40), { maxKeys: 3 })
-  const cookie = fc.option(fc.oneof(fc.constantFrom(...cookies), headerText(200), fc.constantFrom(...cookies).map((c) => `${c}; ${c}`)), { nil: undefined })
+  const extra =
+    fc.dictionary(fc.constantFrom('x-forwarded-for', 'x-forwarded-proto', 'authorization', 'x-requested-with',
+      'accept', 'content-encoding', 'expect'), headerText(40), { maxKeys: 3 })
+  const cookie =
+    fc.option(fc.oneof(fc.constantFrom(...cookies), headerText(200),
+      fc.constantFrom(...cookies).map((c) => `${c}; ${c}`)), { nil: undefined })
   return fc.record({ body, origin: fc.option(origin, { nil: undefined, freq: 30 }), csrf: fc.option(csrf, { nil: undefined, freq: 30 }), extra, cookie })
     .map(({ body, origin, csrf, extra, cookie }) => ({
       contentType: body.contentType,

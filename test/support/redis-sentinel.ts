@@ -40,9 +40,12 @@ export async function startRedisSentinel ({ password }: { password?: string } = 
 
   try {
     const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()]
-    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password !== undefined ? ['--requirepass', password, '--masterauth', password] : [])]
+    const common =
+      ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+        ...(password !== undefined ? ['--requirepass', password, '--masterauth', password] : [])]
     redisServer(['--port', String(masterPort), '--dir', dir, '--dbfilename', `m-${masterPort}.rdb`, ...common])
-    redisServer(['--port', String(replicaPort), '--dir', dir, '--dbfilename', `r-${replicaPort}.rdb`, ...common, '--replicaof', '127.0.0.1', String(masterPort)])
+    redisServer(['--port', String(replicaPort), '--dir', dir, '--dbfilename', `r-${replicaPort}.rdb`, ...common,
+      '--replicaof', '127.0.0.1', String(masterPort)])
     const master = client(masterPort, password)
     const replica = client(replicaPort, password)
     clients.push(master, replica)

@@ -41,7 +41,8 @@ export async function buildDist (): Promise<void> {
 
 async function build (): Promise<void> {
   const script = `"${process.execPath}" scripts/build.mjs --if-stale >&2 || true`
-  await run('flock', [join(tmpdir(), 'bcx-dist-build.lock'), 'sh', '-c', script], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 })
+  await run('flock', [join(tmpdir(), 'bcx-dist-build.lock'), 'sh', '-c', script],
+    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 })
   if (!existsSync(SERVER_ENTRY)) throw new Error(`scripts/build.mjs did not produce ${SERVER_ENTRY}`)
 }
 
@@ -67,7 +68,9 @@ export interface ServerProcess {
 export function spawnServer (env: Record<string, string>): ServerProcess & { cwd: string } {
   // An empty working directory: the server reads `.env` from there, and a developer's must not leak in.
   const cwd = mkdtempSync(join(tmpdir(), 'bcx-server-'))
-  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child =
+    spawn(process.execPath, [SERVER_ENTRY],
+      { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout?.on('data', (d: Buffer) => { out += String(d) })
@@ -99,7 +102,8 @@ export function spawnServer (env: Record<string, string>): ServerProcess & { cwd
 }
 
 /** Starts the server on a free port and waits until /healthz answers. */
-export async function startServer (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<ServerProcess> {
+export async function startServer (t: { teardown: (fn: () => unknown) => void }, env: Record<string,
+  string>): Promise<ServerProcess> {
   await buildDist()
   const server = spawnServer({ HOST: '127.0.0.1', ...env, PORT: String(await freePort()) })
   t.teardown(() => server.kill())

@@ -48,7 +48,8 @@ export async function openSession (store: SessionStore, o: OpenOptions = {}): Pr
 }
 
 /** Whether a session still reads (a read slides it, as every read does). */
-export const isLive = async (store: SessionStore, sid: string): Promise<boolean> => (await store.read(sid, IDLE_MS)) !== null
+export const isLive =
+  async (store: SessionStore, sid: string): Promise<boolean> => (await store.read(sid, IDLE_MS)) !== null
 
 /** The handles a customer's listing shows, created longest ago first. */
 export const listedHandles = async (store: SessionStore, customerId: number, storeHash = STORE): Promise<string[]> =>

@@ -23,7 +23,8 @@ export async function exchange (app: FastifyInstance, jwt: string,
 export interface PostSessionOptions { payload?: string, headers?: Record<string, string>, remoteAddress?: string }
 
 /** POST /session with any body (a bad token by default), headers laid over the script's, and remote address. */
-export async function postSession (app: FastifyInstance, opts: PostSessionOptions = {}): Promise<LightMyRequestResponse> {
+export async function postSession (app: FastifyInstance,
+  opts: PostSessionOptions = {}): Promise<LightMyRequestResponse> {
   return await app.inject({
     method: 'POST',
     url: '/session',
@@ -64,7 +65,8 @@ export interface ApiOptions {
 
 /** A request to `/api…` from the storefront page with the session `cookie` (none when undefined). */
 export async function api (app: FastifyInstance, cookie: string | undefined, path: string,
-  { method = 'GET', origin = ORIGIN, headers = {}, payload, remoteAddress }: ApiOptions = {}): Promise<LightMyRequestResponse> {
+  { method = 'GET', origin = ORIGIN, headers = {}, payload, remoteAddress }: ApiOptions =
+  {}): Promise<LightMyRequestResponse> {
   return await app.inject({
     method,
     url: path,

@@ -42,21 +42,25 @@ export async function tokenFor (c: Customer): Promise<string> {
 }
 
 function customerOfToken (token: string): Customer {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { customer: { id: number, email: string, group_id: string | null }, store_hash: string }
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] as string,
+    'base64url').toString()) as { customer: { id: number, email: string, group_id: string | null }, store_hash: string }
   return { ...payload.customer, store_hash: payload.store_hash }
 }
 
 /** A service and store that behave like the real ones. */
 export const DEFAULT_HANDLERS: Record<string, Handler> = {
-  'GET /customer/current.jwt': async (_call, w) => w.shopper === null ? new Response('Not Found', { status: 404 }) : new Response(await tokenFor(w.shopper)),
-  'GET /session': (_call, w) => w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, sessionBody(w.session)),
+  'GET /customer/current.jwt': async (_call, w) =>
+    w.shopper === null ? new Response('Not Found', { status: 404 }) : new Response(await tokenFor(w.shopper)),
+  'GET /session': (_call, w) =>
+    w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, sessionBody(w.session)),
   'POST /session': (call, w) => {
     const c = customerOfToken((JSON.parse(call.body as string) as { token: string }).token)
     w.session = w.dropCookie ? null : c
     return json(201, sessionBody(c))
   },
   'DELETE /session': (_call, w) => { w.session = null; return new Response(null, { status: 204 }) },
-  'GET /api/me': (_call, w) => w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, sessionBody(w.session))
+  'GET /api/me': (_call, w) =>
+    w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, sessionBody(w.session))
 }
 
 export interface Loaded {

@@ -35,12 +35,15 @@ export async function startUpstream (): Promise<StandInUpstream> {
       if (req.url?.startsWith('/hang') === true) return
       if (req.url?.startsWith('/claims-headers') === true) {
         // An upstream that answers with CORS and cookies of its own, the session cookie's name among them.
-        res.writeHead(200, [['content-type', 'application/json'], ['access-control-allow-origin', '*'], ['access-control-allow-credentials', 'true'],
-          ['set-cookie', '__Host-bc_session=planted; Path=/; Secure'], ['set-cookie', 'upstream_pref=1; Path=/']])
+        res.writeHead(200,
+          [['content-type', 'application/json'], ['access-control-allow-origin', '*'],
+            ['access-control-allow-credentials', 'true'],
+            ['set-cookie', '__Host-bc_session=planted; Path=/; Secure'], ['set-cookie', 'upstream_pref=1; Path=/']])
         res.end('{}')
         return
       }
-      res.writeHead(req.url?.startsWith('/teapot') === true ? 418 : 200, { 'content-type': 'application/json', 'x-upstream': 'yes', 'cache-control': 'public, max-age=3600' })
+      res.writeHead(req.url?.startsWith('/teapot') === true ? 418 : 200,
+        { 'content-type': 'application/json', 'x-upstream': 'yes', 'cache-control': 'public, max-age=3600' })
       res.end(JSON.stringify({ upstream: true, method: req.method, url: req.url, customer: req.headers['x-customer-id'] ?? null }))
     })
   })

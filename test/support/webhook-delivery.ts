@@ -5,7 +5,8 @@ import { createHmac, randomUUID } from 'node:crypto'
 
 export interface Delivery { body: string, headers: Record<string, string> }
 
-export function customerEvent (scope: string, storeHash: string, customerId: number, createdAt: number): Record<string, unknown> {
+export function customerEvent (scope: string, storeHash: string, customerId: number,
+  createdAt: number): Record<string, unknown> {
   return { scope, store_id: '1025646', data: { type: 'customer', id: customerId }, hash: 'b3f5c4e1a2', created_at: createdAt, producer: `stores/${storeHash}` }
 }
 

@@ -19,14 +19,18 @@ t.test('extra claims are never copied into the session', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   for (const [i, c] of cases.entries()) {
-    const jwt = signRaw(c.header ?? HS512_HEADER, claimsJson({ customerId: 100 + i, extra: c.extra, customerExtra: c.customerExtra }))
+    const jwt =
+      signRaw(c.header ?? HS512_HEADER,
+        claimsJson({ customerId: 100 + i, extra: c.extra, customerExtra: c.customerExtra }))
     const res = await postSession(app, { payload: JSON.stringify({ token: jwt }) })
     t.equal(res.statusCode, 201, `${c.name}: a validly signed token is accepted`)
-    const expected = { customer: { id: 100 + i, email: `c${100 + i}@example.com`, group_id: '6' }, store_hash: 'abc123' }
+    const expected =
+      { customer: { id: 100 + i, email: `c${100 + i}@example.com`, group_id: '6' }, store_hash: 'abc123' }
     t.same(Object.keys(res.json()).sort(), ['customer', 'expires_at', 'store_hash'])
     t.match(res.json(), expected)
     const read = await getSession(app, sessionCookieOf(res))
-    t.same(Object.keys(read.json().customer).sort(), ['email', 'group_id', 'id'], `${c.name}: only the three customer fields`)
+    t.same(Object.keys(read.json().customer).sort(), ['email', 'group_id', 'id'],
+      `${c.name}: only the three customer fields`)
     t.match(read.json(), expected)
   }
   const dump = JSON.stringify(await dumpRedis(redis.client))
@@ -39,7 +43,8 @@ t.test('a customer whose fields hide behind __proto__ has no fields', async (t) 
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const now = Math.floor(Date.now() / 1000)
-  const payload = '{"customer":{"__proto__":{"id":4927,"email":"x@example.com","group_id":"6"}},"iss":"bc/apps","sub":"abc123",' +
+  const payload =
+    '{"customer":{"__proto__":{"id":4927,"email":"x@example.com","group_id":"6"}},"iss":"bc/apps","sub":"abc123",' +
     `"iat":${now},"exp":${now + 900},"aud":"test-client-id","store_hash":"abc123","operation":"current_customer"}`
   const res = await postSession(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 401)
@@ -57,7 +62,8 @@ t.test('a customer whose fields hide behind __proto__ has no fields', async (t) 
 t.test('a request body with __proto__ or constructor is a 400, not a merge', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  for (const payload of ['{"token":"a.b.c","__proto__":{"isAdmin":true}}', '{"token":"a.b.c","constructor":{"prototype":{"isAdmin":true}}}']) {
+  for (const payload of ['{"token":"a.b.c","__proto__":{"isAdmin":true}}',
+    '{"token":"a.b.c","constructor":{"prototype":{"isAdmin":true}}}']) {
     const res = await postSession(app, { payload })
     t.equal(res.statusCode, 400)
     t.equal(res.json().code, 'BCX_BAD_REQUEST')

@@ -22,9 +22,11 @@ const byHand = (headerJson: string, payloadJson: string, hash: string, secret = 
 t.test('a token exactly as BigCommerce issues it (HS512) is exchanged, and so is the HS256 form', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  for (const [name, header, hash, id] of [['HS512', HS512_HEADER, 'sha512', 4927], ['HS256', HS256_HEADER, 'sha256', 4928]] as const) {
+  for (const [name, header, hash, id] of [['HS512', HS512_HEADER, 'sha512', 4927],
+    ['HS256', HS256_HEADER, 'sha256', 4928]] as const) {
     const jwt = byHand(header, examplePayload().replace('"id":4927', `"id":${id}`), hash)
-    t.equal(Buffer.from(jwt.split('.')[2] as string, 'base64url').length, hash === 'sha512' ? 64 : 32, `${name}: the MAC's length`)
+    t.equal(Buffer.from(jwt.split('.')[2] as string, 'base64url').length, hash === 'sha512' ? 64 : 32,
+      `${name}: the MAC's length`)
     const res = await exchange(app, jwt)
     t.equal(res.statusCode, 201, `${name}: 201`)
     t.same(res.json().customer, { id, email: 'john.doe@gmail.com', group_id: '6' }, `${name}: the customer`)
@@ -64,9 +66,15 @@ t.test('HS384, a MAC of one algorithm under the other\'s header, and the rest: 4
 t.test('rotation: a previous client secret verifies both forms', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { BC_CLIENT_SECRET: `new-secret-0123456789,${CLIENT_SECRET}` } })
-  for (const [i, [header, alg]] of ([[{ typ: 'JWT', alg: 'HS512' }, 'HS512'], [{ typ: 'JWT', alg: 'HS256' }, 'HS256']] as const).entries()) {
-    t.equal((await exchange(app, rawJwt(validClaims({ customer: { id: 10 + i, email: 'a@b.c', group_id: null } }), { header, alg }))).statusCode, 201, `${alg} with the previous secret`)
-    t.equal((await exchange(app, rawJwt(validClaims({ customer: { id: 20 + i, email: 'a@b.c', group_id: null } }), { header, alg, secret: 'new-secret-0123456789' }))).statusCode, 201, `${alg} with the current secret`)
+  for (const [i,
+    [header, alg]] of ([[{ typ: 'JWT', alg: 'HS512' }, 'HS512'],
+      [{ typ: 'JWT', alg: 'HS256' }, 'HS256']] as const).entries()) {
+    t.equal((await exchange(app,
+      rawJwt(validClaims({ customer: { id: 10 + i, email: 'a@b.c', group_id: null } }),
+        { header, alg }))).statusCode, 201, `${alg} with the previous secret`)
+    t.equal((await exchange(app,
+      rawJwt(validClaims({ customer: { id: 20 + i, email: 'a@b.c', group_id: null } }),
+        { header, alg, secret: 'new-secret-0123456789' }))).statusCode, 201, `${alg} with the current secret`)
   }
 })
 

@@ -15,7 +15,8 @@ t.teardown(() => cluster.close())
 const OTHER_STORE = 'xyz789'
 const OTHER_ORIGIN = 'https://store-xyz789.mybigcommerce.com'
 
-async function clusterApp (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string> = {}): Promise<FastifyInstance> {
+async function clusterApp (t: { teardown: (fn: () => unknown) => void }, env: Record<string,
+  string> = {}): Promise<FastifyInstance> {
   const app = buildApp(testConfig({ REDIS_CLUSTER_NODES: cluster.seeds, ...env }), { logger: false })
   t.teardown(() => app.close())
   await app.ready()
@@ -85,7 +86,9 @@ t.test('keys spread over the masters; each customer\'s keys share one slot', asy
     t.equal(slots.size, 1, `customer ${id}: one slot for all script keys`)
   }
   // The customers' keys; the store's own (its origin table, its cutoff) carry the store's tag alone.
-  const allKeys = (await Promise.all(cluster.clients.map(async (c) => await c.keys('bcx:*')))).flat().filter((k) => /^bcx:\{[^}:]+:[^}]+\}/.test(k))
+  const allKeys =
+    (await Promise.all(cluster.clients.map(async (c) => await c.keys('bcx:*')))).flat().filter((k) =>
+      /^bcx:\{[^}:]+:[^}]+\}/.test(k))
   const slotsByTag = new Map<string, Set<number>>()
   for (const key of allKeys) {
     const tag = /\{[^}]+\}/.exec(key)?.[0] as string
@@ -97,71 +100,78 @@ t.test('keys spread over the masters; each customer\'s keys share one slot', asy
   t.ok([...slotsByTag.values()].every((s) => s.size === 1), 'no customer spans two slots')
 })
 
-t.test('revokeCustomerSessions and revokeStoreSessions on the Cluster: the store-wide one reaches every master', async (t) => {
-  const app = await clusterApp(t)
-  const old = Math.floor(Date.now() / 1000) - 20
-  const cookies = new Map<number, string>()
-  for (let id = 1; id <= 24; id++) {
-    cookies.set(id, (await signIn(app, { customerId: id, iat: old })).cookie)
-  }
-  const { cookie: otherCookie } = await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: old, origin: OTHER_ORIGIN })
-  t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2, 'the store\'s sessions live on several masters')
+t.test('revokeCustomerSessions and revokeStoreSessions on the Cluster: the store-wide one reaches every master',
+  async (t) => {
+    const app = await clusterApp(t)
+    const old = Math.floor(Date.now() / 1000) - 20
+    const cookies = new Map<number, string>()
+    for (let id = 1; id <= 24; id++) {
+      cookies.set(id, (await signIn(app, { customerId: id, iat: old })).cookie)
+    }
+    const { cookie: otherCookie } =
+    await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: old, origin: OTHER_ORIGIN })
+    t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2,
+      'the store\'s sessions live on several masters')
 
-  // A stale token of customer 1 (issued before the cutoff) kept for after the revocation.
-  const staleToken = await token({ customerId: 1, iat: old })
-  const cutoff = old + 5
-  t.equal(await app.sessionStore.revokeCustomerSessions(STORE, 1, cutoff), 1)
-  t.equal((await getSession(app, cookies.get(1))).statusCode, 401)
-  t.equal((await getSession(app, cookies.get(2))).statusCode, 200, 'other customers keep their sessions')
-  const refused = await exchange(app, staleToken)
-  t.equal(refused.statusCode, 401)
-  t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
-  const fresh = await exchange(app, await token({ customerId: 1 }))
-  t.equal(fresh.statusCode, 201, 'a token issued after the cutoff is accepted')
+    // A stale token of customer 1 (issued before the cutoff) kept for after the revocation.
+    const staleToken = await token({ customerId: 1, iat: old })
+    const cutoff = old + 5
+    t.equal(await app.sessionStore.revokeCustomerSessions(STORE, 1, cutoff), 1)
+    t.equal((await getSession(app, cookies.get(1))).statusCode, 401)
+    t.equal((await getSession(app, cookies.get(2))).statusCode, 200, 'other customers keep their sessions')
+    const refused = await exchange(app, staleToken)
+    t.equal(refused.statusCode, 401)
+    t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
+    const fresh = await exchange(app, await token({ customerId: 1 }))
+    t.equal(fresh.statusCode, 201, 'a token issued after the cutoff is accepted')
 
-  const revoked = await app.sessionStore.revokeStoreSessions(STORE, cutoff)
-  t.equal(revoked, 23, 'every remaining session of the store issued before the cutoff, across all masters')
-  for (let id = 2; id <= 24; id++) t.equal((await getSession(app, cookies.get(id))).statusCode, 401, `customer ${id}`)
-  t.equal((await getSession(app, sessionCookieOf(fresh))).statusCode, 200, 'the session from after the cutoff stays')
-  t.equal((await getSession(app, otherCookie, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
-  const staleOfStore = await exchange(app, await token({ customerId: 77, iat: old }))
-  t.equal(staleOfStore.statusCode, 401)
-  t.equal(staleOfStore.json().code, 'BCX_TOKEN_REVOKED')
-  t.equal(total(await sessionKeysPerNode()), 2, 'only the two live sessions remain')
-})
+    const revoked = await app.sessionStore.revokeStoreSessions(STORE, cutoff)
+    t.equal(revoked, 23, 'every remaining session of the store issued before the cutoff, across all masters')
+    for (let id = 2; id <= 24; id++) t.equal((await getSession(app, cookies.get(id))).statusCode, 401, `customer ${id}`)
+    t.equal((await getSession(app, sessionCookieOf(fresh))).statusCode, 200, 'the session from after the cutoff stays')
+    t.equal((await getSession(app, otherCookie, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
+    const staleOfStore = await exchange(app, await token({ customerId: 77, iat: old }))
+    t.equal(staleOfStore.statusCode, 401)
+    t.equal(staleOfStore.json().code, 'BCX_TOKEN_REVOKED')
+    t.equal(total(await sessionKeysPerNode()), 2, 'only the two live sessions remain')
+  })
 
-t.test('an admin revocation on the Cluster ends every live session, tokens issued ahead of the cutoff included', async (t) => {
-  const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'
-  const app = await clusterApp(t, { ADMIN_TOKEN })
-  const ahead = Math.floor(Date.now() / 1000) + 30
-  const cookies = new Map<number, string>()
-  for (let id = 1; id <= 12; id++) {
-    cookies.set(id, (await signIn(app, { customerId: id, iat: ahead })).cookie)
-  }
-  const { cookie: otherStore } = await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: ahead, origin: OTHER_ORIGIN })
-  t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2, 'the store\'s sessions live on several masters')
-  const status = async (id: number): Promise<number> => (await getSession(app, cookies.get(id))).statusCode
+t.test('an admin revocation on the Cluster ends every live session, tokens issued ahead of the cutoff included',
+  async (t) => {
+    const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'
+    const app = await clusterApp(t, { ADMIN_TOKEN })
+    const ahead = Math.floor(Date.now() / 1000) + 30
+    const cookies = new Map<number, string>()
+    for (let id = 1; id <= 12; id++) {
+      cookies.set(id, (await signIn(app, { customerId: id, iat: ahead })).cookie)
+    }
+    const { cookie: otherStore } =
+    await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: ahead, origin: OTHER_ORIGIN })
+    t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2,
+      'the store\'s sessions live on several masters')
+    const status = async (id: number): Promise<number> => (await getSession(app, cookies.get(id))).statusCode
 
-  const now = Math.floor(Date.now() / 1000)
-  t.equal(await app.sessionStore.revokeStoreSessions(STORE, now, 'issued'), 0, 'created_at semantics spare tokens issued after the cutoff')
-  const revoke = async (query: string) => await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    const now = Math.floor(Date.now() / 1000)
+    t.equal(await app.sessionStore.revokeStoreSessions(STORE, now, 'issued'), 0,
+      'created_at semantics spare tokens issued after the cutoff')
+    const revoke = async (query: string) => await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
 
-  const one = await revoke(`?store_hash=${STORE}&customer_id=1`)
-  t.equal(one.statusCode, 200)
-  t.same(one.json(), { revoked: 1 })
-  t.equal(await status(1), 401)
-  t.equal(await status(2), 200, 'other customers keep theirs')
+    const one = await revoke(`?store_hash=${STORE}&customer_id=1`)
+    t.equal(one.statusCode, 200)
+    t.same(one.json(), { revoked: 1 })
+    t.equal(await status(1), 401)
+    t.equal(await status(2), 200, 'other customers keep theirs')
 
-  const all = await revoke(`?store_hash=${STORE}`)
-  t.equal(all.statusCode, 200)
-  t.same(all.json(), { revoked: 11 }, 'every remaining session of the store, across all masters')
-  for (let id = 2; id <= 12; id++) t.equal(await status(id), 401, `customer ${id}`)
-  t.equal((await getSession(app, otherStore, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
-  const refused = await exchange(app, await token({ customerId: 77, iat: now }))
-  t.equal(refused.statusCode, 401)
-  t.equal(refused.json().code, 'BCX_TOKEN_REVOKED', 'a token issued at or before the cutoff is refused')
-  t.equal(total(await sessionKeysPerNode()), 1, 'only the other store\'s session remains')
-})
+    const all = await revoke(`?store_hash=${STORE}`)
+    t.equal(all.statusCode, 200)
+    t.same(all.json(), { revoked: 11 }, 'every remaining session of the store, across all masters')
+    for (let id = 2; id <= 12; id++) t.equal(await status(id), 401, `customer ${id}`)
+    t.equal((await getSession(app, otherStore, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
+    const refused = await exchange(app, await token({ customerId: 77, iat: now }))
+    t.equal(refused.statusCode, 401)
+    t.equal(refused.json().code, 'BCX_TOKEN_REVOKED', 'a token issued at or before the cutoff is refused')
+    t.equal(total(await sessionKeysPerNode()), 1, 'only the other store\'s session remains')
+  })
 
 t.test('the per-customer cap on the Cluster ends the session created first, whatever its token\'s iat', async (t) => {
   const app = await clusterApp(t, { SESSION_MAX_PER_CUSTOMER: '3' })

@@ -14,7 +14,9 @@ const topology = await startRedisSentinel()
 t.teardown(() => topology.close())
 
 async function sentinelApp (t: { teardown: (fn: () => unknown) => void }): Promise<FastifyInstance> {
-  const app = buildApp(testConfig({ REDIS_SENTINELS: topology.sentinels, REDIS_SENTINEL_MASTER: topology.name }), { logger: false })
+  const app =
+    buildApp(testConfig({ REDIS_SENTINELS: topology.sentinels, REDIS_SENTINEL_MASTER: topology.name }),
+      { logger: false })
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app)

@@ -61,9 +61,11 @@ t.test('a revocation through one instance ends the sessions and refuses old toke
   t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
 
   t.equal(await b.sessionStore.revokeStoreSessions(STORE, old + 1), 1)
-  t.equal((await getSession(a, other)).statusCode, 401, 'the store-wide revocation through B ends sessions made on B, read on A')
+  t.equal((await getSession(a, other)).statusCode, 401,
+    'the store-wide revocation through B ends sessions made on B, read on A')
   const refusedOnA = await exchange(a, await token({ customerId: 6, iat: old }))
   t.equal(refusedOnA.statusCode, 401)
   t.equal(refusedOnA.json().code, 'BCX_TOKEN_REVOKED')
-  t.equal((await exchange(a, await token({ customerId: 6 }))).statusCode, 201, 'tokens issued after the cutoff work on either')
+  t.equal((await exchange(a, await token({ customerId: 6 }))).statusCode, 201,
+    'tokens issued after the cutoff work on either')
 })

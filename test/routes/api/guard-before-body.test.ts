@@ -26,7 +26,8 @@ async function postUnfinished (port: number, headers: string[]): Promise<{ head:
         resolve({ head: text.slice(0, end), body: text.slice(end + 4) })
       }
     })
-    socket.write(['POST /api/loyalty/redeem HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${64 * 1024}`, ...headers]
+    socket.write(['POST /api/loyalty/redeem HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json',
+      `Content-Length: ${64 * 1024}`, ...headers]
       .join('\r\n') + '\r\n\r\n' + '{"points":' + ' '.repeat(1000))
   })
 }
@@ -40,8 +41,10 @@ t.test('without a valid session, an unfinished body gets 401 at once and nothing
 
   const cases: Array<[string, string[], number, string]> = [
     ['no cookie', [`Origin: ${ORIGIN}`, 'X-CSRF: 1'], 401, 'BCX_UNAUTHENTICATED'],
-    ['a dead cookie', [`Origin: ${ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie.slice(0, -3)}abc`], 401, 'BCX_UNAUTHENTICATED'],
-    ['another store\'s origin', [`Origin: ${OTHER_ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie}`], 403, 'BCX_ORIGIN_REFUSED'],
+    ['a dead cookie', [`Origin: ${ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie.slice(0, -3)}abc`], 401,
+      'BCX_UNAUTHENTICATED'],
+    ['another store\'s origin', [`Origin: ${OTHER_ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie}`], 403,
+      'BCX_ORIGIN_REFUSED'],
     ['no X-CSRF', [`Origin: ${ORIGIN}`, `Cookie: ${cookie}`], 403, 'BCX_CSRF_HEADER_MISSING']
   ]
   for (const [name, headers, status, code] of cases) {

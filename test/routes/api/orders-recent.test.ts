@@ -5,7 +5,9 @@ import { api, getSession, signIn } from '../../support/session.js'
 import { startBigCommerceApi, type StandInBigCommerce } from '../../support/bigcommerce-api.js'
 import { freePort } from '../../support/redis-server.js'
 
-const product = (id: number, name: string, quantity = 1) => ({ product_id: id, variant_id: id * 10, name, sku: `SKU-${id}`, quantity })
+const product =
+  (id: number, name: string, quantity = 1) =>
+    ({ product_id: id, variant_id: id * 10, name, sku: `SKU-${id}`, quantity })
 
 function seed (bc: StandInBigCommerce): void {
   bc.orders = [
@@ -20,7 +22,8 @@ async function setup (t: Tap) {
   const bc = await startBigCommerceApi()
   t.teardown(() => bc.close())
   seed(bc)
-  const built = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.accessToken, BC_API_URL: bc.url } })
+  const built =
+    await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.accessToken, BC_API_URL: bc.url } })
   const { cookie } = await signIn(built.app)
   const recent = async (headers: Record<string, string> = {}, url = '/api/orders/recent') =>
     await api(built.app, cookie, url, { headers })
@@ -43,7 +46,8 @@ t.test('the signed-in customer\'s recent products, newest order first, each prod
   t.equal(list.searchParams.get('customer_id'), '4927')
   t.equal(list.searchParams.get('sort'), 'date_created:desc')
   t.ok(bc.requests.every((r) => r.token === bc.accessToken), 'the store access token is sent')
-  t.same(bc.requests.slice(1).map((r) => r.url.split('?')[0]).sort(), ['/stores/abc123/v2/orders/101/products', '/stores/abc123/v2/orders/102/products'])
+  t.same(bc.requests.slice(1).map((r) => r.url.split('?')[0]).sort(),
+    ['/stores/abc123/v2/orders/101/products', '/stores/abc123/v2/orders/102/products'])
 })
 
 t.test('the customer id comes from the session, never from the browser', async (t) => {
@@ -51,7 +55,8 @@ t.test('the customer id comes from the session, never from the browser', async (
   const res = await recent({ 'x-customer-id': '5000' }, '/api/orders/recent?customer_id=5000')
   t.equal(res.statusCode, 200)
   t.notOk(JSON.stringify(res.json()).includes('Secret purchase'))
-  t.equal(new URL(bc.requests[0]?.url as string, 'http://x').searchParams.get('customer_id'), '4927', 'BigCommerce was asked about customer 4927')
+  t.equal(new URL(bc.requests[0]?.url as string, 'http://x').searchParams.get('customer_id'), '4927',
+    'BigCommerce was asked about customer 4927')
   t.ok(bc.requests.every((r) => !r.url.includes('5000')), 'and only about customer 4927')
   t.ok(bc.requests.every((r) => !r.url.includes('/orders/900/')))
 })

@@ -28,16 +28,19 @@ const DROPPED: Array<[string, Record<string, string>, string, string[]]> = [
   ['Upgrade alone', { upgrade: 'h2c' }, 'GET', ['upgrade']],
   ['Keep-Alive', { 'keep-alive': 'timeout=5, max=1000' }, 'GET', ['keep-alive']],
   ['Proxy-Connection', { 'proxy-connection': 'keep-alive' }, 'GET', ['proxy-connection']],
-  ['Expect: 100-continue on a write', { expect: '100-continue', 'content-type': 'application/json' }, 'POST', ['expect']],
+  ['Expect: 100-continue on a write', { expect: '100-continue', 'content-type': 'application/json' }, 'POST',
+    ['expect']],
   ['TE', { te: 'trailers' }, 'GET', ['te']],
   ['Trailer', { trailer: 'x-checksum' }, 'GET', ['trailer']],
   ['a header named in Connection', { connection: 'x-hop', 'x-hop': 'only for the next hop' }, 'GET', ['x-hop']],
-  ['Connection naming what the proxy sets', { connection: 'host, content-length, content-type', 'content-type': 'application/json' }, 'POST', []],
+  ['Connection naming what the proxy sets',
+    { connection: 'host, content-length, content-type', 'content-type': 'application/json' }, 'POST', []],
   ['Authorization', { authorization: 'Bearer someone-elses-token' }, 'GET', ['authorization']],
   ['Proxy-Authorization', { 'proxy-authorization': 'Basic dXNlcjpwYXNz' }, 'GET', ['proxy-authorization']],
   ['Forwarded', { forwarded: 'for=6.6.6.6;proto=https;host=evil.example' }, 'GET', ['forwarded']],
   ['X-Real-IP', { 'x-real-ip': '6.6.6.6' }, 'GET', ['x-real-ip']],
-  ['X-Forwarded-Port and -Prefix', { 'x-forwarded-port': '443', 'x-forwarded-prefix': '/admin' }, 'GET', ['x-forwarded-port', 'x-forwarded-prefix']],
+  ['X-Forwarded-Port and -Prefix', { 'x-forwarded-port': '443', 'x-forwarded-prefix': '/admin' }, 'GET',
+    ['x-forwarded-port', 'x-forwarded-prefix']],
   ['CDN client-address headers', { 'true-client-ip': '6.6.6.6', 'cf-connecting-ip': '6.6.6.6', 'x-client-ip': '6.6.6.6', 'x-cluster-client-ip': '6.6.6.6' }, 'GET',
     ['true-client-ip', 'cf-connecting-ip', 'x-client-ip', 'x-cluster-client-ip']],
   ['a method or URL other than the signed one', { 'x-http-method-override': 'DELETE', 'x-method-override': 'DELETE', 'x-original-url': '/admin', 'x-rewrite-url': '/admin' }, 'GET',
@@ -61,7 +64,8 @@ t.test('hop-by-hop headers and client credentials never reach the upstream; the 
     const r = upstream.received.at(-1) as Received
     for (const header of dropped) t.equal(r.headers[header], undefined, `${name}: no ${header} upstream`)
     t.equal(r.headers['x-kept'], 'yes', `${name}: other headers are forwarded`)
-    t.ok(r.headers.connection === undefined || r.headers.connection === 'keep-alive', `${name}: Connection is the proxy's own`)
+    t.ok(r.headers.connection === undefined || r.headers.connection === 'keep-alive',
+      `${name}: Connection is the proxy's own`)
     t.ok(verified(r), `${name}: the signature verifies`)
     if (method === 'POST') {
       t.equal(r.body.toString(), '{"a":1}', `${name}: the body arrives`)
@@ -71,16 +75,17 @@ t.test('hop-by-hop headers and client credentials never reach the upstream; the 
   t.same(loud(logs), [], 'nothing logged as an error, no stack')
 })
 
-t.test('the upstream\'s answer: its CORS headers and a cookie of the session\'s name do not reach the browser', async (t) => {
-  const { app, cookie } = await setup(t)
-  const res = await api(app, cookie, '/api/claims-headers')
-  t.equal(res.statusCode, 200)
-  t.equal(res.headers['access-control-allow-origin'], ORIGIN, 'the service\'s CORS answer, not the upstream\'s *')
-  t.equal(res.headers['access-control-allow-credentials'], 'true')
-  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? [])
-  t.notOk(cookies.some((c) => c.startsWith('__Host-bc_session=')), 'the session cookie is not planted by the upstream')
-  t.ok(cookies.some((c) => c.startsWith('upstream_pref=1')), 'the upstream\'s own cookies pass')
-})
+t.test('the upstream\'s answer: its CORS headers and a cookie of the session\'s name do not reach the browser',
+  async (t) => {
+    const { app, cookie } = await setup(t)
+    const res = await api(app, cookie, '/api/claims-headers')
+    t.equal(res.statusCode, 200)
+    t.equal(res.headers['access-control-allow-origin'], ORIGIN, 'the service\'s CORS answer, not the upstream\'s *')
+    t.equal(res.headers['access-control-allow-credentials'], 'true')
+    const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? [])
+    t.notOk(cookies.some((c) => c.startsWith('__Host-bc_session=')), 'the session cookie is not planted by the upstream')
+    t.ok(cookies.some((c) => c.startsWith('upstream_pref=1')), 'the upstream\'s own cookies pass')
+  })
 
 t.test('client X-Forwarded-* are replaced by the address, protocol and host we believe', async (t) => {
   const { app, upstream, cookie } = await setup(t)
@@ -125,7 +130,8 @@ t.test('behind a proxy listed in TRUST_PROXY, the client address it reports is t
   })
   t.equal(res.statusCode, 200)
   const [r] = upstream.received as [Received]
-  t.equal(r.headers['x-forwarded-for'], '203.0.113.7', 'the first untrusted hop; what the client wrote before it is dropped')
+  t.equal(r.headers['x-forwarded-for'], '203.0.113.7',
+    'the first untrusted hop; what the client wrote before it is dropped')
   t.equal(r.headers['x-forwarded-proto'], 'https')
   t.equal(r.headers['x-forwarded-host'], 'shop.example.com')
 })
@@ -141,21 +147,23 @@ t.test('a GET that carries a body: the upstream gets no body and no framing for 
   t.equal(res.statusCode, 200)
   const [r] = upstream.received as [Received]
   t.equal(r.body.length, 0)
-  t.ok(r.headers['content-length'] === undefined || r.headers['content-length'] === '0', `no length of a body: ${String(r.headers['content-length'])}`)
+  t.ok(r.headers['content-length'] === undefined || r.headers['content-length'] === '0',
+    `no length of a body: ${String(r.headers['content-length'])}`)
   t.equal(r.headers['content-type'], undefined)
   t.ok(verified(r))
   t.same(loud(logs), [])
 })
 
-t.test('a header value the HTTP client will not send is bad input: 400, nothing upstream, no error logged', async (t) => {
-  const { app, upstream, cookie, logs } = await setup(t)
-  // Node's own parser refuses a control character in a header value; inject (or a future parser) may not.
-  const res = await app.inject({ method: 'GET', url: '/api/things', headers: { origin: ORIGIN, 'x-csrf': '1', cookie, 'x-note': 'a\u0001b' } })
-  t.equal(res.statusCode, 400)
-  t.equal(res.json().code, 'BCX_BAD_REQUEST')
-  t.equal(upstream.received.length, 0)
-  t.same(loud(logs), [])
-})
+t.test('a header value the HTTP client will not send is bad input: 400, nothing upstream, no error logged',
+  async (t) => {
+    const { app, upstream, cookie, logs } = await setup(t)
+    // Node's own parser refuses a control character in a header value; inject (or a future parser) may not.
+    const res = await app.inject({ method: 'GET', url: '/api/things', headers: { origin: ORIGIN, 'x-csrf': '1', cookie, 'x-note': 'a\u0001b' } })
+    t.equal(res.statusCode, 400)
+    t.equal(res.json().code, 'BCX_BAD_REQUEST')
+    t.equal(upstream.received.length, 0)
+    t.same(loud(logs), [])
+  })
 
 t.test('over a real connection: Expect: 100-continue and Upgrade are answered by the upstream', async (t) => {
   const { app, upstream, cookie, logs } = await setup(t)
@@ -163,42 +171,49 @@ t.test('over a real connection: Expect: 100-continue and Upgrade are answered by
   const { port } = app.server.address() as AddressInfo
 
   /** One raw HTTP/1.1 exchange; resolves with the text up to the end of the first non-1xx answer (sized or chunked). */
-  const raw = async (head: string[], body: string, waitForContinue: boolean): Promise<string> => await new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    let text = ''
-    let sentBody = !waitForContinue
-    socket.setEncoding('utf8')
-    socket.on('error', reject)
-    socket.on('data', (chunk: string) => {
-      text += chunk
-      if (!sentBody && text.includes('100 Continue\r\n\r\n')) {
-        sentBody = true
-        socket.write(body)
-      }
-      const final = text.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '')
-      const end = final.indexOf('\r\n\r\n')
-      const length = /content-length: (\d+)/i.exec(final)
-      const done = end !== -1 && (length !== null ? final.length >= end + 4 + Number(length[1]) : final.endsWith('\r\n0\r\n\r\n'))
-      if (done) {
-        socket.destroy()
-        resolve(text)
-      }
-    })
-    socket.write(head.join('\r\n') + '\r\n\r\n' + (sentBody ? body : ''))
-  })
+  const raw =
+    async (head: string[], body: string, waitForContinue: boolean): Promise<string> =>
+      await new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1')
+        let text = ''
+        let sentBody = !waitForContinue
+        socket.setEncoding('utf8')
+        socket.on('error', reject)
+        socket.on('data', (chunk: string) => {
+          text += chunk
+          if (!sentBody && text.includes('100 Continue\r\n\r\n')) {
+            sentBody = true
+            socket.write(body)
+          }
+          const final = text.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '')
+          const end = final.indexOf('\r\n\r\n')
+          const length = /content-length: (\d+)/i.exec(final)
+          const done =
+        end !== -1 && (length !== null ? final.length >= end + 4 + Number(length[1]) : final.endsWith('\r\n0\r\n\r\n'))
+          if (done) {
+            socket.destroy()
+            resolve(text)
+          }
+        })
+        socket.write(head.join('\r\n') + '\r\n\r\n' + (sentBody ? body : ''))
+      })
 
   const common = ['Host: 127.0.0.1', `Origin: ${ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie}`]
   const body = '{"points":10}'
-  const expect = await raw(['POST /api/loyalty HTTP/1.1', ...common, 'Content-Type: application/json', `Content-Length: ${body.length}`,
-    'Expect: 100-continue'], body, true)
-  t.match(expect, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /, 'our server says continue, then relays the upstream answer')
+  const expect =
+    await raw(['POST /api/loyalty HTTP/1.1', ...common, 'Content-Type: application/json',
+      `Content-Length: ${body.length}`,
+      'Expect: 100-continue'], body, true)
+  t.match(expect, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /,
+    'our server says continue, then relays the upstream answer')
   const posted = upstream.received.at(-1) as Received
   t.equal(posted.body.toString(), body)
   t.equal(posted.headers.expect, undefined)
   t.ok(verified(posted))
 
-  const upgrade = await raw(['GET /api/live HTTP/1.1', ...common, 'Connection: keep-alive, Upgrade', 'Upgrade: websocket',
-    'Keep-Alive: timeout=5', 'TE: trailers'], '', false)
+  const upgrade =
+    await raw(['GET /api/live HTTP/1.1', ...common, 'Connection: keep-alive, Upgrade', 'Upgrade: websocket',
+      'Keep-Alive: timeout=5', 'TE: trailers'], '', false)
   t.match(upgrade, /^HTTP\/1\.1 200 /)
   const got = upstream.received.at(-1) as Received
   t.equal(got.url, '/live')

@@ -6,7 +6,9 @@ import type { InjectOptions } from 'fastify'
 import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
 import { signIn, api } from '../../support/session.js'
 import { freePort } from '../../support/redis-server.js'
-import { type Received, verifiedByHand, UPSTREAM_SECRET, appWithUpstream, upstreamVerification } from '../../support/upstream-server.js'
+import {
+  type Received, verifiedByHand, UPSTREAM_SECRET, appWithUpstream, upstreamVerification
+} from '../../support/upstream-server.js'
 import { verifyUpstreamRequest } from '../../../src/lib/upstream-signature.js'
 
 /** The proxying app and a shopper signed in. */
@@ -24,7 +26,8 @@ t.test('an unhandled GET goes upstream with signed identity headers and without 
   t.same(res.json(), { upstream: true, method: 'GET', url: '/things/list?x=1&y=a+b&z=%2F', customer: '4927' })
   t.equal(res.headers['access-control-allow-origin'], ORIGIN)
   const [r] = upstream.received as [Received]
-  t.equal(r.url, '/things/list?x=1&y=a+b&z=%2F', 'the /api prefix is replaced by UPSTREAM_URL\'s path; the query is sent as it came')
+  t.equal(r.url, '/things/list?x=1&y=a+b&z=%2F',
+    'the /api prefix is replaced by UPSTREAM_URL\'s path; the query is sent as it came')
   t.equal(r.headers.cookie, undefined, 'no cookie reaches the upstream')
   t.equal(r.headers['x-customer-id'], '4927')
   t.equal(r.headers['x-customer-email'], 'john.doe@gmail.com')
@@ -52,14 +55,17 @@ t.test('a POST body reaches the upstream byte for byte and is covered by the sig
   t.equal(r.headers['content-type'], 'application/json; charset=utf-8')
   t.ok(verifiedByHand(r))
   t.equal(upstreamVerification(r).ok, true)
-  t.equal(verifyUpstreamRequest(UPSTREAM_SECRET, { method: 'POST', pathAndQuery: r.url, body: '{"points":10000}', headers: r.headers }).ok, false,
-    'the same headers with another body fail')
+  t.equal(verifyUpstreamRequest(UPSTREAM_SECRET,
+    { method: 'POST', pathAndQuery: r.url, body: '{"points":10000}', headers: r.headers }).ok, false,
+  'the same headers with another body fail')
 
   const form = await app.inject({ method: 'PUT', url: '/api/prefs', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain', cookie }, payload: 'a=1' })
   t.equal(form.statusCode, 200)
-  const empty = await app.inject({ method: 'DELETE', url: '/api/prefs/1', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const empty =
+    await app.inject({ method: 'DELETE', url: '/api/prefs/1', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
   t.equal(empty.statusCode, 200)
-  t.same(upstream.received.slice(1).map((x) => [x.method, x.body.toString(), upstreamVerification(x).ok]), [['PUT', 'a=1', true], ['DELETE', '', true]])
+  t.same(upstream.received.slice(1).map((x) => [x.method, x.body.toString(), upstreamVerification(x).ok]),
+    [['PUT', 'a=1', true], ['DELETE', '', true]])
 })
 
 t.test('identity headers forged by the browser are stripped and replaced', async (t) => {
@@ -95,13 +101,15 @@ t.test('identity headers forged by the browser are stripped and replaced', async
 t.test('/api rules come first: nothing reaches the upstream', async (t) => {
   const { app, upstream, cookie } = await setup(t)
   const cases: Array<[string, InjectOptions, number, string]> = [
-    ['no session', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN } }, 401, 'BCX_UNAUTHENTICATED'],
+    ['no session', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN } }, 401,
+      'BCX_UNAUTHENTICATED'],
     ['a dead cookie', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: cookie.slice(0, -3) + 'abc' } }, 401, 'BCX_UNAUTHENTICATED'],
     ['GET from a foreign origin', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: 'https://evil.example', cookie } }, 401, 'BCX_UNAUTHENTICATED'],
     ['GET from another allowed origin', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: OTHER_ORIGIN, cookie } }, 401, 'BCX_UNAUTHENTICATED'],
     ['POST from another allowed origin', { method: 'POST', url: '/api/things', headers: { origin: OTHER_ORIGIN, 'x-csrf': '1', cookie }, payload: {} }, 403, 'BCX_ORIGIN_REFUSED'],
     ['POST from a foreign origin', { method: 'POST', url: '/api/things', headers: { origin: 'https://evil.example', 'x-csrf': '1', cookie }, payload: {} }, 403, 'BCX_ORIGIN_REFUSED'],
-    ['POST without Origin', { method: 'POST', url: '/api/things', headers: { 'x-csrf': '1', cookie }, payload: {} }, 403, 'BCX_ORIGIN_REFUSED'],
+    ['POST without Origin', { method: 'POST', url: '/api/things', headers: { 'x-csrf': '1', cookie }, payload: {} },
+      403, 'BCX_ORIGIN_REFUSED'],
     ['POST without X-CSRF', { method: 'POST', url: '/api/things', headers: { origin: ORIGIN, cookie }, payload: {} }, 403, 'BCX_CSRF_HEADER_MISSING'],
     ['DELETE with X-CSRF: 0', { method: 'DELETE', url: '/api/things/1', headers: { origin: ORIGIN, 'x-csrf': '0', cookie } }, 403, 'BCX_CSRF_HEADER_MISSING'],
     ['POST without a session', { method: 'POST', url: '/api/things', headers: { origin: ORIGIN, 'x-csrf': '1' }, payload: {} }, 401, 'BCX_UNAUTHENTICATED']
@@ -138,10 +146,12 @@ t.test('upstream answers are relayed; an upstream that does not answer is a 502 
   const teapot = await api(app, cookie, '/api/teapot')
   t.equal(teapot.statusCode, 418)
   t.equal(teapot.headers['x-upstream'], 'yes', 'the upstream answered')
-  t.equal(teapot.headers['cache-control'], 'no-store', 'an answer that reveals the session is never cacheable, whatever the upstream said')
+  t.equal(teapot.headers['cache-control'], 'no-store',
+    'an answer that reveals the session is never cacheable, whatever the upstream said')
 
   const redis = await startRedis(t)
-  const down = await build(t, { redis, env: { UPSTREAM_URL: `http://127.0.0.1:${await freePort()}`, UPSTREAM_SIGNING_SECRET: UPSTREAM_SECRET } })
+  const down = await build(t,
+    { redis, env: { UPSTREAM_URL: `http://127.0.0.1:${await freePort()}`, UPSTREAM_SIGNING_SECRET: UPSTREAM_SECRET } })
   const { cookie: downCookie } = await signIn(down.app)
   const res = await api(down.app, downCookie, '/api/things')
   t.equal(res.statusCode, 502)

@@ -21,10 +21,13 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
     env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, RATE_LIMIT_EXCHANGE: '0' }
   })
   t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })).statusCode, 200)
-  await eventually(async () => (await exchange(app, await token({ storeHash: STORE, customerId: 77 }), { origin: ORIGIN })).statusCode === 201, 'installed')
+  await eventually(async () =>
+    (await exchange(app, await token({ storeHash: STORE, customerId: 77 }),
+      { origin: ORIGIN })).statusCode === 201, 'installed')
   await signIn(app, { storeHash: STORE, customerId: 4927, origin: ORIGIN, userAgent: FIREFOX })
 
-  const page = await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(STORE)}` })
+  const page =
+    await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(STORE)}` })
   t.equal(page.statusCode, 200)
   t.match(page.body, 'action="/bigcommerce/sessions/customer"', 'the page has the support form')
   const formToken = formTokenOf(page.body) as string
@@ -38,13 +41,15 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   t.match(found.body, 'data-sessions="1"')
   t.match(found.body, '<td>Firefox</td><td>Windows</td>', 'browser and system named')
   t.match(found.body, `<code>${ORIGIN}</code>`)
-  t.match((await lookup(`form_token=${encodeURIComponent(formToken)}&customer_id=12345`)).body, 'data-sessions="0"', 'a customer without sessions')
+  t.match((await lookup(`form_token=${encodeURIComponent(formToken)}&customer_id=12345`)).body, 'data-sessions="0"',
+    'a customer without sessions')
 
   for (const [body, status, code] of [
     [`form_token=${encodeURIComponent(formToken)}&customer_id=0`, 400, 'BCX_BAD_REQUEST'],
     [`form_token=${encodeURIComponent(formToken)}&customer_id=abc`, 400, 'BCX_BAD_REQUEST'],
     ['customer_id=4927', 400, 'BCX_BAD_REQUEST'],
-    [`form_token=${encodeURIComponent(`${formToken.slice(0, -2)}xx`)}&customer_id=4927`, 401, 'BCX_SIGNED_PAYLOAD_INVALID']
+    [`form_token=${encodeURIComponent(`${formToken.slice(0, -2)}xx`)}&customer_id=4927`, 401,
+      'BCX_SIGNED_PAYLOAD_INVALID']
   ] as const) {
     const res = await lookup(body)
     t.equal(res.statusCode, status, body)

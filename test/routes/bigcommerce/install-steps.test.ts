@@ -2,7 +2,9 @@
 // through the Scripts API, the hooks (reused when present), and each step failing on its own.
 import t from 'tap'
 import { createBigCommerceClient } from '../../../src/bigcommerce/client.js'
-import { deleteHooks, HOOK_SCOPES, readOrigins, scriptHtml, setUpStore, type StoreApi } from '../../../src/app-mode/install-steps.js'
+import {
+  deleteHooks, HOOK_SCOPES, readOrigins, scriptHtml, setUpStore, type StoreApi
+} from '../../../src/app-mode/install-steps.js'
 import { CLIENT_ID } from '../../support/app.js'
 import { standInBigCommerce } from '../../support/app-mode.js'
 
@@ -20,7 +22,9 @@ t.test('install steps', async (t) => {
   ]
 
   t.test('origins: primary, canonical and checkout urls of every site, normalized, once each', async (t) => {
-    t.same(await readOrigins(api), ['https://checkout.shop-one.example:8443', 'https://store-s1abc.mybigcommerce.com', 'https://www.shop-one.example'])
+    t.same(await readOrigins(api),
+      ['https://checkout.shop-one.example:8443', 'https://store-s1abc.mybigcommerce.com',
+        'https://www.shop-one.example'])
   })
 
   t.test('a first set-up creates the script and the three hooks', async (t) => {
@@ -48,7 +52,8 @@ t.test('install steps', async (t) => {
       const again = await setUpStore(api, APP, done)
       t.equal(again.scriptUuid, done.scriptUuid)
       t.same(again.hookIds.sort(), done.hookIds.sort())
-      t.equal(bc.calls('POST /stores/s1abc/v3/hooks') + bc.calls('POST /stores/s1abc/v3/content/scripts'), posts, 'no POST')
+      t.equal(bc.calls('POST /stores/s1abc/v3/hooks') + bc.calls('POST /stores/s1abc/v3/content/scripts'), posts,
+        'no POST')
       t.equal(store.scripts.size, 1)
       t.equal(store.hooks.size, 3)
     })
