@@ -72,9 +72,20 @@ t.test('placeholders copied from .env.example are refused, naming the variable',
 })
 
 t.test('typed values and defaults', async (t) => {
-  const c = loadConfig({ ...BASE_ENV, TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1', REDIS_SENTINELS: 'h1:26379,[::1]:26380', REDIS_SENTINEL_MASTER: 'mymaster', COOKIE_DOMAIN: 'shop.example.com' })
+  const c = loadConfig({
+    ...BASE_ENV,
+    TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1',
+    REDIS_SENTINELS: 'h1:26379,[::1]:26380',
+    REDIS_SENTINEL_MASTER: 'mymaster',
+    COOKIE_DOMAIN: 'shop.example.com'
+  })
   t.same(c.trustProxy, ['10.0.0.1', '192.168.0.0/16', '::1'])
-  t.same(c.redis, { kind: 'sentinel', sentinels: [{ host: 'h1', port: 26379 }, { host: '::1', port: 26380 }], name: 'mymaster', url: undefined })
+  t.same(c.redis, {
+    kind: 'sentinel',
+    sentinels: [{ host: 'h1', port: 26379 }, { host: '::1', port: 26380 }],
+    name: 'mymaster',
+    url: undefined
+  })
   t.equal(c.cookie.name, '__Secure-bc_session')
   t.equal(c.idleTimeout, 1800)
   t.equal(c.absoluteTimeout, 28800)
@@ -112,7 +123,15 @@ t.test('BC_WEBHOOK_SECRET: accepted, with a warning that the signed deliveries a
 })
 
 t.test('every problem is reported at once, one line each, naming its variable', async (t) => {
-  const problems = problemsOf({ ...BASE_ENV, SESSION_SECRET: undefined, SESSION_IDLE_TIMEOUT: 'abc', COOKIE_SAMESITE: 'sometimes', BC_STORE_HASHES: 'a/b', TRUST_PROXY: '0.0.0.0/0', UPSTREAM_URL: 'http://127.0.0.1:9' })
+  const problems = problemsOf({
+    ...BASE_ENV,
+    SESSION_SECRET: undefined,
+    SESSION_IDLE_TIMEOUT: 'abc',
+    COOKIE_SAMESITE: 'sometimes',
+    BC_STORE_HASHES: 'a/b',
+    TRUST_PROXY: '0.0.0.0/0',
+    UPSTREAM_URL: 'http://127.0.0.1:9'
+  })
   t.equal(problems.length, 6, problems.join(' | '))
   for (const name of ['SESSION_SECRET', 'SESSION_IDLE_TIMEOUT', 'COOKIE_SAMESITE', 'BC_STORE_HASHES', 'TRUST_PROXY',
     'UPSTREAM_SIGNING_SECRET']) {

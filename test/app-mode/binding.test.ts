@@ -133,7 +133,11 @@ t.test('the read path sends no extra Redis command in app mode', async (t) => {
     t.equal((await getSession(app, cookie, 'https://two.example')).statusCode, 200)
     t.equal((await api(app, cookie, '/api/me', { origin: 'https://two.example' })).statusCode, 200)
   }
-  await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: 'https://two.example', 'access-control-request-method': 'GET' } })
+  await app.inject({
+    method: 'OPTIONS',
+    url: '/session',
+    headers: { origin: 'https://two.example', 'access-control-request-method': 'GET' }
+  })
   const stats = await redis.client.info('commandstats')
   const calls =
     [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')

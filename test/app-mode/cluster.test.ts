@@ -15,7 +15,12 @@ const cluster = await startRedisCluster()
 t.teardown(() => cluster.close())
 
 async function clusterApp (): Promise<FastifyInstance> {
-  const app = buildApp(testConfig({ ...APP_ENV, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, REDIS_CLUSTER_NODES: cluster.seeds }), { logger: false })
+  const app = buildApp(testConfig({
+    ...APP_ENV,
+    BC_STORE_HASHES: undefined,
+    ALLOWED_ORIGINS: undefined,
+    REDIS_CLUSTER_NODES: cluster.seeds
+  }), { logger: false })
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app, 15_000)

@@ -25,7 +25,13 @@ t.test('PUBLIC_URL with a key: app mode, typed', async (t) => {
     loginUrl: 'https://login.bigcommerce.com',
     apiUrl: 'https://api.bigcommerce.com'
   })
-  const custom = loadConfig({ ...BASE_ENV, PUBLIC_URL: 'http://127.0.0.1:3000/bcx', STORE_TOKEN_KEY: KEY, BC_LOGIN_URL: 'http://127.0.0.1:9999/', BC_API_URL: 'http://127.0.0.1:9998' })
+  const custom = loadConfig({
+    ...BASE_ENV,
+    PUBLIC_URL: 'http://127.0.0.1:3000/bcx',
+    STORE_TOKEN_KEY: KEY,
+    BC_LOGIN_URL: 'http://127.0.0.1:9999/',
+    BC_API_URL: 'http://127.0.0.1:9998'
+  })
   t.equal(custom.app?.publicUrl, 'http://127.0.0.1:3000/bcx', 'a path prefix is kept; http on loopback for tests')
   t.equal(custom.app?.loginUrl, 'http://127.0.0.1:9999')
   t.equal(custom.app?.apiUrl, 'http://127.0.0.1:9998')
@@ -34,11 +40,22 @@ t.test('PUBLIC_URL with a key: app mode, typed', async (t) => {
 })
 
 t.test('in app mode the static lists are optional, even in production, and an unset store list serves installs only', async (t) => {
-  const config = loadConfig({ ...PROD, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, PUBLIC_URL: 'https://sessions.example.com', STORE_TOKEN_KEY: KEY })
+  const config = loadConfig({
+    ...PROD,
+    BC_STORE_HASHES: undefined,
+    ALLOWED_ORIGINS: undefined,
+    PUBLIC_URL: 'https://sessions.example.com',
+    STORE_TOKEN_KEY: KEY
+  })
   t.ok(config.storeHashes instanceof Set)
   t.equal(config.storeHashes?.size, 0, 'an empty static set, never null (null would serve any store)')
   t.same(config.allowedOrigins, [])
-  const dev = loadConfig({ ...BASE_ENV, BC_STORE_HASHES: undefined, PUBLIC_URL: 'https://sessions.example.com', STORE_TOKEN_KEY: KEY })
+  const dev = loadConfig({
+    ...BASE_ENV,
+    BC_STORE_HASHES: undefined,
+    PUBLIC_URL: 'https://sessions.example.com',
+    STORE_TOKEN_KEY: KEY
+  })
   t.equal(dev.storeHashes?.size, 0, 'in development too')
   t.notMatch(dev.warnings.join('\n'), /ANY store/)
   t.match(problemsOf({ ...PROD, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined }),
@@ -50,8 +67,12 @@ t.test('every problem reported, each naming its variable', async (t) => {
     ["STORE_TOKEN_KEY is required with PUBLIC_URL (app mode keeps the stores' access tokens encrypted with it)"])
   t.same(problemsOf({ ...BASE_ENV, PUBLIC_URL: 'https://sessions.example.com', STORE_TOKEN_KEY: `${KEY},short` }),
     ['STORE_TOKEN_KEY is invalid: each key must have at least 32 characters'])
-  t.same(problemsOf({ ...BASE_ENV, PUBLIC_URL: 'https://sessions.example.com', STORE_TOKEN_KEY: 'change-me-to-32-random-characters-please' }),
-    ['STORE_TOKEN_KEY still holds the placeholder from .env.example: set a real value'])
+  t.same(problemsOf({
+    ...BASE_ENV,
+    PUBLIC_URL: 'https://sessions.example.com',
+    STORE_TOKEN_KEY: 'change-me-to-32-random-characters-please'
+  }),
+  ['STORE_TOKEN_KEY still holds the placeholder from .env.example: set a real value'])
   t.same(problemsOf({ ...BASE_ENV, PUBLIC_URL: 'http://sessions.example.com', STORE_TOKEN_KEY: KEY }),
     ['PUBLIC_URL is invalid: it must be https:// (http:// only for 127.0.0.1 or localhost)'])
   t.same(problemsOf({ ...BASE_ENV, PUBLIC_URL: 'https://sessions.example.com/?a=1', STORE_TOKEN_KEY: KEY }),
@@ -64,7 +85,12 @@ t.test('every problem reported, each naming its variable', async (t) => {
     'PUBLIC_URL is invalid: it must match pattern "^https?://"',
     'BC_LOGIN_URL is invalid: it must match pattern "^https?://"'
   ])
-  const both = problemsOf({ ...PROD, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, PUBLIC_URL: 'http://sessions.example.com' })
+  const both = problemsOf({
+    ...PROD,
+    BC_STORE_HASHES: undefined,
+    ALLOWED_ORIGINS: undefined,
+    PUBLIC_URL: 'http://sessions.example.com'
+  })
   t.same(both.sort(), [
     'PUBLIC_URL is invalid: it must be https:// (http:// only for 127.0.0.1 or localhost)',
     "STORE_TOKEN_KEY is required with PUBLIC_URL (app mode keeps the stores' access tokens encrypted with it)"

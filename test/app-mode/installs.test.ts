@@ -39,9 +39,8 @@ async function dumpAll (): Promise<string> {
 t.beforeEach(async () => { await redis.client.flushall() })
 
 t.test('put, get, list: the record comes back whole; the token is stored only sealed', async (t) => {
-  const install =
-    installOf('store1', ['https://shop-one.example', 'https://www.shop-one.example:8443'],
-      { scriptUuid: 'uuid-1', hookIds: [7, 8], problems: ['hooks: 502'] })
+  const install = installOf('store1', ['https://shop-one.example', 'https://www.shop-one.example:8443'],
+    { scriptUuid: 'uuid-1', hookIds: [7, 8], problems: ['hooks: 502'] })
   await registry.put(install)
   t.same(await registry.get('store1'), install)
   t.same(await registry.list(), ['store1'])
@@ -87,9 +86,8 @@ t.test('a re-install replaces the record and the token', async (t) => {
 t.test('update changes only what it names, normalizes origins, and refuses a store not installed', async (t) => {
   const install = installOf('store1', ['https://shop.example'])
   await registry.put(install)
-  const updated =
-    await registry.update('store1',
-      { origins: ['https://Shop.Example:443', 'https://b.example'], problems: [], scriptUuid: 'uuid-9' })
+  const updated = await registry.update('store1',
+    { origins: ['https://Shop.Example:443', 'https://b.example'], problems: [], scriptUuid: 'uuid-9' })
   const expected =
     { ...install, origins: ['https://shop.example', 'https://b.example'], problems: [], scriptUuid: 'uuid-9' }
   t.same(updated, expected)
@@ -153,7 +151,8 @@ t.test('rotation: a token sealed by the old key reads after a new first key, and
     await t.rejects(newOnly.get('store2'), { name: 'TokenCipherError', reason: 'unknown key' },
       'a key dropped too early: refused, never garbage')
     await rotated.put(installOf('store2', ['https://b.example'], { accessToken: 'bcaccessREINSTALLED' }))
-    t.equal((await newOnly.get('store2'))?.accessToken, 'bcaccessREINSTALLED', 'a re-install seals with the current key')
+    t.equal((await newOnly.get('store2'))?.accessToken, 'bcaccessREINSTALLED',
+      'a re-install seals with the current key')
   })
 
 t.test("a sealed token copied into another store's record does not open", async (t) => {
@@ -225,9 +224,8 @@ t.test('an unreadable record leaves out its store only, and says so', async (t) 
 
 t.test("a whole record copied under another store's key reads as not installed, and says so", async (t) => {
   const misplaced: Array<[string, string]> = []
-  const watched =
-    createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]),
-      { onUnreadable: (s, err) => misplaced.push([s, err.message]) })
+  const watched = createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]),
+    { onUnreadable: (s, err) => misplaced.push([s, err.message]) })
   await watched.put(installOf('storea', ['https://a.example']))
   const copied = await redis.client.get(installKey('storea')) as string
   await redis.client.set(installKey('storeb'), copied)

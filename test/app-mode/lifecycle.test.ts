@@ -34,13 +34,15 @@ t.test('app lifecycle', async (t) => {
   const { app: second } = await build(t, { redis, env })
   const get =
     async (on: FastifyInstance, url: string): Promise<LightMyRequestResponse> => await on.inject({ method: 'GET', url })
-  const load =
-    async (store: string): Promise<LightMyRequestResponse> =>
-      await get(app, `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(store)}`)
+  const load = async (store: string): Promise<LightMyRequestResponse> =>
+    await get(app, `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(store)}`)
   const s1Token = async (): Promise<string> => await token({ storeHash: S1 })
 
   t.test('the callbacks are in the OpenAPI document, answering text/html', async (t) => {
-    const doc = (await get(app, '/docs/json')).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> }
+    const doc = (await get(app, '/docs/json')).json() as {
+      paths: Record<string, Record<string,
+        { responses: Record<string, { content?: Record<string, unknown> }> }>>
+    }
     for (const path of ['/bigcommerce/auth', '/bigcommerce/load', '/bigcommerce/uninstall',
       '/bigcommerce/remove-user']) {
       t.ok(doc.paths[path]?.get?.responses['200']?.content?.['text/html'], path)
@@ -64,16 +66,27 @@ t.test('app lifecycle', async (t) => {
     t.match(res.headers['content-type'], /^text\/html/)
     t.match(res.body, S1_ORIGIN)
     const scriptCall = bc.requests.find((r) => r.method === 'POST' && r.path === `/stores/${S1}/v3/content/scripts`)
-    t.match(scriptCall?.body, { consent_category: 'essential', auto_uninstall: true, kind: 'script_tag', location: 'footer', visibility: 'storefront', load_method: 'default' })
+    t.match(scriptCall?.body, {
+      consent_category: 'essential',
+      auto_uninstall: true,
+      kind: 'script_tag',
+      location: 'footer',
+      visibility: 'storefront',
+      load_method: 'default'
+    })
     t.match((scriptCall?.body as { html: string }).html, `<script src="${PUBLIC_URL}/storefront.js" data-client-id="${CLIENT_ID}" data-customer-id="{{customer.id}}"></script>`)
-    const hooks =
-      bc.requests.filter((r) => r.method === 'POST' && r.path === `/stores/${S1}/v3/hooks`).map((r) =>
-        r.body as { scope: string, destination: string })
+    const hooks = bc.requests.filter((r) => r.method === 'POST' && r.path === `/stores/${S1}/v3/hooks`).map((r) =>
+      r.body as { scope: string, destination: string })
     t.same(hooks.map((h) => h.scope).sort(),
       ['store/app/uninstalled', 'store/customer/deleted', 'store/customer/updated'])
     t.ok(hooks.every((h) => h.destination === `${PUBLIC_URL}/webhooks/bigcommerce`))
     const token = bc.requests.find((r) => r.path === '/oauth2/token')?.body as Record<string, string>
-    t.match(token, { redirect_uri: `${PUBLIC_URL}/bigcommerce/auth`, context: `stores/${S1}`, grant_type: 'authorization_code', client_id: CLIENT_ID })
+    t.match(token, {
+      redirect_uri: `${PUBLIC_URL}/bigcommerce/auth`,
+      context: `stores/${S1}`,
+      grant_type: 'authorization_code',
+      client_id: CLIENT_ID
+    })
     t.notOk(logs.join('').includes([...bc.store(S1).tokens][0] as string), 'the access token is never logged')
 
     await eventually(async () => (await exchange(app, await s1Token(), { origin: S1_ORIGIN })).statusCode === 201,
@@ -106,7 +119,12 @@ t.test('app lifecycle', async (t) => {
     const formToken = formTokenOf(page.body)
     t.ok(formToken)
     const post = async (body: string): Promise<LightMyRequestResponse> =>
-      await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
+      await app.inject({
+        method: 'POST',
+        url: '/bigcommerce/sessions/revoke',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: body
+      })
     const forged = formToken?.replace(S1, S2) as string
     const before = await snapshot(redis.client)
     const forms: Array<[string, string]> =

@@ -20,7 +20,10 @@ t.test("store A's record under store B's key: B is not installed, its callbacks 
       redis,
       env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example' }
     })
-    t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, A).slice(PUBLIC_URL.length) })).statusCode, 200)
+    t.equal((await app.inject({
+      method: 'GET',
+      url: bc.installUrl(PUBLIC_URL, A).slice(PUBLIC_URL.length)
+    })).statusCode, 200)
     await within(5000, () => app.allowLists.storeServed(A), 'A installed')
 
     await redis.client.set(installKey(B), await redis.client.get(installKey(A)) as string)
@@ -31,8 +34,10 @@ t.test("store A's record under store B's key: B is not installed, its callbacks 
     t.equal(await app.installs.get(B), null)
 
     const apiCalls = bc.requests.length
-    const load =
-    await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(B)}` })
+    const load = await app.inject({
+      method: 'GET',
+      url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(B)}`
+    })
     t.equal(load.statusCode, 403)
     t.match(load.body, 'data-code="BCX_STORE_NOT_ALLOWED"')
     t.equal(bc.requests.length, apiCalls, "no API call was made with A's token for B")
@@ -43,7 +48,7 @@ t.test("store A's record under store B's key: B is not installed, its callbacks 
       201, 'A is served as before')
 
     const said =
-    logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('install record under storeb names store storea'))
+      logs.flatMap((l) => l.split('\n')).filter((l) => l.includes('install record under storeb names store storea'))
     t.ok(said.length >= 1, 'the log says which record names which store')
     for (const tk of bc.store(A).tokens) t.notOk(logs.join('').includes(tk), 'no token in the log')
   })
@@ -52,8 +57,10 @@ t.test('an unreadable install record does not stop the store from installing aga
   async (t) => {
     const redis = await startRedis(t)
     const bc = await standInBigCommerce(t, { [B]: 'https://b-shop.example' })
-    const { app, logs } =
-    await build(t, { redis, env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined } })
+    const { app, logs } = await build(t, {
+      redis,
+      env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined }
+    })
     await redis.client.set(installKey(B), '{"storeHash":"storeb","token":"sealed-with-a-key-since-dropped"')
     const res = await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, B).slice(PUBLIC_URL.length) })
     t.equal(res.statusCode, 200, 'installed')

@@ -41,12 +41,20 @@ async function install (storeHash: string): Promise<LightMyRequestResponse> {
 const load = async (on: FastifyInstance, storeHash: string): Promise<LightMyRequestResponse> =>
   await on.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(storeHash)}` })
 
-interface LogLine { level: number, msg: string, storeHash?: string, origin?: string, otherStores?: string[], staticStores?: string[], dropped?: number, kept?: number }
+interface LogLine {
+  level: number,
+  msg: string,
+  storeHash?: string,
+  origin?: string,
+  otherStores?: string[],
+  staticStores?: string[],
+  dropped?: number,
+  kept?: number
+}
 const logLines =
   (): LogLine[] => logs.flatMap((l) => l.split('\n')).filter((l) => l !== '').map((l) => JSON.parse(l) as LogLine)
-const sharedOn =
-  (res: LightMyRequestResponse): string[] =>
-    [...res.body.matchAll(/data-shared-origin="([^"]+)"/g)].map((m) => m[1] as string)
+const sharedOn = (res: LightMyRequestResponse): string[] =>
+  [...res.body.matchAll(/data-shared-origin="([^"]+)"/g)].map((m) => m[1] as string)
 const noTokenLogged = (t: Test, ...stores: string[]): void => {
   const text = logs.join('')
   for (const s of stores) {

@@ -79,9 +79,8 @@ t.test('a lost announcement is caught by the periodic full reload', async (t) =>
   const client = new Redis(redis.url)
   t.teardown(() => client.disconnect())
   const lists = new InstalledAllowLists(new Set(), [])
-  const sync =
-    syncAllowLists(lists, createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY])),
-      { intervalMs: 300, log: quiet })
+  const sync = syncAllowLists(lists, createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY])),
+    { intervalMs: 300, log: quiet })
   t.teardown(() => sync.stop())
   await sync.started
   // Written as put() writes, but never announced.
@@ -102,9 +101,8 @@ t.test('after the subscriber reconnects, everything is reloaded (messages sent m
   t.teardown(() => client.disconnect())
   const lists = new InstalledAllowLists(new Set(), [])
   // No periodic reload within the test: only the reconnect can explain what is seen.
-  const sync =
-    syncAllowLists(lists, createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY])),
-      { intervalMs: 3_600_000, log: quiet })
+  const sync = syncAllowLists(lists, createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY])),
+    { intervalMs: 3_600_000, log: quiet })
   t.teardown(() => sync.stop())
   await sync.started
   const writer = createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]))

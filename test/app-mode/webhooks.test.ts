@@ -12,8 +12,7 @@ const ORIGIN = 'https://shop.appstore1.example'
 t.test('an installed store\'s customer/deleted webhook revokes; once uninstalled, its webhooks are ignored',
   async (t) => {
     const redis = await startRedis(t)
-    const { app } =
-    await build(t,
+    const { app } = await build(t,
       { redis, env: { ...APP_ENV, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, LOG_LEVEL: 'silent' } })
     await app.installs.put(installOf(STORE, [ORIGIN]))
     await within(3000, () => app.allowLists.storeServed(STORE), 'installed')

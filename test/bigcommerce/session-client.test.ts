@@ -46,16 +46,20 @@ async function setup (t: Tap) {
     api.addHook('onRequest', async (request) => {
       const store = request.headers['x-store']
       if (typeof store === 'string') {
-        request.customer =
-        { id: 1, email: 'c@example.com', groupId: null, storeHash: store }
+        request.customer = { id: 1, email: 'c@example.com', groupId: null, storeHash: store }
       }
     })
-    api.get('/sites', async (request) => ({ store: request.bigcommerce.storeHash, sites: await request.bigcommerce.get('/v3/sites'), again: await request.bigcommerce.get('/v3/sites') }))
+    api.get('/sites',
+      async (request) =>
+        ({
+          store: request.bigcommerce.storeHash,
+          sites: await request.bigcommerce.get('/v3/sites'),
+          again: await request.bigcommerce.get('/v3/sites')
+        }))
     api.get('/nothing', async () => ({ ok: true }))
   }, { prefix: '/api' })
-  const sites =
-    async (store?: string) =>
-      await app.inject({ url: '/api/sites', headers: store === undefined ? {} : { 'x-store': store } })
+  const sites = async (store?: string) =>
+    await app.inject({ url: '/api/sites', headers: store === undefined ? {} : { 'x-store': store } })
   return { app, bc, tokens, single, lookups, logs, sites }
 }
 
@@ -122,9 +126,8 @@ t.test('the whole app: /api/orders/recent reports its store\'s quota in /metrics
   const redis = await startRedis(t)
   const bc = await startStandInBigCommerce()
   t.teardown(() => bc.close())
-  const { app } =
-    await build(t,
-      { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.grantToken('abc123'), BC_API_URL: bc.url } })
+  const { app } = await build(t,
+    { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.grantToken('abc123'), BC_API_URL: bc.url } })
   t.notMatch((await app.inject({ url: '/metrics' })).body, /bcx_bigcommerce_quota_remaining\{/)
   const { cookie } = await signIn(app)
   const res = await api(app, cookie, '/api/orders/recent')

@@ -9,12 +9,10 @@ import { ROOT } from '../support/server-process.js'
 import { composeFile, type ComposeFile } from './deploy-files.js'
 
 // The Compose Specification's schema as the dclint package ships it (the spec's own compose-spec.json).
-const schema =
-  JSON.parse(readFileSync(join(ROOT, 'node_modules', 'dclint', 'schemas', 'compose.schema.json'),
-    'utf8')) as { $id: string, title: string }
-const draft07 =
-  JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ajv', 'dist', 'refs', 'json-schema-draft-07.json'),
-    'utf8')) as object
+const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'dclint', 'schemas', 'compose.schema.json'),
+  'utf8')) as { $id: string, title: string }
+const draft07 = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ajv', 'dist', 'refs', 'json-schema-draft-07.json'),
+  'utf8')) as object
 // Options as dclint itself compiles it: the schema uses keywords ajv's strict mode does not know.
 const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true })
 // The schema names draft-07 by its https address; ajv knows the meta-schema by the http one.

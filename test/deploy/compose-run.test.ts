@@ -28,10 +28,15 @@ t.teardown(async () => {
 
 /** compose's arguments, then only where to listen; the working directory stands in for the volume at /data. */
 async function startRedis (): Promise<Redis> {
-  redisProcess =
-    spawn('redis-server', [...redisArgs, '--port', String(redisPort), '--bind', '127.0.0.1'],
-      { cwd: dataDir, stdio: 'ignore' })
-  const client = new Redis({ port: redisPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 })
+  redisProcess = spawn('redis-server', [...redisArgs, '--port', String(redisPort), '--bind', '127.0.0.1'],
+    { cwd: dataDir, stdio: 'ignore' })
+  const client = new Redis({
+    port: redisPort,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => 50
+  })
   client.on('error', () => {})
   clients.push(client)
   const deadline = Date.now() + 10_000
@@ -84,10 +89,14 @@ t.test('the service with compose\'s environment against it: exchange, read, heal
   const server = await startServer(t, rest)
   const origin = REAL_VALUES.ALLOWED_ORIGINS as string
 
-  const jwt = await mintCustomerToken({ secret: REAL_VALUES.BC_CLIENT_SECRET as string, clientId: REAL_VALUES.BC_CLIENT_ID as string, customerId: 4927, storeHash: REAL_VALUES.BC_STORE_HASHES as string })
-  const created =
-    await fetch(`${server.url}/session`,
-      { method: 'POST', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
+  const jwt = await mintCustomerToken({
+    secret: REAL_VALUES.BC_CLIENT_SECRET as string,
+    clientId: REAL_VALUES.BC_CLIENT_ID as string,
+    customerId: 4927,
+    storeHash: REAL_VALUES.BC_STORE_HASHES as string
+  })
+  const created = await fetch(`${server.url}/session`,
+    { method: 'POST', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
   t.equal(created.status, 201)
   const cookie = (created.headers.getSetCookie()[0] as string).split(';', 1)[0] as string
   const read =
@@ -102,7 +111,12 @@ t.test('the service with compose\'s environment against it: exchange, read, heal
   const refused = await fetch(`${server.url}/session`, {
     method: 'POST',
     headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' },
-    body: await mintCustomerToken({ secret: REAL_VALUES.BC_CLIENT_SECRET as string, clientId: REAL_VALUES.BC_CLIENT_ID as string, customerId: 5, storeHash: REAL_VALUES.BC_STORE_HASHES as string })
+    body: await mintCustomerToken({
+      secret: REAL_VALUES.BC_CLIENT_SECRET as string,
+      clientId: REAL_VALUES.BC_CLIENT_ID as string,
+      customerId: 5,
+      storeHash: REAL_VALUES.BC_STORE_HASHES as string
+    })
   })
   t.equal(refused.status, 503)
   t.equal((await refused.json() as { code: string }).code, 'BCX_STORE_UNAVAILABLE')

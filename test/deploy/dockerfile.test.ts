@@ -12,9 +12,8 @@ import { dockerfileStages, dockerHealthcheck, healthcheckCommand, type Stage } f
 const stages = dockerfileStages()
 const [build, production] = [stages[0] as Stage, stages.at(-1) as Stage]
 const runs = (stage: Stage): string[] => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args)
-const args =
-  (stage: Stage, keyword: string): string[] =>
-    stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args)
+const args = (stage: Stage, keyword: string): string[] =>
+  stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args)
 
 t.test('multi-stage: build with every dependency, run with production ones only', async (t) => {
   t.equal(stages.length, 2)
@@ -56,9 +55,8 @@ t.test('everything the running service reads is in the image', async (t) => {
   t.ok(existsSync(SERVER_ENTRY), 'dist/src/server.js, the CMD')
   t.ok(args(production, 'COPY').some((a) => /^package\.json package-lock\.json \.\/$/.test(a)),
     'package.json (type: module) and the lock file')
-  const ignored =
-    readFileSync(join(ROOT, '.dockerignore'),
-      'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
+  const ignored = readFileSync(join(ROOT, '.dockerignore'),
+    'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
   for (const secret of ['.env', 'node_modules', 'dist', '.git']) {
     t.ok(ignored.includes(secret),
     `.dockerignore excludes ${secret}`)
@@ -71,9 +69,8 @@ t.test('everything the running service reads is in the image', async (t) => {
 
 t.test('the code the server loads needs production dependencies only', async (t) => {
   await buildDist()
-  const pkg =
-    JSON.parse(readFileSync(join(ROOT, 'package.json'),
-      'utf8')) as { dependencies: Record<string, string>, peerDependencies: Record<string, string> }
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'),
+    'utf8')) as { dependencies: Record<string, string>, peerDependencies: Record<string, string> }
   // fastify is a peer (an application brings its own); npm installs a root's peers, and the image's
   // `npm ci --omit=dev` keeps them as long as the lock file does not mark them dev-only.
   const lock =

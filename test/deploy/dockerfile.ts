@@ -36,9 +36,8 @@ export async function dockerHealthcheck (port: number): Promise<number> {
   const [command = '', ...args] = healthcheckCommand(dockerfileStages().at(-1) as Stage)
   const executable = command === 'node' ? process.execPath : command
   return await new Promise((resolve) => {
-    const child =
-      spawn(executable, args,
-        { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: 'ignore', timeout: 5000 })
+    const child = spawn(executable, args,
+      { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: 'ignore', timeout: 5000 })
     child.once('exit', (code) => resolve(code ?? -1))
   })
 }

@@ -7,13 +7,24 @@ import { parse } from 'yaml'
 import { build } from '../support/app.js'
 import { ROOT } from '../support/server-process.js'
 
-interface Rule { alert?: string, record?: string, expr: string, for?: string, labels?: Record<string, string>, annotations?: Record<string, string> }
+interface Rule {
+  alert?: string,
+  record?: string,
+  expr: string,
+  for?: string,
+  labels?: Record<string, string>,
+  annotations?: Record<string, string>
+}
 interface Panel { title: string, targets?: Array<{ expr: string }>, panels?: Panel[] }
-interface Dashboard { uid: string, title: string, panels: Panel[], templating: { list: Array<{ name: string, query?: string | { query: string } }> } }
+interface Dashboard {
+  uid: string,
+  title: string,
+  panels: Panel[],
+  templating: { list: Array<{ name: string, query?: string | { query: string } }> }
+}
 
-const alerts =
-  parse(readFileSync(join(ROOT, 'deploy', 'prometheus', 'alerts.yml'),
-    'utf8')) as { groups: Array<{ name: string, rules: Rule[] }> }
+const alerts = parse(readFileSync(join(ROOT, 'deploy', 'prometheus', 'alerts.yml'),
+  'utf8')) as { groups: Array<{ name: string, rules: Rule[] }> }
 const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy', 'grafana', 'dashboard.json'), 'utf8')) as Dashboard
 
 const KEYWORDS =
@@ -85,7 +96,12 @@ t.test('the alert rules: well formed, each naming only exported metrics', async 
   const alertNames = rules.map((r) => r.alert)
   t.equal(new Set(alertNames).size, alertNames.length, 'alert names are unique')
   for (const rule of rules) {
-    t.match(rule, { alert: /^Bcx\w+$/, expr: String, labels: { severity: /^(critical|warning|info)$/ }, annotations: { summary: String } }, rule.alert ?? '')
+    t.match(rule, {
+      alert: /^Bcx\w+$/,
+      expr: String,
+      labels: { severity: /^(critical|warning|info)$/ },
+      annotations: { summary: String }
+    }, rule.alert ?? '')
     if (rule.for !== undefined) t.match(rule.for, /^\d+[smh]$/)
     const names = metricNames(rule.expr)
     t.ok(names.length > 0, `${rule.alert ?? ''} selects a metric`)

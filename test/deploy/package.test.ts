@@ -34,9 +34,8 @@ t.teardown(() => rmSync(work, { recursive: true, force: true }))
 
 await buildDist()
 // --ignore-scripts: `prepare` would build again; buildDist just made dist/ current.
-const [packed] =
-  JSON.parse(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work],
-    ROOT)) as Array<{ filename: string, files: Array<{ path: string }> }>
+const [packed] = JSON.parse(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work],
+  ROOT)) as Array<{ filename: string, files: Array<{ path: string }> }>
 if (packed === undefined) throw new Error('npm pack printed no package')
 const files = packed.files.map((f) => f.path).sort()
 
@@ -53,18 +52,16 @@ t.test('the tarball holds what runs and its documents, nothing else', async (t) 
 t.test('installed into an app with its own fastify: strict types, then an exchange through it', async (t) => {
   const app = join(work, 'app')
   const fastifyVersion = pkg.devDependencies.fastify ?? pkg.peerDependencies.fastify ?? 'latest'
-  const typesNode =
-    (JSON.parse(readFileSync(join(ROOT, 'node_modules', '@types', 'node', 'package.json'),
-      'utf8')) as { version: string }).version
+  const typesNode = (JSON.parse(readFileSync(join(ROOT, 'node_modules', '@types', 'node', 'package.json'),
+    'utf8')) as { version: string }).version
   await run('mkdir', ['-p', join(app, 'src')])
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }))
   // --prefer-offline: what npm ci already cached is taken from the cache, the rest from the registry.
   await npm(['install', join(work, packed.filename), `fastify@${fastifyVersion}`, `@types/node@${typesNode}`,
     '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], app)
 
-  const installed =
-    JSON.parse(readFileSync(join(app, 'node_modules', 'bc-session-exchanger', 'package.json'),
-      'utf8')) as { version: string }
+  const installed = JSON.parse(readFileSync(join(app, 'node_modules', 'bc-session-exchanger', 'package.json'),
+    'utf8')) as { version: string }
   t.equal(installed.version, pkg.version)
   const fastifyCopies =
     (await npm(['ls', 'fastify', '--all', '--parseable'], app)).split('\n').filter((l) => l.trim() !== '')
@@ -86,15 +83,25 @@ t.test('installed into an app with its own fastify: strict types, then an exchan
     include: ['src']
   }))
   writeFileSync(join(app, 'src', 'main.ts'), APP_SOURCE)
-  const compiled =
-    await run(process.execPath, [TSC, '-p', 'tsconfig.json'],
-      { cwd: app, maxBuffer: 16 * 1024 * 1024 }).then(() => '',
-      (e: { stdout?: string, stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`)
+  const compiled = await run(process.execPath, [TSC, '-p', 'tsconfig.json'],
+    { cwd: app, maxBuffer: 16 * 1024 * 1024 }).then(() => '',
+    (e: { stdout?: string, stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`)
   t.equal(compiled, '', 'tsc reports no error (skipLibCheck: false, strict)')
 
   const token =
     await mintCustomerToken({ secret: CLIENT_SECRET, clientId: CLIENT_ID, customerId: 4927, storeHash: STORE })
-  const env = { PATH: process.env.PATH ?? '', APP_ENV: JSON.stringify({ NODE_ENV: 'development', BC_CLIENT_ID: CLIENT_ID, BC_CLIENT_SECRET: CLIENT_SECRET, BC_STORE_HASHES: STORE, ALLOWED_ORIGINS: ORIGIN, SESSION_SECRET, LOG_LEVEL: 'silent' }) }
+  const env = {
+    PATH: process.env.PATH ?? '',
+    APP_ENV: JSON.stringify({
+      NODE_ENV: 'development',
+      BC_CLIENT_ID: CLIENT_ID,
+      BC_CLIENT_SECRET: CLIENT_SECRET,
+      BC_STORE_HASHES: STORE,
+      ALLOWED_ORIGINS: ORIGIN,
+      SESSION_SECRET,
+      LOG_LEVEL: 'silent'
+    })
+  }
   const { stdout } = await run(process.execPath, ['out/main.js', token, ORIGIN], { cwd: app, env, timeout: 5 * 60_000 })
   const result = JSON.parse(stdout) as Record<string, unknown>
   t.match(result.customer, { id: 4927 }, 'the session body names the customer')
@@ -131,7 +138,9 @@ await app.register(async (scope) => {
 }, { prefix: '/api/mine' })
 await app.ready()
 
-const exchange = async () => await app.inject({ method: 'POST', url: '/session', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, payload: token })
+const exchange = async () =>
+    await app.inject({ method: 'POST', url: '/session',
+      headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, payload: token })
 const created = await exchange()
 const session = created.json<SessionBody>()
 const cookie = String(created.headers['set-cookie']).split(';', 1)[0] ?? ''

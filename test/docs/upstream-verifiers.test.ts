@@ -28,10 +28,23 @@ const asInput = (r: Received): { method: string, target: string, body: string, h
   headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']))
 })
 
-async function received (t: { teardown: (fn: () => unknown) => void, equal: (a: unknown, b: unknown) => void }): Promise<Received> {
+async function received (t: {
+  teardown: (fn: () => unknown) => void,
+  equal: (a: unknown, b: unknown) => void
+}): Promise<Received> {
   const { app, upstream } = await appWithUpstream(t)
   const { cookie } = await signIn(app, { email: 'jo ë@example.com' })
-  const res = await app.inject({ method: 'POST', url: '/api/points/redeem?n=1', headers: { origin: ORIGIN, 'x-csrf': '1', cookie, 'content-type': 'application/json' }, payload: '{"points":10}' })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/points/redeem?n=1',
+    headers: {
+      origin: ORIGIN,
+      'x-csrf': '1',
+      cookie,
+      'content-type': 'application/json'
+    },
+    payload: '{"points":10}'
+  })
   t.equal(res.statusCode, 200)
   return upstream.received[0] as Received
 }

@@ -60,9 +60,8 @@ async function runDrill (t: Test, d: Drill): Promise<void> {
   load.phase = 'after'
   await d.restore(redis, load)
   const restoredAt = Date.now()
-  const recoveryMs =
-    await waitFor(() =>
-      load.samples.some((s) => s.startedAt >= restoredAt && s.kind === 'exchange' && s.status === 201))
+  const recoveryMs = await waitFor(() =>
+    load.samples.some((s) => s.startedAt >= restoredAt && s.kind === 'exchange' && s.status === 201))
   await sleep(400)
   await load.stop()
 
@@ -188,7 +187,10 @@ t.test('maxmemory low with noeviction', async (t) => {
 t.test('SIGSTOP under 50 concurrent clients: every request answers 503 within the bound, none waits two timeouts',
   async (t) => {
     const redis = await startRedis(t)
-    const { app } = await build(t, { redis, env: { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_EXCHANGE: '1000000', LOG_LEVEL: 'silent' } })
+    const { app } = await build(t, {
+      redis,
+      env: { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_EXCHANGE: '1000000', LOG_LEVEL: 'silent' }
+    })
     const { cookie } = await signIn(app, { customerId: 1 })
     // Minted beforehand: signing must not add to the measured time.
     const tokens = await Promise.all(Array.from({ length: 400 }, async (_, i) => await token({ customerId: 1000 + i })))

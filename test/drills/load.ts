@@ -8,7 +8,14 @@ import { token } from '../support/tokens.js'
 
 export type Phase = 'before' | 'fault' | 'after'
 
-export interface Sample { phase: Phase, kind: 'exchange' | 'read' | 'logout', status: number, code?: string, ms: number, startedAt: number }
+export interface Sample {
+  phase: Phase,
+  kind: 'exchange' | 'read' | 'logout',
+  status: number,
+  code?: string,
+  ms: number,
+  startedAt: number
+}
 
 export interface Session { cookie: string, customerId: number, ended: boolean }
 
@@ -48,14 +55,24 @@ export class Load {
       const logout = this.opts.logoutEvery !== undefined && step % this.opts.logoutEvery === 0 && live.length > 0
       if (logout) {
         const session = live[(step * 7 + i) % live.length] as Session
-        const res = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie: session.cookie } })
+        const res = await app.inject({
+          method: 'DELETE',
+          url: '/session',
+          headers: { origin: ORIGIN, 'x-csrf': '1', cookie: session.cookie }
+        })
         if (res.statusCode === 204) session.ended = true
         this.record(phase, 'logout', res.statusCode, res.statusCode >= 400 ? res.json().code : undefined, startedAt)
       } else if (step % 2 === 0 || live.length === 0) {
         const customerId = nextCustomer++
         const jwt = await token({ customerId })
         const res = await exchange(app, jwt)
-        if (res.statusCode === 201) this.sessions.push({ cookie: sessionCookieOf(res) as string, customerId, ended: false })
+        if (res.statusCode === 201) {
+          this.sessions.push({
+            cookie: sessionCookieOf(res) as string,
+            customerId,
+            ended: false
+          })
+        }
         if (res.statusCode === 503) this.refusedTokens.push(jwt)
         this.record(phase, 'exchange', res.statusCode, res.statusCode >= 400 ? res.json().code : undefined, startedAt)
       } else {
@@ -69,7 +86,14 @@ export class Load {
 
   private record (phase: Phase, kind: Sample['kind'], status: number, code: string | undefined,
     startedAt: number): void {
-    this.samples.push({ phase, kind, status, ...(code !== undefined && { code }), ms: Date.now() - startedAt, startedAt })
+    this.samples.push({
+      phase,
+      kind,
+      status,
+      ...(code !== undefined && { code }),
+      ms: Date.now() - startedAt,
+      startedAt
+    })
   }
 }
 

@@ -95,7 +95,12 @@ export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
   }
   const [store, otherAllowed, notAllowed] = await Promise.all([site(storePort), site(otherPort), site(outsidePort)])
 
-  const config = testConfig({ REDIS_URL: redis.url, ALLOWED_ORIGINS: `${store.url},${otherAllowed.url}`, LOG_LEVEL: 'silent', ...d.env })
+  const config = testConfig({
+    REDIS_URL: redis.url,
+    ALLOWED_ORIGINS: `${store.url},${otherAllowed.url}`,
+    LOG_LEVEL: 'silent',
+    ...d.env
+  })
   const app = buildApp(config, { logger: false })
   const requests: ServiceRequest[] = []
   app.addHook('onSend', async (request, reply, payload) => {
@@ -118,9 +123,8 @@ export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
   for (let i = 0; i < 250 && app.redis?.status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 20))
 
   const profile = mkdtempSync(join(tmpdir(), 'bcx-chromium-'))
-  const context =
-    await chromium.launchPersistentContext(profile,
-      { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(d.browserArgs ?? [])] })
+  const context = await chromium.launchPersistentContext(profile,
+    { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(d.browserArgs ?? [])] })
   t.teardown(async () => {
     await context.close()
     rmSync(profile, { recursive: true, force: true })

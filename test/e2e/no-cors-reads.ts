@@ -41,7 +41,11 @@ async function probe (page: Page, serviceUrl: string, tag: string): Promise<stri
         if (how === 'img' || how === 'script' || how === 'iframe') seen = await element(how, url)
         else {
           // In no-cors mode the browser drops a header outside the CORS-safelisted ones: X-CSRF never leaves.
-          const init: RequestInit = { mode: 'no-cors', credentials: 'include', ...(how === 'fetch-with-header' && { headers: { 'X-CSRF': '1' } }) }
+          const init: RequestInit = {
+            mode: 'no-cors',
+            credentials: 'include',
+            ...(how === 'fetch-with-header' && { headers: { 'X-CSRF': '1' } })
+          }
           seen = await settle((done) => { fetch(url, init).then((r) => done(r.type), () => done('error')) })
         }
         outcomes.push(`${path} ${how}: ${seen}`)

@@ -141,9 +141,8 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     const reads = s.requests.slice(mark).filter((r) => r.method === 'GET' && r.path === '/session')
     t.ok(reads.length > 0 && reads.every((r) => r.withCookie && r.status === 401 && r.origin === s.otherAllowed.url),
       'the browser sent the cookie and the service refused it to that origin')
-    const logout =
-      await other.evaluate(async () =>
-        await window.BcSession.logout().then(() => 'ended', (err: { code: string }) => err.code))
+    const logout = await other.evaluate(async () =>
+      await window.BcSession.logout().then(() => 'ended', (err: { code: string }) => err.code))
     t.equal(logout, 'BCX_ORIGIN_REFUSED', 'nor can it end the session')
 
     mark = s.requests.length
@@ -154,13 +153,11 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     t.equal(s.count('POST', '/session', mark), 0, 'the preflight failed: no exchange was sent')
     const forced = await outside.evaluate(async (service) => {
       const token = await (await fetch('/customer/current.jwt?app_client_id=test-client-id')).text()
-      const post =
-        await fetch(`${service}/session`,
-          { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'text/plain' }, body: token })
-          .then((r) => `read ${r.status}`, () => 'unreadable')
-      const read =
-        await fetch(`${service}/session`, { credentials: 'include' }).then(async (r) => await r.text(),
-          () => 'unreadable')
+      const post = await fetch(`${service}/session`,
+        { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'text/plain' }, body: token })
+        .then((r) => `read ${r.status}`, () => 'unreadable')
+      const read = await fetch(`${service}/session`, { credentials: 'include' }).then(async (r) => await r.text(),
+        () => 'unreadable')
       return { post, read }
     }, s.serviceUrl)
     t.same(forced, { post: 'unreadable', read: 'unreadable' })
@@ -192,9 +189,8 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
       // The service listens on loopback; Node cannot resolve *.localhost names as Chromium does.
       const url = new URL(sent.url())
       url.hostname = '127.0.0.1'
-      const response =
-        await outsider.fetch(url.href,
-          { method: 'POST', headers: sent.headers(), data: sent.postDataBuffer() ?? undefined })
+      const response = await outsider.fetch(url.href,
+        { method: 'POST', headers: sent.headers(), data: sent.postDataBuffer() ?? undefined })
       const headers =
         Object.fromEntries(Object.entries(response.headers()).filter(([name]) => name.toLowerCase() !== 'set-cookie'))
       await route.fulfill({ response, headers })

@@ -35,9 +35,8 @@ if (missing !== null) {
   t.test('one shopper in two browsers: list, end the other one, sign out everywhere', async (t) => {
     const s = await setUpStage(t, { storefrontHost: 'localhost', serviceHost: '127.0.0.1', env: {}, pinned: false })
     const profile = mkdtempSync(join(tmpdir(), 'bcx-chromium-second-'))
-    const second =
-      await chromium.launchPersistentContext(profile,
-        { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, userAgent: FIREFOX_WINDOWS })
+    const second = await chromium.launchPersistentContext(profile,
+      { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, userAgent: FIREFOX_WINDOWS })
     t.teardown(async () => {
       await second.close()
       rmSync(profile, { recursive: true, force: true })

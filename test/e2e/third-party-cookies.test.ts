@@ -35,12 +35,12 @@ if (missing !== null) {
       t.equal(s.count('POST', '/session', mark), 1, 'one exchange')
       t.match(s.requests.slice(mark).find((r) => r.method === 'POST'), { status: 201 },
         'the service did answer 201 with a cookie')
-      t.same((await s.context.cookies(s.serviceUrl)).filter((c) => c.name === COOKIE_NAME), [], 'the browser dropped it')
+      t.same((await s.context.cookies(s.serviceUrl)).filter((c) => c.name === COOKIE_NAME), [],
+        'the browser dropped it')
       const after = s.requests.length
       await new Promise((resolve) => setTimeout(resolve, 1500))
       const again = await s.page.evaluate(async () => {
-        const code =
-        async (p: Promise<unknown>): Promise<string> =>
+        const code = async (p: Promise<unknown>): Promise<string> =>
           await p.then(() => 'resolved', (err: { code: string }) => err.code)
         return [await code(window.BcSession.ready()), await code(window.BcSession.fetch('/api/me'))]
       })

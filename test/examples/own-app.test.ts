@@ -21,12 +21,21 @@ async function setup (t: Parameters<typeof startRedis>[0]) {
 
 t.test('the builder\'s route reads the customer from the session', async (t) => {
   const { app, cookie } = await setup(t)
-  const res = await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin: ORIGIN, cookie, 'x-customer-id': '1' } })
+  const res = await app.inject({
+    method: 'GET',
+    url: '/api/loyalty/points',
+    headers: { 'x-csrf': '1', origin: ORIGIN, cookie, 'x-customer-id': '1' }
+  })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { customer_id: 4927, points: 100 })
   t.equal(res.headers['access-control-allow-origin'], ORIGIN, 'CORS covers the builder\'s /api routes')
   t.equal(res.headers['cache-control'], 'no-store')
-  const redeem = await app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { origin: ORIGIN, 'x-csrf': '1', cookie }, payload: { points: 30 } })
+  const redeem = await app.inject({
+    method: 'POST',
+    url: '/api/loyalty/redeem',
+    headers: { origin: ORIGIN, 'x-csrf': '1', cookie },
+    payload: { points: 30 }
+  })
   t.equal(redeem.statusCode, 200)
   t.same(redeem.json(), { customer_id: 4927, points: 70 })
   const me = await api(app, cookie, '/api/me')
@@ -59,9 +68,8 @@ t.test('the builder\'s plugin registered before the exchanger: the same rules, t
 
 t.test('the /api rules apply to the builder\'s routes: refused, and nothing changed', async (t) => {
   const { app, cookie, points } = await setup(t)
-  const redeem =
-    (headers: Record<string, string>) =>
-      app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers, payload: { points: 50 } })
+  const redeem = (headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers, payload: { points: 50 } })
   const cases: Array<[string, Promise<Awaited<ReturnType<typeof redeem>>>, number, string]> = [
     ['no session', redeem({ origin: ORIGIN, 'x-csrf': '1' }), 401, 'BCX_UNAUTHENTICATED'],
     ['foreign Origin', redeem({ origin: 'https://evil.example', 'x-csrf': '1', cookie }), 403, 'BCX_ORIGIN_REFUSED'],

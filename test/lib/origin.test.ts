@@ -1,9 +1,8 @@
 import t from 'tap'
 import { originAllowed, parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 
-const patterns =
-  ['https://*.mybigcommerce.com', 'https://shop.example.com',
-    'http://localhost:5173'].map((p) => parseOriginPattern(p) as OriginPattern)
+const patterns = ['https://*.mybigcommerce.com', 'https://shop.example.com',
+  'http://localhost:5173'].map((p) => parseOriginPattern(p) as OriginPattern)
 
 t.test('allow-list matching (the README\'s examples)', async (t) => {
   const allowed =

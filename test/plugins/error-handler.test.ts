@@ -64,12 +64,27 @@ t.test('our own 5xx keep their code and fixed message; client errors keep theirs
   })
   const down = await app.inject({ method: 'GET', url: '/store-down' })
   t.equal(down.statusCode, 503)
-  t.same(down.json(), { statusCode: 503, code: 'BCX_STORE_UNAVAILABLE', error: 'Service Unavailable', message: 'The session store did not answer in time' })
+  t.same(down.json(), {
+    statusCode: 503,
+    code: 'BCX_STORE_UNAVAILABLE',
+    error: 'Service Unavailable',
+    message: 'The session store did not answer in time'
+  })
   t.notOk(down.body.includes('secret'))
-  const broken = await app.inject({ method: 'POST', url: '/json', headers: { 'content-type': 'application/json' }, payload: '{"a":' })
+  const broken = await app.inject({
+    method: 'POST',
+    url: '/json',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"a":'
+  })
   t.equal(broken.statusCode, 400)
   t.equal(broken.json().code, 'BCX_BAD_REQUEST')
-  const media = await app.inject({ method: 'POST', url: '/json', headers: { 'content-type': 'application/x-unknown' }, payload: 'x' })
+  const media = await app.inject({
+    method: 'POST',
+    url: '/json',
+    headers: { 'content-type': 'application/x-unknown' },
+    payload: 'x'
+  })
   t.equal(media.statusCode, 415)
   t.equal(media.json().code, 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
 })

@@ -27,7 +27,12 @@ async function buildWithProbe (t: Test, redis: RedisServer, env: Record<string,
 
 async function probe (app: FastifyInstance, remoteAddress: string, headers: Record<string,
   string>): Promise<{ ip: string, protocol: string, host: string }> {
-  return (await app.inject({ method: 'GET', url: '/probe', remoteAddress, headers: { host: 'svc.internal', ...headers } })).json()
+  return (await app.inject({
+    method: 'GET',
+    url: '/probe',
+    remoteAddress,
+    headers: { host: 'svc.internal', ...headers }
+  })).json()
 }
 
 const FORGED = { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' }
@@ -80,7 +85,11 @@ t.test('the rate-limit key: forged from an untrusted peer, honoured from a proxy
 t.test('the cookie stays Secure whatever X-Forwarded-Proto says', async (t) => {
   const redis = await startRedis(t)
   const { app } = await buildWithProbe(t, redis, { TRUST_PROXY: '10.0.0.0/8' })
-  const res = await postSession(app, { remoteAddress: '10.0.0.2', headers: { 'x-forwarded-proto': 'http' }, payload: JSON.stringify({ token: await token() }) })
+  const res = await postSession(app, {
+    remoteAddress: '10.0.0.2',
+    headers: { 'x-forwarded-proto': 'http' },
+    payload: JSON.stringify({ token: await token() })
+  })
   t.equal(res.statusCode, 201)
   t.match(settingCookies(res)[0], /; Secure/)
 })

@@ -78,16 +78,32 @@ for (const scope of ['customer', 'store'] as const) {
     // BigCommerce's semantics: a token issued after the event's created_at is not the event's concern.
     const payload = scope === 'customer'
       ? customerEvent('store/customer/updated', 'abc123', 1, now())
-      : { scope: 'store/app/uninstalled', store_id: '1025646', data: { type: 'store', id: 1025646 }, hash: 'x', created_at: now(), producer: 'stores/abc123' }
+      : {
+          scope: 'store/app/uninstalled',
+          store_id: '1025646',
+          data: { type: 'store', id: 1025646 },
+          hash: 'x',
+          created_at: now(),
+          producer: 'stores/abc123'
+        }
     const delivery = signedDelivery(payload, CLIENT_SECRET)
-    const hook = await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers: delivery.headers, payload: delivery.body })
+    const hook = await app.inject({
+      method: 'POST',
+      url: '/webhooks/bigcommerce',
+      headers: delivery.headers,
+      payload: delivery.body
+    })
     t.equal(hook.statusCode, 200)
     t.same(hook.json(), { status: 'revoked', revoked: 0 }, 'created_at semantics: the session of a later token stays')
     t.equal(await status(ahead), 200)
 
     const before = now()
     const query = scope === 'customer' ? '?store_hash=abc123&customer_id=1' : '?store_hash=abc123'
-    const res = await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    const res = await app.inject({
+      method: 'DELETE',
+      url: `/admin/sessions${query}`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
+    })
     t.equal(res.statusCode, 200)
     t.same(res.json(), { revoked: scope === 'customer' ? 1 : 2 },
       'every live session counted, whatever its token\'s iat')
@@ -140,9 +156,8 @@ t.test('wrong, missing, shorter, longer and almost-right tokens: 401, nothing re
 
 t.test('the admin route ignores the session cookie and the cross-site rules', async (t) => {
   const { revoke, alive, cookies } = await setup(t)
-  const res =
-    await revoke('?store_hash=xyz789&customer_id=1',
-      { authorization: `Bearer ${ADMIN_TOKEN}`, cookie: cookies.a1, origin: 'https://evil.example' })
+  const res = await revoke('?store_hash=xyz789&customer_id=1',
+    { authorization: `Bearer ${ADMIN_TOKEN}`, cookie: cookies.a1, origin: 'https://evil.example' })
   t.equal(res.statusCode, 200, 'no Origin or X-CSRF needed: the token authenticates')
   t.same(res.json(), { revoked: 1 })
   t.equal(res.headers['access-control-allow-origin'], undefined, 'no CORS for the admin route')
@@ -154,13 +169,12 @@ t.test('the admin route ignores the session cookie and the cross-site rules', as
 
 t.test('a missing or malformed query: 400, nothing revoked', async (t) => {
   const { revoke, alive, redis } = await setup(t)
-  const queries =
-    ['', '?', '?customer_id=1', '?store_hash=', '?store_hash=abc-123', '?store_hash=abc123%00',
-      '?store_hash=' + 'a'.repeat(65),
-      '?store_hash=abc123&customer_id=', '?store_hash=abc123&customer_id=0', '?store_hash=abc123&customer_id=-1',
-      '?store_hash=abc123&customer_id=01', '?store_hash=abc123&customer_id=1.5', '?store_hash=abc123&customer_id=abc',
-      '?store_hash=abc123&customer_id=9007199254740993', '?store_hash=abc123&customer_id=1e3', '?store_hash=abc123&customer_id=1&customer_id=2',
-      '?store_hash=abc123&store_hash=xyz789', '?store_hash=abc123&extra=1', '?store_hash[]=abc123']
+  const queries = ['', '?', '?customer_id=1', '?store_hash=', '?store_hash=abc-123', '?store_hash=abc123%00',
+    '?store_hash=' + 'a'.repeat(65),
+    '?store_hash=abc123&customer_id=', '?store_hash=abc123&customer_id=0', '?store_hash=abc123&customer_id=-1',
+    '?store_hash=abc123&customer_id=01', '?store_hash=abc123&customer_id=1.5', '?store_hash=abc123&customer_id=abc',
+    '?store_hash=abc123&customer_id=9007199254740993', '?store_hash=abc123&customer_id=1e3', '?store_hash=abc123&customer_id=1&customer_id=2',
+    '?store_hash=abc123&store_hash=xyz789', '?store_hash=abc123&extra=1', '?store_hash[]=abc123']
   for (const query of queries) {
     const res = await revoke(query)
     t.equal(res.statusCode, 400, query)

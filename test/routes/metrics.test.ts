@@ -46,10 +46,18 @@ t.test('METRICS_TOKEN protects /metrics', async (t) => {
   const { app } = await build(t, { redis: 'memory', env: { METRICS_TOKEN: 'metrics-secret-123' } })
   for (const authorization of [undefined, 'Bearer wrong', 'Bearer metrics-secret-12', 'Basic metrics-secret-123',
     'metrics-secret-123']) {
-    const res = await app.inject({ method: 'GET', url: '/metrics', headers: authorization === undefined ? {} : { authorization } })
+    const res = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: authorization === undefined ? {} : { authorization }
+    })
     t.equal(res.statusCode, 401, String(authorization))
     t.equal(res.json().code, 'BCX_ADMIN_UNAUTHORIZED')
   }
-  const ok = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-secret-123' } })
+  const ok = await app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: 'Bearer metrics-secret-123' }
+  })
   t.equal(ok.statusCode, 200)
 })

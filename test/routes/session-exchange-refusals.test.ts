@@ -90,7 +90,16 @@ t.test('POST /session refuses bad bodies', async (t) => {
     { name: 'form encoded', type: 'application/x-www-form-urlencoded', payload: 'token=a.b.c', status: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }
   ]
   for (const c of cases) {
-    const res = await app.inject({ method: 'POST', url: '/session', headers: { ...headers, ...(c.type !== undefined && { 'content-type': c.type }) }, ...(c.payload !== undefined && { payload: c.payload }) })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/session',
+      headers: {
+        ...headers,
+        ...(c.type !== undefined && { 'content-type': c.type })
+      },
+      ...(c.payload !== undefined &&
+            { payload: c.payload })
+    })
     t.equal(res.statusCode, c.status, `${c.name}: status`)
     t.equal(res.json().code, c.code, `${c.name}: code`)
     t.equal(res.headers['set-cookie'], undefined, `${c.name}: no cookie`)
@@ -114,7 +123,12 @@ t.test('POST /session: the cross-site rules come first', async (t) => {
   ]
   for (const c of cases) {
     // A valid token: only the cross-site rule can refuse it, and it must not be spent.
-    const res = await app.inject({ method: 'POST', url: '/session', headers: { ...c.headers, 'content-type': 'application/json' }, payload: { token: jwt } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/session',
+      headers: { ...c.headers, 'content-type': 'application/json' },
+      payload: { token: jwt }
+    })
     t.equal(res.statusCode, 403, `${c.name}: status`)
     t.equal(res.json().code, c.code, `${c.name}: code`)
     t.equal(res.headers['set-cookie'], undefined, `${c.name}: no cookie`)
@@ -138,7 +152,12 @@ t.test('single use: a replayed token gets 409, in either body form; its guard li
     t.equal(again.json().code, 'BCX_TOKEN_REPLAYED')
     t.equal(again.headers['set-cookie'], undefined)
 
-    const asText = await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain' }, payload: jwt })
+    const asText = await app.inject({
+      method: 'POST',
+      url: '/session',
+      headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain' },
+      payload: jwt
+    })
     t.equal(asText.statusCode, 409, 'the text/plain form is the same token')
 
     t.equal(await sessionKeyCount(redis), 1, 'exactly one session')
@@ -153,7 +172,16 @@ t.test('single use: a replayed token gets 409, in either body form; its guard li
 t.test('text/plain body, group_id absent or null, and setCookie of a fresh id each time', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const res = await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain' }, payload: await token({ groupId: null }) })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/session',
+    headers: {
+      origin: ORIGIN,
+      'x-csrf': '1',
+      'content-type': 'text/plain'
+    },
+    payload: await token({ groupId: null })
+  })
   t.equal(res.statusCode, 201)
   t.equal(res.json().customer.group_id, null)
   const absent = await exchange(app, rawJwt(validClaims({ customer: { id: 4927, email: 'a@b.c' } })))
@@ -166,7 +194,16 @@ t.test('text/plain body, group_id absent or null, and setCookie of a fresh id ea
 t.test('a JSON string body is not the text/plain form', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const res = await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'application/json' }, payload: JSON.stringify(await token()) })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/session',
+    headers: {
+      origin: ORIGIN,
+      'x-csrf': '1',
+      'content-type': 'application/json'
+    },
+    payload: JSON.stringify(await token())
+  })
   t.equal(res.statusCode, 400)
   t.equal(res.json().code, 'BCX_BAD_REQUEST')
   t.equal((await redis.client.keys('*')).length, 0)
@@ -200,6 +237,11 @@ t.test('the order of checks: cross-site, then rate limit, then body, then token'
 t.test('media types compare case-insensitively', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const res = await app.inject({ method: 'POST', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'Text/Plain; charset=UTF-8' }, payload: await token() })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/session',
+    headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'Text/Plain; charset=UTF-8' },
+    payload: await token()
+  })
   t.equal(res.statusCode, 201)
 })

@@ -13,11 +13,24 @@ const CHROME_WINDOWS =
 const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef0123456789'
 
-interface Listed { handle: string, created_at: string, last_seen_at: string | null, expires_at: string, origin: string | null, browser: string | null, os: string | null, current?: boolean }
+interface Listed {
+  handle: string,
+  created_at: string,
+  last_seen_at: string | null,
+  expires_at: string,
+  origin: string | null,
+  browser: string | null,
+  os: string | null,
+  current?: boolean
+}
 
 async function list (app: FastifyInstance, cookie: string | undefined, headers: Record<string,
   string> = { origin: ORIGIN, ...CSRF }): Promise<LightMyRequestResponse> {
-  return await app.inject({ method: 'GET', url: '/session/list', headers: { ...headers, ...(cookie !== undefined && { cookie }) } })
+  return await app.inject({
+    method: 'GET',
+    url: '/session/list',
+    headers: { ...headers, ...(cookie !== undefined && { cookie }) }
+  })
 }
 
 async function end (app: FastifyInstance, cookie: string | undefined, url: string, headers: Record<string,
@@ -301,13 +314,25 @@ t.test('preflights of the list routes', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   for (const url of ['/session/list', '/session/list/AAAAAAAAAAAAAAAA', '/session/list?scope=all']) {
-    const res = await app.inject({ method: 'OPTIONS', url, headers: { origin: ORIGIN, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'x-csrf' } })
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'DELETE',
+        'access-control-request-headers': 'x-csrf'
+      }
+    })
     t.equal(res.statusCode, 204, url)
     t.equal(res.headers['access-control-allow-origin'], ORIGIN)
     t.equal(res.headers['access-control-allow-credentials'], 'true')
     t.match(res.headers['access-control-allow-methods'], /DELETE/)
     t.match(res.headers['access-control-allow-headers'], /X-CSRF/)
-    const refused = await app.inject({ method: 'OPTIONS', url, headers: { origin: 'https://evil.example', 'access-control-request-method': 'DELETE' } })
+    const refused = await app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'DELETE' }
+    })
     t.equal(refused.statusCode, 404)
     t.equal(refused.headers['access-control-allow-origin'], undefined)
   }
@@ -334,7 +359,11 @@ t.test('GET /admin/sessions: the same list for support, without current', async 
   t.match(sessions,
     [{ browser: 'Chrome', os: 'Windows', origin: ORIGIN }, { browser: 'Safari', os: 'iOS', origin: ORIGIN }])
   t.notOk(sessions.some((s) => 'current' in s), 'no current')
-  t.same(sessionsOf(await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=5`, headers: auth })), [])
+  t.same(sessionsOf(await app.inject({
+    method: 'GET',
+    url: `/admin/sessions?store_hash=${STORE}&customer_id=5`,
+    headers: auth
+  })), [])
 
   const state = await snapshot(redis.client, { app })
   for (const headers of [{ cookie: a }, { authorization: 'Bearer wrong-admin-token' },
@@ -355,7 +384,11 @@ t.test('GET /admin/sessions: the same list for support, without current', async 
 t.test('GET /admin/sessions does not exist without ADMIN_TOKEN', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const res = await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  const res = await app.inject({
+    method: 'GET',
+    url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
+  })
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'FST_ERR_NOT_FOUND')
 })

@@ -58,9 +58,8 @@ t.test('no usable credentials: 401 before the body, connection closed', async (t
 
 t.test('without BC_WEBHOOK_SECRET a custom header is no credential: 401 before the body', async (t) => {
   const { port, untouched } = await setup(t, {})
-  const { socket, answer } =
-    rawRequest(port,
-      postHead(PATH, { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }, 16_000), '{')
+  const { socket, answer } = rawRequest(port,
+    postHead(PATH, { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }, 16_000), '{')
   t.teardown(() => socket.destroy())
   const res = await Promise.race([answer, sleep(10_000).then(() => null)])
   t.equal(res?.status, 401)
@@ -71,7 +70,10 @@ t.test('without BC_WEBHOOK_SECRET a custom header is no credential: 401 before t
 t.test('deliveries with credentials are read to the end and verified', async (t) => {
   const { port } = await setup(t, { BC_WEBHOOK_SECRET: HOOK_SECRET })
   const signed = signedDelivery(customerEvent('store/customer/updated', 'abc123', 1, now()), CLIENT_SECRET)
-  const custom = { body: JSON.stringify(customerEvent('store/customer/updated', 'abc123', 2, now())), headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET } }
+  const custom = {
+    body: JSON.stringify(customerEvent('store/customer/updated', 'abc123', 2, now())),
+    headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }
+  }
   const forged = { body: signed.body, headers: { ...signed.headers, 'webhook-signature': 'v1,AAAA' } }
   const expected: Array<[string, typeof signed, number]> =
     [['signed', signed, 200], ['custom header', custom, 200], ['forged signature', forged, 401]]

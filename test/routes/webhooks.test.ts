@@ -21,9 +21,8 @@ async function setup (t: Tap, env: Record<string, string> = { BC_WEBHOOK_SECRET:
   const { cookie: c1b } = await signIn(app, { customerId: 1 })
   const { cookie: c2 } = await signIn(app, { customerId: 2 })
   const { cookie: x1 } = await signIn(app, { customerId: 1, storeHash: 'xyz789', origin: OTHER_ORIGIN })
-  const deliver =
-    async ({ body, headers }: Delivery) =>
-      await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers, payload: body })
+  const deliver = async ({ body, headers }: Delivery) =>
+    await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers, payload: body })
   const alive = async (): Promise<boolean[]> => [
     (await getSession(app, c1)).statusCode === 200,
     (await getSession(app, c1b)).statusCode === 200,
@@ -85,7 +84,14 @@ t.test('the X-Webhook-Secret custom header authenticates a delivery', async (t) 
 
 t.test('store/app/uninstalled revokes the whole store', async (t) => {
   const { app, deliver, alive } = await setup(t)
-  const payload = { scope: 'store/app/uninstalled', store_id: '1025646', data: { type: 'store', id: 1025646 }, hash: 'x', created_at: now(), producer: 'stores/abc123' }
+  const payload = {
+    scope: 'store/app/uninstalled',
+    store_id: '1025646',
+    data: { type: 'store', id: 1025646 },
+    hash: 'x',
+    created_at: now(),
+    producer: 'stores/abc123'
+  }
   const res = await deliver(signedDelivery(payload, CLIENT_SECRET))
   t.equal(res.statusCode, 200)
   t.same(res.json(), { status: 'revoked', revoked: 3 })
@@ -96,7 +102,14 @@ t.test('store/app/uninstalled revokes the whole store', async (t) => {
 
 t.test('other scopes and stores outside BC_STORE_HASHES: 200, ignored, logged', async (t) => {
   const { deliver, alive, cutoffKeys, logs } = await setup(t)
-  const order = { scope: 'store/order/created', store_id: '1', data: { type: 'order', id: 250 }, hash: 'x', created_at: now(), producer: 'stores/abc123' }
+  const order = {
+    scope: 'store/order/created',
+    store_id: '1',
+    data: { type: 'order', id: 250 },
+    hash: 'x',
+    created_at: now(),
+    producer: 'stores/abc123'
+  }
   for (const delivery of [
     signedDelivery(order, CLIENT_SECRET),
     signedDelivery(customerEvent('store/customer/created', 'abc123', 1, now()), CLIENT_SECRET),
@@ -199,10 +212,21 @@ t.test('malformed payloads, authenticated: 400, nothing revoked', async (t) => {
 t.test('other content types and oversized bodies are refused by Fastify', async (t) => {
   const { app, alive, cutoffKeys } = await setup(t)
   const payload = JSON.stringify(customerEvent('store/customer/deleted', 'abc123', 1, now()))
-  const plain = await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers: { 'content-type': 'text/plain', 'x-webhook-secret': HOOK_SECRET }, payload })
+  const plain = await app.inject({
+    method: 'POST',
+    url: '/webhooks/bigcommerce',
+    headers: { 'content-type': 'text/plain', 'x-webhook-secret': HOOK_SECRET },
+    payload
+  })
   t.equal(plain.statusCode, 415)
   t.equal(plain.json().code, 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-  const big = await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }, payload: payload.slice(0, -1) + `,"pad":"${'x'.repeat(20_000)}"}` })
+  const big = await app.inject({
+    method: 'POST',
+    url: '/webhooks/bigcommerce',
+    headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET },
+    payload: payload.slice(0,
+      -1) + `,"pad":"${'x'.repeat(20_000)}"}`
+  })
   t.equal(big.statusCode, 413)
   t.equal(big.json().code, 'FST_ERR_CTP_BODY_TOO_LARGE')
   t.same(await alive(), [true, true, true, true])

@@ -45,9 +45,8 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   t.equal(await client.keys('bcx:*:g:*').then((k) => k.length), 5,
     'the measured guards were removed to count them apart')
 
-  const read =
-    await measureRun(service, client,
-      { path: '/session', headers: { origin: BENCH.origin, 'x-csrf': '1' }, cookies }, brief)
+  const read = await measureRun(service, client,
+    { path: '/session', headers: { origin: BENCH.origin, 'x-csrf': '1' }, cookies }, brief)
   t.equal(read.failures, 0, 'every read answered 200')
   t.ok(read.requests > 0 && read.rps > 0)
   t.ok(read.served >= read.requests, 'the service saw at least the answered requests')

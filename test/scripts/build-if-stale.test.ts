@@ -36,9 +36,8 @@ t.test('a scratch project: built once, then left alone until a source changes', 
   writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: [], outDir: 'dist', rootDir: '.' } }))
   writeFileSync(join(root, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', include: ['src'] }))
   writeFileSync(join(root, 'src', 'a.ts'), 'export const a: number = 1\n')
-  const build =
-    async (): Promise<{ code: number, stdout: string, stderr: string }> =>
-      await run(process.execPath, [BUILD, '--if-stale'], root)
+  const build = async (): Promise<{ code: number, stdout: string, stderr: string }> =>
+    await run(process.execPath, [BUILD, '--if-stale'], root)
   const stamp = join(root, 'dist', '.build-stamp')
   const output = join(root, 'dist', 'src', 'a.js')
 

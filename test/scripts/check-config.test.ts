@@ -13,9 +13,8 @@ async function check (dotenv: string, env: Record<string,
   string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
   const cwd = mkdtempSync(join(tmpdir(), 'bcx-check-'))
   writeFileSync(join(cwd, '.env'), dotenv)
-  const child =
-    spawn(process.execPath, [...process.execArgv, CLI],
-      { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...process.execArgv, CLI],
+    { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += String(d) })
@@ -38,7 +37,12 @@ t.test('a good .env: exit 0, the warnings and what it would run', async (t) => {
 })
 
 t.test('a bad .env: exit 1, every problem on its own line', async (t) => {
-  const { code, stdout, stderr } = await check(dotenvOf({ ...BASE_ENV, NODE_ENV: 'prod', COOKIE_SAMESITE: 'sometimes', SESSION_IDLE_TIMEOUT: '30000' }))
+  const { code, stdout, stderr } = await check(dotenvOf({
+    ...BASE_ENV,
+    NODE_ENV: 'prod',
+    COOKIE_SAMESITE: 'sometimes',
+    SESSION_IDLE_TIMEOUT: '30000'
+  }))
   t.equal(code, 1)
   t.equal(stdout, '')
   const lines = stderr.trim().split('\n')

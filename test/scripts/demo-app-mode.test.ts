@@ -14,24 +14,29 @@ import { eventually as poll, startRedis } from '../support/app.js'
 import { snapshot, assertUnchanged } from '../support/redis-state.js'
 
 /** The demo starts servers and a browser: a wider bound than the helper's default. */
-const eventually =
-  async (check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> =>
-    await poll(check, what, timeoutMs, 100)
+const eventually = async (check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> =>
+  await poll(check, what, timeoutMs, 100)
 
 type Tap = { teardown: (fn: () => unknown) => void }
 const APP_STORE = DEMO.appStoreHash
 
 async function demo (t: Tap, options: DemoOptions = {}): Promise<Demo> {
-  const d = await startDemo({ servicePort: 0, storefrontPort: 0, appStorefrontPort: 0, bigcommercePort: 0, logLevel: 'silent', ...options })
+  const d = await startDemo({
+    servicePort: 0,
+    storefrontPort: 0,
+    appStorefrontPort: 0,
+    bigcommercePort: 0,
+    logLevel: 'silent',
+    ...options
+  })
   t.teardown(() => d.close())
   return d
 }
 
 /** Signs in on a stand-in storefront; answers the shopper's Current Customer JWT from it. */
 async function shopperToken (storefrontUrl: string, customerId: number): Promise<string> {
-  const login =
-    await fetch(`${storefrontUrl}/login`,
-      { method: 'POST', body: new URLSearchParams({ customer_id: String(customerId) }), redirect: 'manual' })
+  const login = await fetch(`${storefrontUrl}/login`,
+    { method: 'POST', body: new URLSearchParams({ customer_id: String(customerId) }), redirect: 'manual' })
   const cookie = (login.headers.get('set-cookie') as string).split(';', 1)[0] as string
   return await (await fetch(`${storefrontUrl}/customer/current.jwt?app_client_id=${DEMO.clientId}`,
     { headers: { cookie } })).text()
@@ -39,11 +44,14 @@ async function shopperToken (storefrontUrl: string, customerId: number): Promise
 
 async function exchange (d: Demo, origin: string,
   jwt: string): Promise<{ status: number, code?: string, cookie?: string }> {
-  const res =
-    await fetch(`${d.serviceUrl}/session`,
-      { method: 'POST', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
+  const res = await fetch(`${d.serviceUrl}/session`,
+    { method: 'POST', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
   const body = await res.json() as { code?: string }
-  return { status: res.status, ...(body.code !== undefined && { code: body.code }), ...(res.ok && { cookie: (res.headers.get('set-cookie') as string).split(';', 1)[0] as string }) }
+  return {
+    status: res.status,
+    ...(body.code !== undefined && { code: body.code }),
+    ...(res.ok && { cookie: (res.headers.get('set-cookie') as string).split(';', 1)[0] as string })
+  }
 }
 
 async function getSession (d: Demo, origin: string, cookie: string): Promise<{ status: number, code?: string }> {
@@ -103,7 +111,14 @@ t.test('the control panel installs the app through the real callbacks; only then
     const before = await snapshot(redis.client, REFUSABLE)
     const refused = await exchange(d, d.appStorefrontUrl, await shopperToken(d.appStorefrontUrl, 4927))
     t.same([refused.status, refused.code], [403, 'BCX_ORIGIN_REFUSED'])
-    const preflight = await fetch(`${d.serviceUrl}/session`, { method: 'OPTIONS', headers: { origin: d.appStorefrontUrl, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-csrf' } })
+    const preflight = await fetch(`${d.serviceUrl}/session`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: d.appStorefrontUrl,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-csrf'
+      }
+    })
     t.equal(preflight.headers.get('access-control-allow-origin'), null,
       'no CORS for it: the browser sees network_error')
     // The store is not served either: its token is refused on the first store's (allowed) origin too.
@@ -164,7 +179,8 @@ t.test('the control panel installs the app through the real callbacks; only then
       let done: Awaited<ReturnType<typeof exchange>> = { status: 0 }
       await eventually(async () =>
         (done = await exchange(d, d.appStorefrontUrl,
-          await shopperToken(d.appStorefrontUrl, 4927))).status === 201, 'the app store\'s token exchanged on its origin')
+          await shopperToken(d.appStorefrontUrl,
+            4927))).status === 201, 'the app store\'s token exchanged on its origin')
       cookie = done.cookie as string
       t.equal((await getSession(d, d.appStorefrontUrl, cookie)).status, 200)
       const loaded = await press(d, 'load')
@@ -216,8 +232,8 @@ if (missing !== null) {
         logStream: { write: (line: string) => { for (const l of line.split('\n')) if (l.startsWith('{')) log.push(JSON.parse(l) as LogLine) } }
       })
       const profile = mkdtempSync(join(tmpdir(), 'bcx-demo-app-chromium-'))
-      const context =
-      await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+      const context = await chromium.launchPersistentContext(profile,
+        { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
       t.teardown(async () => {
         await context.close()
         rmSync(profile, { recursive: true, force: true })
@@ -286,7 +302,8 @@ if (missing !== null) {
           const from = log.length
           await other.click('#call-api-me')
           const seen = await settled(other)
-          await eventually(async () => log.slice(from).some((l) => l.route === '/api/me'), 'the call in the service\'s log')
+          await eventually(async () => log.slice(from).some((l) => l.route === '/api/me'),
+            'the call in the service\'s log')
           t.match(log.slice(from).filter((l) => l.route === '/api/me'), [{ method: 'GET', status: 401 }],
             'the service: no session')
           // The origin left the allow-list with the install, so the browser withholds the 401 from the page:

@@ -47,7 +47,14 @@ if (missing !== null) {
     t.teardown(() => demo.close())
     const profile = mkdtempSync(join(tmpdir(), 'bcx-demo-chromium-'))
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 800 }, deviceScaleFactor: 1
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: {
+        width: 1000,
+        height: 800
+      },
+      deviceScaleFactor: 1
     })
     t.teardown(async () => {
       await context.close()

@@ -20,24 +20,26 @@ async function demo (t: Tap, options: Parameters<typeof startDemo>[0] = {}): Pro
 
 /** Signs in on the stand-in storefront; answers its shopper cookie. */
 async function signIn (d: Demo, customerId: number): Promise<string> {
-  const res =
-    await fetch(`${d.storefrontUrl}/login`,
-      { method: 'POST', body: new URLSearchParams({ customer_id: String(customerId) }), redirect: 'manual' })
+  const res = await fetch(`${d.storefrontUrl}/login`,
+    { method: 'POST', body: new URLSearchParams({ customer_id: String(customerId) }), redirect: 'manual' })
   if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`)
   return (res.headers.get('set-cookie') as string).split(';', 1)[0] as string
 }
 
 async function exchangeThroughService (d: Demo,
   shopperCookie: string): Promise<{ status: number, cookie: string | undefined, body: { customer?: { id: number } } }> {
-  const jwt =
-    await (await fetch(`${d.storefrontUrl}/customer/current.jwt?app_client_id=${DEMO.clientId}`,
-      { headers: { cookie: shopperCookie } })).text()
+  const jwt = await (await fetch(`${d.storefrontUrl}/customer/current.jwt?app_client_id=${DEMO.clientId}`,
+    { headers: { cookie: shopperCookie } })).text()
   const res = await fetch(`${d.serviceUrl}/session`, {
     method: 'POST',
     headers: { origin: d.storefrontUrl, 'x-csrf': '1', 'content-type': 'text/plain' },
     body: jwt
   })
-  return { status: res.status, cookie: res.headers.get('set-cookie')?.split(';', 1)[0], body: await res.json() as { customer?: { id: number } } }
+  return {
+    status: res.status,
+    cookie: res.headers.get('set-cookie')?.split(';', 1)[0],
+    body: await res.json() as { customer?: { id: number } }
+  }
 }
 
 t.test('the demo: a storefront page that loads the pinned script as Script Manager would', async (t) => {
@@ -77,20 +79,28 @@ t.test('the stand-in /customer/current.jwt: 404 for guests, a demo-signed token 
   const url = `${d.storefrontUrl}/customer/current.jwt?app_client_id=${DEMO.clientId}`
   const guest = await fetch(url)
   t.equal(guest.status, 404)
-  const wrongClient =
-    await fetch(`${d.storefrontUrl}/customer/current.jwt?app_client_id=someone-else`,
-      { headers: { cookie: await signIn(d, 4927) } })
+  const wrongClient = await fetch(`${d.storefrontUrl}/customer/current.jwt?app_client_id=someone-else`,
+    { headers: { cookie: await signIn(d, 4927) } })
   t.equal(wrongClient.status, 400)
   const res = await fetch(url, { headers: { cookie: await signIn(d, 4927) } })
   t.equal(res.status, 200)
   t.equal(res.headers.get('cache-control'), 'no-store')
-  t.match(decodeJwt(await res.text()), { customer: { id: 4927, email: 'john.doe@gmail.com', group_id: '6' }, store_hash: DEMO.storeHash, aud: DEMO.clientId })
+  t.match(decodeJwt(await res.text()), {
+    customer: { id: 4927, email: 'john.doe@gmail.com', group_id: '6' },
+    store_hash: DEMO.storeHash,
+    aud: DEMO.clientId
+  })
   const jane = decodeJwt(await (await fetch(url, { headers: { cookie: await signIn(d, 5001) } })).text())
   t.match(jane, { customer: { id: 5001, group_id: null } })
   const out = await fetch(`${d.storefrontUrl}/logout`, { method: 'POST', redirect: 'manual' })
   t.equal(out.status, 303)
   t.match(out.headers.get('set-cookie'), /Max-Age=0/)
-  t.equal((await fetch(`${d.storefrontUrl}/login`, { method: 'POST', body: 'customer_id=1', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status, 400, 'unknown shopper')
+  t.equal((await fetch(`${d.storefrontUrl}/login`, {
+    method: 'POST',
+    body: 'customer_id=1',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' }
+  })).status, 400, 'unknown shopper')
 })
 
 t.test('the demo service exchanges the stand-in\'s tokens for the stand-in\'s origin only', async (t) => {
@@ -102,7 +112,11 @@ t.test('the demo service exchanges the stand-in\'s tokens for the stand-in\'s or
     { headers: { origin: d.storefrontUrl, 'x-csrf': '1', cookie: cookie as string } })
   t.equal(me.status, 200)
   t.equal((await me.json() as { customer: { id: number } }).customer.id, 4927)
-  const other = await fetch(`${d.serviceUrl}/session`, { method: 'POST', headers: { origin: 'http://localhost:1', 'x-csrf': '1', 'content-type': 'text/plain' }, body: 'x.y.z' })
+  const other = await fetch(`${d.serviceUrl}/session`, {
+    method: 'POST',
+    headers: { origin: 'http://localhost:1', 'x-csrf': '1', 'content-type': 'text/plain' },
+    body: 'x.y.z'
+  })
   t.equal(other.status, 403, 'no other origin is allowed')
   t.equal((await other.json() as { code: string }).code, 'BCX_ORIGIN_REFUSED')
 })
@@ -140,9 +154,8 @@ t.test('npm run demo: no configuration, prints the address, logs each request at
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', BC_CLIENT_ID: '', SESSION_SECRET: 'short' }
   delete env.REDIS_URL
   delete env.LOG_LEVEL
-  const child =
-    spawn(process.execPath, [...process.execArgv, DEMO_SCRIPT, '--port', '0', '--storefront-port', '0'],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...process.execArgv, DEMO_SCRIPT, '--port', '0', '--storefront-port', '0'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   let stdout = ''
   let stderr = ''
@@ -173,12 +186,10 @@ t.test('npm run demo: no configuration, prints the address, logs each request at
   // The storefront script's flow, by hand: what the terminal shows of it, and what it never shows.
   const d = { storefrontUrl: address, serviceUrl } as Demo
   const shopper = await signIn(d, 4927)
-  const jwt =
-    await (await fetch(`${address}/customer/current.jwt?app_client_id=${DEMO.clientId}`,
-      { headers: { cookie: shopper } })).text()
-  const exchange =
-    await fetch(`${serviceUrl}/session`,
-      { method: 'POST', headers: { origin: address, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
+  const jwt = await (await fetch(`${address}/customer/current.jwt?app_client_id=${DEMO.clientId}`,
+    { headers: { cookie: shopper } })).text()
+  const exchange = await fetch(`${serviceUrl}/session`,
+    { method: 'POST', headers: { origin: address, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
   t.equal(exchange.status, 201)
   const cookie = (exchange.headers.get('set-cookie') as string).split(';', 1)[0] as string
   const me = await fetch(`${serviceUrl}/api/me`, { headers: { origin: address, 'x-csrf': '1', cookie } })
@@ -194,9 +205,8 @@ t.test('npm run demo: no configuration, prints the address, logs each request at
   ]
   type Line = { level: number, msg: string, method?: string, path?: string, route?: string, status?: number }
   const lines = (): Line[] => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line)
-  const flow =
-    (): Line[] =>
-      lines().filter((l) => l.path === '/customer/current.jwt' || l.route === '/session' || l.route === '/api/me')
+  const flow = (): Line[] =>
+    lines().filter((l) => l.path === '/customer/current.jwt' || l.route === '/session' || l.route === '/api/me')
   // The log line of a request is written once it is answered: give the pipe a moment on a busy machine.
   for (let i = 0; i < 100 && flow().length < expected.length; i++) {
     await new Promise((resolve) =>

@@ -12,11 +12,16 @@ import { build } from '../support/app.js'
 
 const CLI = fileURLToPath(new URL('../../scripts/mint-token.ts', import.meta.url))
 
+interface Run { code: number | null, stdout: string, stderr: string }
+
 /** Runs the CLI with only the environment given (plus PATH), in `cwd` (where it looks for .env). */
-async function run (args: string[],
-  { env = {}, cwd }: { env?: Record<string, string>, cwd?: string } =
-  {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', ...env }, ...(cwd !== undefined && { cwd }) })
+async function run (args: string[], opts: { env?: Record<string, string>, cwd?: string } = {}): Promise<Run> {
+  const { env = {}, cwd } = opts
+  const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    ...(cwd !== undefined && { cwd })
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += String(d) })
@@ -68,9 +73,8 @@ t.test('the CLI prints the token alone on stdout, and the service accepts it', a
   t.equal(stderr, '')
   t.match(stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'one compact JWS and a newline, nothing else')
   const jwt = stdout.trim()
-  const { payload } =
-    await jwtVerify(jwt, new TextEncoder().encode(DEMO.clientSecret),
-      { audience: DEMO.clientId, issuer: 'bc/apps', algorithms: ['HS512'] })
+  const { payload } = await jwtVerify(jwt, new TextEncoder().encode(DEMO.clientSecret),
+    { audience: DEMO.clientId, issuer: 'bc/apps', algorithms: ['HS512'] })
   t.equal(Buffer.from(jwt.split('.')[0] as string, 'base64url').toString(), '{"typ":"JWT","alg":"HS512"}',
     'the header BigCommerce sends, byte for byte')
   t.equal(Buffer.from(jwt.split('.')[2] as string, 'base64url').length, 64, 'a 64-byte HMAC-SHA512')
@@ -78,14 +82,29 @@ t.test('the CLI prints the token alone on stdout, and the service accepts it', a
     ['customer', 'iss', 'sub', 'iat', 'exp', 'version', 'aud', 'application_id', 'store_hash',
       'operation'], 'the claims of a real token, in its order')
   t.equal(payload.application_id, payload.aud, 'application_id is the client id, as in real tokens')
-  t.match(payload, { customer: { id: 4927, email: 'john.doe@gmail.com', group_id: '6' }, sub: 'abc123', store_hash: 'abc123', operation: 'current_customer' })
+  t.match(payload, {
+    customer: { id: 4927, email: 'john.doe@gmail.com', group_id: '6' },
+    sub: 'abc123',
+    store_hash: 'abc123',
+    operation: 'current_customer'
+  })
   t.equal((payload.exp as number) - (payload.iat as number), 900)
 
   const { app } = await build(t, {
     redis: 'memory',
-    env: { BC_CLIENT_ID: DEMO.clientId, BC_CLIENT_SECRET: DEMO.clientSecret, BC_STORE_HASHES: DEMO.storeHash, ALLOWED_ORIGINS: 'http://localhost:3001' }
+    env: {
+      BC_CLIENT_ID: DEMO.clientId,
+      BC_CLIENT_SECRET: DEMO.clientSecret,
+      BC_STORE_HASHES: DEMO.storeHash,
+      ALLOWED_ORIGINS: 'http://localhost:3001'
+    }
   })
-  const res = await app.inject({ method: 'POST', url: '/session', headers: { origin: 'http://localhost:3001', 'x-csrf': '1', 'content-type': 'text/plain' }, payload: jwt })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/session',
+    headers: { origin: 'http://localhost:3001', 'x-csrf': '1', 'content-type': 'text/plain' },
+    payload: jwt
+  })
   t.equal(res.statusCode, 201,
     'exchanged as the curl walk-through sends it: TOKEN=$(npm run --silent token ...), text/plain')
   t.same(res.json().customer, { id: 4927, email: 'john.doe@gmail.com', group_id: '6' })
@@ -103,16 +122,15 @@ t.test('the client id and secret come from BC_CLIENT_ID and BC_CLIENT_SECRET, in
   async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'mint-token-'))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    writeFileSync(join(dir, '.env'), 'BC_CLIENT_ID=dotenv-client\nBC_CLIENT_SECRET=dotenv-secret-0123456789,old-secret\n')
+    writeFileSync(join(dir, '.env'),
+      'BC_CLIENT_ID=dotenv-client\nBC_CLIENT_SECRET=dotenv-secret-0123456789,old-secret\n')
     const fromDotenv = await run(['--customer-id', '1'], { cwd: dir })
     t.equal(fromDotenv.code, 0, fromDotenv.stderr)
-    const { payload } =
-    await jwtVerify(fromDotenv.stdout.trim(), new TextEncoder().encode('dotenv-secret-0123456789'),
+    const { payload } = await jwtVerify(fromDotenv.stdout.trim(), new TextEncoder().encode('dotenv-secret-0123456789'),
       { audience: 'dotenv-client' })
     t.equal(payload.aud, 'dotenv-client', '.env: signed with the first (current) secret, for its client id')
 
-    const fromEnv =
-    await run(['--customer-id', '1'],
+    const fromEnv = await run(['--customer-id', '1'],
       { cwd: dir, env: { BC_CLIENT_ID: 'env-client', BC_CLIENT_SECRET: 'env-secret-0123456789' } })
     await t.resolves(jwtVerify(fromEnv.stdout.trim(), new TextEncoder().encode('env-secret-0123456789'),
       { audience: 'env-client' }), 'the environment wins over .env')
@@ -135,9 +153,19 @@ t.test('--iat mints an old token, which the service refuses as expired', async (
   t.equal(decodeJwt(jwt).iat, iat)
   const { app } = await build(t, {
     redis: 'memory',
-    env: { BC_CLIENT_ID: DEMO.clientId, BC_CLIENT_SECRET: DEMO.clientSecret, BC_STORE_HASHES: DEMO.storeHash, ALLOWED_ORIGINS: 'http://localhost:3001' }
+    env: {
+      BC_CLIENT_ID: DEMO.clientId,
+      BC_CLIENT_SECRET: DEMO.clientSecret,
+      BC_STORE_HASHES: DEMO.storeHash,
+      ALLOWED_ORIGINS: 'http://localhost:3001'
+    }
   })
-  const res = await app.inject({ method: 'POST', url: '/session', headers: { origin: 'http://localhost:3001', 'x-csrf': '1', 'content-type': 'text/plain' }, payload: jwt })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/session',
+    headers: { origin: 'http://localhost:3001', 'x-csrf': '1', 'content-type': 'text/plain' },
+    payload: jwt
+  })
   t.equal(res.statusCode, 401)
   t.equal(res.json().code, 'BCX_TOKEN_EXPIRED')
 })

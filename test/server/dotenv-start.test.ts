@@ -32,15 +32,13 @@ function startIn (t: { teardown: (fn: () => unknown) => void }, dotenv: string, 
   string>): { out: () => string, exited: Promise<number | null> } {
   const cwd = mkdtempSync(join(tmpdir(), 'bcx-dotenv-'))
   writeFileSync(join(cwd, '.env'), dotenv)
-  const child =
-    spawn(process.execPath, [SERVER_ENTRY],
-      { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [SERVER_ENTRY],
+    { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d: Buffer) => { out += String(d) })
   child.stderr.on('data', (d: Buffer) => { out += String(d) })
-  const exited =
-    new Promise<number | null>((resolve) =>
-      child.once('exit', (code) => { rmSync(cwd, { recursive: true, force: true }); resolve(code) }))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => { rmSync(cwd, { recursive: true, force: true }); resolve(code) }))
   t.teardown(async () => { if (child.exitCode === null) child.kill('SIGKILL'); await exited })
   return { out: () => out, exited }
 }
@@ -62,8 +60,17 @@ t.test('a .env made from .env.example, placeholders replaced, starts the server'
     if (!up) await sleep(100)
   }
   t.ok(up, `the server answers /healthz: ${server.out().slice(0, 500)}`)
-  const jwt = await mintCustomerToken({ secret: FILLED.BC_CLIENT_SECRET as string, clientId: FILLED.BC_CLIENT_ID as string, customerId: 4927, storeHash: 'abc123' })
-  const res = await fetch(`${url}/session`, { method: 'POST', headers: { origin: FILLED.ALLOWED_ORIGINS as string, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
+  const jwt = await mintCustomerToken({
+    secret: FILLED.BC_CLIENT_SECRET as string,
+    clientId: FILLED.BC_CLIENT_ID as string,
+    customerId: 4927,
+    storeHash: 'abc123'
+  })
+  const res = await fetch(`${url}/session`, {
+    method: 'POST',
+    headers: { origin: FILLED.ALLOWED_ORIGINS as string, 'x-csrf': '1', 'content-type': 'text/plain' },
+    body: jwt
+  })
   t.equal(res.status, 201, 'a token signed with the .env\'s secret is exchanged')
   const idle = (Date.parse((await res.json() as { expires_at: string }).expires_at) - Date.now()) / 1000
   t.ok(idle > 1700 && idle <= 1800, `SESSION_IDLE_TIMEOUT= left empty: its default, 1800 s (${idle})`)

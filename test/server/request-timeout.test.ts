@@ -38,9 +38,8 @@ t.test('held-open webhook bodies and silent connections: 408 and closed within t
   const probe = (async () => {
     while (!state.done) {
       const started = Date.now()
-      const res =
-        await fetch(`${server.url}/healthz`,
-          { headers: { connection: 'close' }, signal: AbortSignal.timeout(5000) }).catch(() => null)
+      const res = await fetch(`${server.url}/healthz`,
+        { headers: { connection: 'close' }, signal: AbortSignal.timeout(5000) }).catch(() => null)
       health.push({ status: res?.status ?? 0, ms: Date.now() - started })
       await sleep(100)
     }
@@ -66,7 +65,12 @@ t.test('held-open webhook bodies and silent connections: 408 and closed within t
   t.same(Object.keys(statuses), ['408'], `every one was answered 408 (${JSON.stringify(statuses)})`)
   const first = answers[0]
   t.equal(first?.headers.connection, 'close')
-  t.same(JSON.parse(first?.body ?? '{}'), { statusCode: 408, code: 'ERR_HTTP_REQUEST_TIMEOUT', error: 'Request Timeout', message: 'Request Timeout' }, 'the 408 is in our error shape')
+  t.same(JSON.parse(first?.body ?? '{}'), {
+    statusCode: 408,
+    code: 'ERR_HTTP_REQUEST_TIMEOUT',
+    error: 'Request Timeout',
+    message: 'Request Timeout'
+  }, 'the 408 is in our error shape')
 
   t.ok(health.length >= 5, `${health.length} health probes during the test`)
   t.same(health.filter((h) => h.status !== 200), [], '/healthz answered 200 every time')

@@ -32,13 +32,19 @@ t.test('SIGTERM with a request in flight: it finishes, new connections are refus
       headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'application/json', 'content-length': body.length }
     })
     t.teardown(() => req.destroy())
-    const response =
-    new Promise<{ status: number, setCookie: string[], connection?: string, text: string }>((resolve, reject) => {
+    interface Answer { status: number, setCookie: string[], connection?: string, text: string }
+    const response = new Promise<Answer>((resolve, reject) => {
       req.on('error', reject)
       req.on('response', (res) => {
         let text = ''
         res.on('data', (d: Buffer) => { text += String(d) })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: res.headers['set-cookie'] ?? [], connection: res.headers.connection, text }))
+        res.on('end',
+          () => resolve({
+            status: res.statusCode ?? 0,
+            setCookie: res.headers['set-cookie'] ?? [],
+            connection: res.headers.connection,
+            text
+          }))
       })
     })
     req.write(body.subarray(0, 10))

@@ -68,9 +68,8 @@ t.test('no Redis yet: listens, /healthz 200, 503 quickly elsewhere; serves once 
   const res = await fetch(`${server.url}/session`, await exchangeInit())
   t.equal(res.status, 201)
   const setCookie = res.headers.getSetCookie().find((c) => c.startsWith(`${COOKIE_NAME}=`)) as string
-  const again =
-    await fetch(`${server.url}/session`,
-      { headers: { origin: ORIGIN, 'x-csrf': '1', cookie: setCookie.split(';', 1)[0] as string } })
+  const again = await fetch(`${server.url}/session`,
+    { headers: { origin: ORIGIN, 'x-csrf': '1', cookie: setCookie.split(';', 1)[0] as string } })
   t.equal(again.status, 200)
   t.equal((await again.json() as { customer: { id: number } }).customer.id, 4927)
   t.equal(await redis.client.dbsize() > 0, true, 'the session is in the Redis that started late')

@@ -21,8 +21,7 @@ t.test(`GET /session: ${RUNS} fuzzed cookies never open another session`, async 
   const value = pair.slice(COOKIE_NAME.length + 1)
   const sid = app.unsignCookie(decodeURIComponent(value)).value as string
   const [store, customer, abs, random] = sid.split('.') as [string, string, string, string]
-  const signWith =
-    (secret: string, v: string): string =>
+  const signWith = (secret: string, v: string): string =>
       `${v}.${createHmac('sha256', secret).update(v).digest('base64').replace(/=+$/, '')}`
   const signedWrong = [
     signWith('another-session-secret-0123456789abcdef', sid),
@@ -45,7 +44,11 @@ t.test(`GET /session: ${RUNS} fuzzed cookies never open another session`, async 
   t.comment(`fast-check seed ${SEED} (replay: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS})`)
 
   const result = await fc.check(fc.asyncProperty(request, async ({ cookie, url, origin }) => {
-    const res = await app.inject({ method: 'GET', url, headers: { 'x-csrf': '1', cookie, ...(origin !== undefined && { origin }) } })
+    const res = await app.inject({
+      method: 'GET',
+      url,
+      headers: { 'x-csrf': '1', cookie, ...(origin !== undefined && { origin }) }
+    })
     statuses.push(res.statusCode)
     const parsed = app.parseCookie(cookie)[COOKIE_NAME]
     const real = parsed !== undefined && app.unsignCookie(parsed).value === sid
@@ -60,8 +63,7 @@ t.test(`GET /session: ${RUNS} fuzzed cookies never open another session`, async 
       problem = `status ${res.statusCode}: ${res.body.slice(0, 200)}`
     }
     if (problem === null && settingCookies(res).length > 0) {
-      problem =
-      `sets a cookie: ${settingCookies(res).join(' | ')}`
+      problem = `sets a cookie: ${settingCookies(res).join(' | ')}`
     }
     const size = await redis.client.dbsize()
     if (problem !== null || size !== before) throw new Error(problem ?? `Redis changed: ${before} keys, now ${size}`)

@@ -20,7 +20,11 @@ t.test('only the exact name is read', async (t) => {
     t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
     t.equal(res.headers['set-cookie'], undefined, `${name}: not ours, so not cleared either`)
   }
-  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: `bc_session=${value}` } })
+  const me = await app.inject({
+    method: 'GET',
+    url: '/api/me',
+    headers: { 'x-csrf': '1', origin: ORIGIN, cookie: `bc_session=${value}` }
+  })
   t.equal(me.statusCode, 401, '/api reads the same way')
   t.equal(me.json().code, 'BCX_UNAUTHENTICATED')
 })
@@ -65,7 +69,11 @@ t.test('a session id in the query string or Authorization header is ignored', as
     t.equal(res.statusCode, 401, `Authorization: ${authorization.slice(0, 12)}…`)
     t.equal(res.json().code, 'BCX_UNAUTHENTICATED')
   }
-  const ended = await app.inject({ method: 'DELETE', url: `/session?${pair}`, headers: { origin: ORIGIN, 'x-csrf': '1', authorization: `Bearer ${value}` } })
+  const ended = await app.inject({
+    method: 'DELETE',
+    url: `/session?${pair}`,
+    headers: { origin: ORIGIN, 'x-csrf': '1', authorization: `Bearer ${value}` }
+  })
   t.equal(ended.statusCode, 204)
   t.equal((await getSession(app, pair)).statusCode, 200, 'a DELETE with the id outside the cookie ends nothing')
 })

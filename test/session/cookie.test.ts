@@ -116,9 +116,8 @@ t.test('cookie settings', async (t) => {
     const cookie = (setCookieHeader(res) as string).split(';', 1)[0] as string
     const end = await app.inject(del(ORIGIN, cookie))
     // The clearing header is the setting header with an empty value, Max-Age=0 and an Expires in 1970.
-    const cleared =
-      new RegExp(c.re.source.replace('=[^;]+; Max-Age=\\d+;', '=; Max-Age=0;').replace('; Path=\\/;',
-        '; Path=\\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT;'))
+    const cleared = new RegExp(c.re.source.replace('=[^;]+; Max-Age=\\d+;', '=; Max-Age=0;').replace('; Path=\\/;',
+      '; Path=\\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT;'))
     t.match(setCookieHeader(end), cleared, 'cleared with the same attributes')
     await app.close()
   }
@@ -132,7 +131,11 @@ t.test('other routes ignore the cookie: no Redis command because of it', async (
   for (const url of ['/healthz', '/docs/json', '/nowhere']) {
     await app.inject({ method: 'GET', url, headers: { origin: ORIGIN, cookie } })
   }
-  await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', cookie } })
+  await app.inject({
+    method: 'OPTIONS',
+    url: '/session',
+    headers: { origin: ORIGIN, 'access-control-request-method': 'POST', cookie }
+  })
   await getSession(app, undefined)
   t.same(await commandCalls(redis.client), {}, 'no command but our own INFO')
 })
@@ -162,7 +165,15 @@ t.test('an exchange is one Redis round trip on one node: the script reads the st
 t.test('CORS: allow-list, credentials, preflight', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const pre = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-csrf' } })
+  const pre = await app.inject({
+    method: 'OPTIONS',
+    url: '/session',
+    headers: {
+      origin: ORIGIN,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type,x-csrf'
+    }
+  })
   t.equal(pre.statusCode, 204)
   t.equal(pre.headers['access-control-allow-origin'], ORIGIN)
   t.equal(pre.headers['access-control-allow-credentials'], 'true')
@@ -171,12 +182,20 @@ t.test('CORS: allow-list, credentials, preflight', async (t) => {
   t.match(String(pre.headers['access-control-allow-methods']), /POST/)
   t.match(String(pre.headers['access-control-allow-methods']), /DELETE/)
   t.match(String(pre.headers.vary), /Origin/)
-  const upper = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: 'https://STORE-abc123.MyBigCommerce.com', 'access-control-request-method': 'POST' } })
+  const upper = await app.inject({
+    method: 'OPTIONS',
+    url: '/session',
+    headers: { origin: 'https://STORE-abc123.MyBigCommerce.com', 'access-control-request-method': 'POST' }
+  })
   t.equal(upper.headers['access-control-allow-origin'], 'https://STORE-abc123.MyBigCommerce.com',
     'hosts compare case-insensitively')
   for (const origin of ['https://evil.example', 'https://mybigcommerce.com', 'https://a.b.mybigcommerce.com',
     'https://mybigcommerce.com.evil.example', 'null']) {
-    const res = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin, 'access-control-request-method': 'POST' } })
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: '/session',
+      headers: { origin, 'access-control-request-method': 'POST' }
+    })
     t.equal(res.headers['access-control-allow-origin'], undefined, `${origin}: no grant`)
   }
   const health = await app.inject({ method: 'GET', url: '/healthz', headers: { origin: ORIGIN } })

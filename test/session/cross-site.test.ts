@@ -66,7 +66,12 @@ t.test('same status and CORS headers as @fastify/cors for every method, path and
   for (const url of PATHS) {
     for (const method of METHODS) {
       for (const origin of ORIGINS) {
-        for (const preflight of method === 'OPTIONS' ? [{}, { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-csrf' }] : [{}]) {
+        for (const preflight of method === 'OPTIONS'
+          ? [{}, {
+              'access-control-request-method': 'POST',
+              'access-control-request-headers': 'content-type,x-csrf'
+            }]
+          : [{}]) {
           const request: InjectOptions =
             { method, url, headers: { ...(origin !== undefined && { origin }), ...preflight } }
           const [a, b] = await Promise.all([before.inject(request), after.inject(request)])
@@ -86,7 +91,11 @@ t.test('same status and CORS headers as @fastify/cors for every method, path and
 t.test('what the answers are, spelled out', async (t) => {
   const app = ours()
   t.teardown(() => app.close())
-  const pre = await app.inject({ method: 'OPTIONS', url: '/api/me', headers: { origin: ORIGIN, 'access-control-request-method': 'PUT' } })
+  const pre = await app.inject({
+    method: 'OPTIONS',
+    url: '/api/me',
+    headers: { origin: ORIGIN, 'access-control-request-method': 'PUT' }
+  })
   t.equal(pre.statusCode, 204)
   t.same(corsHeaders(pre.headers), {
     vary: 'Origin',
@@ -97,13 +106,25 @@ t.test('what the answers are, spelled out', async (t) => {
     'access-control-max-age': '600',
     'content-length': '0'
   })
-  const session = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } })
+  const session = await app.inject({
+    method: 'OPTIONS',
+    url: '/session',
+    headers: { origin: ORIGIN, 'access-control-request-method': 'POST' }
+  })
   t.equal(session.headers['access-control-allow-methods'], 'GET,HEAD,POST,DELETE',
     '/session allows only its own methods')
-  const refused = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })
+  const refused = await app.inject({
+    method: 'OPTIONS',
+    url: '/session',
+    headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' }
+  })
   t.equal(refused.statusCode, 404, 'a preflight from a foreign origin is not answered')
   t.equal(refused.headers['access-control-allow-origin'], undefined)
-  const other = await app.inject({ method: 'OPTIONS', url: '/healthz', headers: { origin: ORIGIN, 'access-control-request-method': 'GET' } })
+  const other = await app.inject({
+    method: 'OPTIONS',
+    url: '/healthz',
+    headers: { origin: ORIGIN, 'access-control-request-method': 'GET' }
+  })
   t.equal(other.statusCode, 404, 'no preflight outside /session and /api')
   const health = await app.inject({ method: 'GET', url: '/healthz', headers: { origin: ORIGIN } })
   t.same(corsHeaders(health.headers), { 'content-length': health.headers['content-length'] },
@@ -192,7 +213,11 @@ t.test('X-CSRF: 1 in a request whose Sec-Fetch-Mode is not cors is refused the s
       t.equal(res.json().code, 'BCX_CSRF_HEADER_MISSING', `${url}, Sec-Fetch-Mode ${JSON.stringify(mode)}`)
     }
   }
-  const end = await app.inject({ method: 'DELETE', url: '/session', headers: { ...CSRF, origin: ORIGIN, 'sec-fetch-mode': 'navigate', cookie } })
+  const end = await app.inject({
+    method: 'DELETE',
+    url: '/session',
+    headers: { ...CSRF, origin: ORIGIN, 'sec-fetch-mode': 'navigate', cookie }
+  })
   t.equal(end.statusCode, 403, 'a write from a navigation too')
   t.equal(end.json().code, 'BCX_CSRF_HEADER_MISSING')
   t.same(await commandsSince(redis.client), [], 'not one Redis command')
@@ -222,7 +247,11 @@ t.test('X-CSRF: 1 from a CORS request, or from no browser at all, reads the sess
   t.equal(upstream.received.length, cases.length, 'each proxied read reached the upstream once')
   t.equal(upstream.received[0]?.headers['x-customer-id'], '4927')
   t.ok(bigcommerce.requests.length > 0, 'the orders route asked BigCommerce')
-  const preflight = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-csrf' } })
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/session',
+    headers: { origin: ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-csrf' }
+  })
   t.equal(preflight.statusCode, 204, 'a preflight needs no X-CSRF')
 })
 
@@ -242,5 +271,9 @@ t.test('writes: the Origin is checked first, as before, then X-CSRF', async (t) 
     }
   }
   t.same(await commandsSince(redis.client), [], 'not one Redis command')
-  t.equal((await app.inject({ method: 'GET', url: '/session', headers: { ...CSRF, origin: ORIGIN, cookie } })).statusCode, 200, 'the session lives on')
+  t.equal((await app.inject({
+    method: 'GET',
+    url: '/session',
+    headers: { ...CSRF, origin: ORIGIN, cookie }
+  })).statusCode, 200, 'the session lives on')
 })

@@ -18,14 +18,12 @@ t.test('ten concurrent exchanges of one token: one 201, nine 409', async (t) => 
     const customerId = 1 + round
     const jwt = await token({ customerId })
     // Half the rounds race ten copies of one text; the others the token and its variants.
-    const texts =
-      round % 2 === 0
-        ? Array.from({ length: 10 }, () => jwt)
-        : [jwt, ...spareBitVariants(jwt), jwt,
-            ...spareBitVariants(jwt), jwt, jwt, jwt].slice(0, 10)
-    const answers =
-      await Promise.all(texts.map(async (text, i) =>
-        await postSession(i % 2 === 0 ? a.app : b.app, { payload: JSON.stringify({ token: text }) })))
+    const texts = round % 2 === 0
+      ? Array.from({ length: 10 }, () => jwt)
+      : [jwt, ...spareBitVariants(jwt), jwt,
+          ...spareBitVariants(jwt), jwt, jwt, jwt].slice(0, 10)
+    const answers = await Promise.all(texts.map(async (text, i) =>
+      await postSession(i % 2 === 0 ? a.app : b.app, { payload: JSON.stringify({ token: text }) })))
     const statuses = answers.map((r) => r.statusCode)
     all.push(...statuses)
     const winners = answers.filter((r) => r.statusCode === 201)

@@ -78,7 +78,13 @@ t.test('no touch in its store interface: sliding means rolling, a full SET per r
   const created = await fastifyHttps.inject({ method: 'POST', url: '/login', headers: proto })
   const sessionCookie = String(created.headers['set-cookie']).split(';', 1)[0] as string
   store.calls.length = 0
-  for (let i = 0; i < 5; i++) await fastifyHttps.inject({ method: 'GET', url: '/read', headers: { ...proto, cookie: sessionCookie } })
+  for (let i = 0; i < 5; i++) {
+    await fastifyHttps.inject({
+      method: 'GET',
+      url: '/read',
+      headers: { ...proto, cookie: sessionCookie }
+    })
+  }
   t.same(store.calls, ['get', 'set', 'get', 'set', 'get', 'set', 'get', 'set', 'get', 'set'],
     'every read is GET + a full SET: two round trips, not one')
 

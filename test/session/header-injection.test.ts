@@ -26,8 +26,7 @@ t.test('Origin and X-CSRF: refused, never echoed', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const { cookie } = await signIn(app)
-  const origins =
-    [`${ORIGIN}${CRLF}`, `${ORIGIN}\n`, `https://store-${HUGE}.mybigcommerce.com`, `${ORIGIN}/${HUGE}`,
+  const origins = [`${ORIGIN}${CRLF}`, `${ORIGIN}\n`, `https://store-${HUGE}.mybigcommerce.com`, `${ORIGIN}/${HUGE}`,
       `${ORIGIN}\u0000`]
   for (const origin of origins) {
     const res = await postSession(app, { headers: { origin } })
@@ -38,7 +37,11 @@ t.test('Origin and X-CSRF: refused, never echoed', async (t) => {
     const read = await getSession(app, cookie, origin)
     t.equal(read.statusCode, 401, 'a read with a foreign Origin does not see the session')
     assertClean(t, read, 'GET')
-    const preflight = await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin, 'access-control-request-method': 'POST' } })
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/session',
+      headers: { origin, 'access-control-request-method': 'POST' }
+    })
     t.equal(preflight.headers['access-control-allow-origin'], undefined, 'preflight not allowed')
     assertClean(t, preflight, 'OPTIONS')
   }
@@ -88,8 +91,7 @@ t.test('claims with CR/LF or long values stay in the JSON body', async (t) => {
 t.test('claims with CR/LF reach the upstream percent-encoded, never as headers of their own', async (t) => {
   const { app, upstream } = await appWithUpstream(t)
   const email = `a@b.c\r\nX-${MARK}: 1`
-  const payload =
-    claimsJson().replace(/"email":"[^"]*"/, `"email":${JSON.stringify(email)}`).replace('"group_id":"6"',
+  const payload = claimsJson().replace(/"email":"[^"]*"/, `"email":${JSON.stringify(email)}`).replace('"group_id":"6"',
       `"group_id":"6\\r\\nX-${MARK}-2: 1"`)
   const res = await postSession(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, payload) }) })
   t.equal(res.statusCode, 201)
@@ -120,8 +122,7 @@ t.test('real HTTP: oversized headers get 431, CR inside a header value gets 400'
   const { port } = app.server.address() as { port: number }
 
   for (const name of ['Origin', 'X-CSRF', 'X-Forwarded-For', 'Cookie']) {
-    const answer =
-      await raw(port,
+    const answer = await raw(port,
         `POST /session HTTP/1.1\r\nHost: x\r\n${name}: ${'a'.repeat(20_000)}\r\nContent-Length: 0\r\n\r\n`)
     t.match(answer, /^HTTP\/1\.1 431 /, `${name}: 431`)
     t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)),

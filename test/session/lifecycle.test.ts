@@ -44,7 +44,10 @@ t.test('rotation of the session secret and the client secret', async (t) => {
   const newSecret = 'a-brand-new-session-secret-of-32-chars!'
   const rotated = await build(t, {
     redis,
-    env: { SESSION_SECRET: `${newSecret},${SESSION_SECRET}`, BC_CLIENT_SECRET: `new-client-secret-0123456789,${CLIENT_SECRET}` }
+    env: {
+      SESSION_SECRET: `${newSecret},${SESSION_SECRET}`,
+      BC_CLIENT_SECRET: `new-client-secret-0123456789,${CLIENT_SECRET}`
+    }
   })
   const read = await getSession(rotated.app, oldCookie)
   t.equal(read.statusCode, 200, 'a cookie signed with the previous secret still works')
@@ -120,11 +123,24 @@ t.test('no token, cookie, session id or secret in any log line', async (t) => {
   await exchange(app, jwt)
   await getSession(app, cookie)
   await getSession(app, `${cookie}x`)
-  await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', cookie, authorization: `Bearer ${jwt}` } })
+  await app.inject({
+    method: 'GET',
+    url: '/session',
+    headers: { 'x-csrf': '1', cookie, authorization: `Bearer ${jwt}` }
+  })
   await endSession(app, cookie)
   const text = logs.join('')
   t.ok(logs.length > 5, 'the app logged')
-  const secrets = { jwt, bad, signature: jwt.split('.')[2], cookie: cookie.split('=')[1], sid, random: sid.split('.')[3], CLIENT_SECRET, SESSION_SECRET }
+  const secrets = {
+    jwt,
+    bad,
+    signature: jwt.split('.')[2],
+    cookie: cookie.split('=')[1],
+    sid,
+    random: sid.split('.')[3],
+    CLIENT_SECRET,
+    SESSION_SECRET
+  }
   // A part that is missing is looked for as '', which every text includes: the test fails rather than pass blind.
   for (const [label, secret] of Object.entries(secrets)) t.notOk(text.includes(secret ?? ''), `${label} is not logged`)
 })

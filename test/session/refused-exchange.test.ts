@@ -39,12 +39,25 @@ t.test('the previous session survives every refused exchange', async (t) => {
   // Customer 2's allowance (6) counts created sessions only (its replays above are free): its first
   // exchange and five more from other addresses; the next one is refused with 429 before anything else.
   for (let i = 0; i < 5; i++) {
-    t.equal((await postSession(app, { payload: JSON.stringify({ token: await token({ customerId: 2 }) }), remoteAddress: `192.0.2.${i}` })).statusCode, 201)
+    t.equal((await postSession(app, {
+      payload: JSON.stringify({ token: await token({ customerId: 2 }) }),
+      remoteAddress: `192.0.2.${i}`
+    })).statusCode, 201)
   }
   const limitedToken = await token({ customerId: 2 })
-  await refusedChangingNothing('rate limited', async () => await postSession(app, { payload: JSON.stringify({ token: limitedToken }), remoteAddress: '192.0.2.9', headers: { cookie } }), 429, 'BCX_RATE_LIMITED')
+  await refusedChangingNothing('rate limited',
+    async () =>
+      await postSession(app, {
+        payload: JSON.stringify({ token: limitedToken }),
+        remoteAddress: '192.0.2.9',
+        headers: { cookie }
+      }), 429, 'BCX_RATE_LIMITED')
 
-  const replaced = await postSession(app, { payload: JSON.stringify({ token: await token({ customerId: 4 }) }), remoteAddress: '192.0.2.10', headers: { cookie } })
+  const replaced = await postSession(app, {
+    payload: JSON.stringify({ token: await token({ customerId: 4 }) }),
+    remoteAddress: '192.0.2.10',
+    headers: { cookie }
+  })
   t.equal(replaced.statusCode, 201)
   t.equal((await getSession(app, cookie)).statusCode, 401, 'a successful exchange ends it')
 })

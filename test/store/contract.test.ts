@@ -115,7 +115,12 @@ for (const [kind, make] of Object.entries(targets)) {
     const absoluteAt = Math.floor(Date.now() / 1000 + 3600) * 1000
     const input = (sid: string) => ({
       sid,
-      record: { customer: { id: 9, email: 'a@b', groupId: null, storeHash: STORE }, origin: ORIGIN, iat: now(), absoluteAt },
+      record: {
+        customer: { id: 9, email: 'a@b', groupId: null, storeHash: STORE },
+        origin: ORIGIN,
+        iat: now(),
+        absoluteAt
+      },
       fingerprint: 'one-token',
       guardTtlMs: 60_000,
       idleMs: IDLE_MS,

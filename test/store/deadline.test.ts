@@ -31,8 +31,7 @@ t.test('CallDeadline: answers pass through; a hung call fails once the deadline 
     await t.rejects(deadline.track(Promise.reject(failure)), failure, 'its own error, unchanged')
 
     const started = Date.now()
-    const outcomes =
-    await Promise.all(Array.from({ length: 100 },
+    const outcomes = await Promise.all(Array.from({ length: 100 },
       async () => await deadline.track(never()).then(() => 'answered', (err: Error) => err)))
     const waited = Date.now() - started
     t.ok(outcomes.every((o) => o instanceof RedisDeadlineError), 'every hung call fails with RedisDeadlineError')
@@ -113,8 +112,7 @@ t.test('the service\'s client against a hung redis-server: every one of 50 calls
 t.test('control: a plain auto-pipelining ioredis client makes calls queued behind a batch wait two timeouts',
   async (t) => {
     const redis = await hungServer(t)
-    const plain =
-    new Redis(redis.url,
+    const plain = new Redis(redis.url,
       { enableOfflineQueue: false, commandTimeout: TIMEOUT_MS, maxRetriesPerRequest: 1, enableAutoPipelining: true })
     plain.on('error', () => {})
     t.teardown(() => plain.disconnect())

@@ -6,16 +6,31 @@ import {
 import { agentCodes, UNKNOWN } from '../../src/lib/user-agent.js'
 import type { Customer } from '../../src/customer.js'
 
-const parts = parseSessionId(newSessionId({ storeHash: 'abc123', customerId: 4927, absoluteAt: 1_800_000_000_000 })) as SessionIdParts
+const parts = parseSessionId(newSessionId({
+  storeHash: 'abc123',
+  customerId: 4927,
+  absoluteAt: 1_800_000_000_000
+})) as SessionIdParts
 const ORIGIN = 'https://store-abc123.mybigcommerce.com'
 const roundTrip = (customer: Omit<Customer, 'storeHash'>, origin = ORIGIN): ReturnType<typeof decodeRecord> =>
-  decodeRecord(encodeRecord({ customer: { ...customer, storeHash: 'abc123' }, origin, iat: 1_700_000_000, absoluteAt: parts.absoluteAt }), parts)
+  decodeRecord(encodeRecord({
+    customer: { ...customer, storeHash: 'abc123' },
+    origin,
+    iat: 1_700_000_000,
+    absoluteAt: parts.absoluteAt
+  }), parts)
 
 const AT = Date.UTC(2024, 0, 2, 3, 4, 5)
 const CHROME = agentCodes('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36')
 
 t.test('the store, customer id and deadline come from the id; the value keeps the rest', async (t) => {
-  const text = encodeRecord({ customer: { id: 4927, email: 'customer4927@example.com', groupId: '0', storeHash: 'abc123' }, origin: ORIGIN, iat: 1_700_000_000, absoluteAt: parts.absoluteAt, agent: CHROME }, AT)
+  const text = encodeRecord({
+    customer: { id: 4927, email: 'customer4927@example.com', groupId: '0', storeHash: 'abc123' },
+    origin: ORIGIN,
+    iat: 1_700_000_000,
+    absoluteAt: parts.absoluteAt,
+    agent: CHROME
+  }, AT)
   const minute = minuteOf(AT).toString(36).padStart(MINUTE_DIGITS, '0')
   t.equal(text, `${originTag(ORIGIN)}B0s44we8cw${minute}1:0customer4927@example.com`,
     'origin tag, kind, iat in 7 base36 digits, browser, OS, minute, group, email')
@@ -32,7 +47,12 @@ t.test('the store, customer id and deadline come from the id; the value keeps th
 })
 
 t.test('the last-seen minute is rewritten in place; older formats have none', async (t) => {
-  const text = encodeRecord({ customer: { id: 4927, email: '9:x@y', groupId: '12:3', storeHash: 'abc123' }, origin: ORIGIN, iat: 1_700_000_000, absoluteAt: parts.absoluteAt }, AT)
+  const text = encodeRecord({
+    customer: { id: 4927, email: '9:x@y', groupId: '12:3', storeHash: 'abc123' },
+    origin: ORIGIN,
+    iat: 1_700_000_000,
+    absoluteAt: parts.absoluteAt
+  }, AT)
   const later = withLastSeen(text, minuteOf(AT) + 90) as string
   t.equal(later.length, text.length)
   t.same(decodeRecord(later, parts), { ...decodeRecord(text, parts), lastSeenMinute: minuteOf(AT) + 90 },
@@ -52,7 +72,12 @@ t.test('the last-seen minute is rewritten in place; older formats have none', as
 
 t.test('the iat is kept rounded up, so a whole-second cutoff compares alike', async (t) => {
   const iatOf = (iat: number): number =>
-    parseInt(encodeRecord({ customer: { id: 1, email: 'a@b', groupId: null, storeHash: 'abc123' }, origin: ORIGIN, iat, absoluteAt: parts.absoluteAt }).slice(12, 12 + IAT_DIGITS), 36)
+    parseInt(encodeRecord({
+      customer: { id: 1, email: 'a@b', groupId: null, storeHash: 'abc123' },
+      origin: ORIGIN,
+      iat,
+      absoluteAt: parts.absoluteAt
+    }).slice(12, 12 + IAT_DIGITS), 36)
   t.equal(iatOf(1_700_000_000), 1_700_000_000)
   t.equal(iatOf(1_700_000_000.2), 1_700_000_001, 'iat 1700000000.2 is after a cutoff of 1700000000')
   t.equal(iatOf(36 ** 7 - 1), 36 ** 7 - 1, 'seven digits hold the largest')

@@ -48,8 +48,7 @@ t.test('a cookie rebuilt from the dump, even signed with the real secret, opens 
   const member = (key as string).split(':s:')[1] as string
   const [, , abs] = decodeURIComponent(real.slice(COOKIE_NAME.length + 1)).split('.')
 
-  const sign =
-    (value: string): string =>
+  const sign = (value: string): string =>
       `${value}.${createHmac('sha256', SESSION_SECRET).update(value).digest('base64').replace(/=+$/, '')}`
   const forged = sign(`abc123.4927.${abs as string}.${member}`)
   const res = await getSession(app, `${COOKIE_NAME}=${encodeURIComponent(forged)}`)

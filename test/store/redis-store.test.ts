@@ -54,7 +54,8 @@ t.test('redis: key layout — per-customer index in the hash tag, expiring; no p
     await store.revokeStoreSessions('abc123', cutoff)
     const customerCutoffTtl = await client.pttl(keys.customerCutoff('abc123', 7))
     const storeCutoffTtl = await client.pttl(keys.storeCutoff('abc123'))
-    t.ok(customerCutoffTtl > 0 && customerCutoffTtl <= LIFETIME * 1000, `customer cutoff expires (${customerCutoffTtl})`)
+    t.ok(customerCutoffTtl > 0 && customerCutoffTtl <= LIFETIME * 1000,
+      `customer cutoff expires (${customerCutoffTtl})`)
     t.ok(storeCutoffTtl > 0 && storeCutoffTtl <= LIFETIME * 1000, `store cutoff expires (${storeCutoffTtl})`)
     t.equal(await client.get(keys.storeCutoff('abc123')), String(cutoff))
     const remaining = await client.keys('bcx:*')

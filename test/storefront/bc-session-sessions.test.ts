@@ -7,9 +7,8 @@ const LISTED = [
   { handle: 'BBBBBBBBBBBBBBBB', created_at: '2024-01-02T04:04:05.000Z', last_seen_at: null, expires_at: '2024-01-02T04:40:00.000Z', origin: null, browser: 'Safari', os: 'iOS', current: false }
 ]
 
-const listHandler =
-  (_call: Call, w: { session: unknown }): Response =>
-    w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, { sessions: LISTED })
+const listHandler = (_call: Call, w: { session: unknown }): Response =>
+  w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, { sessions: LISTED })
 
 function serviceCalls (calls: Call[]): Call[] {
   return calls.filter((c) => c.url.startsWith(SERVICE))
@@ -50,9 +49,15 @@ t.test('sessions(): a session ended elsewhere is exchanged again once, then list
 })
 
 t.test('sessions(): a refusal rejects with the service\'s code; a body without sessions is unexpected', async (t) => {
-  const refused = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'GET /session/list': () => errorJson(503, 'BCX_STORE_UNAVAILABLE') } })
+  const refused = loadScript({
+    world: { shopper: JOHN, session: JOHN },
+    handlers: { 'GET /session/list': () => errorJson(503, 'BCX_STORE_UNAVAILABLE') }
+  })
   await t.rejects(refused.BcSession.sessions(), { name: 'BcSessionError', code: 'BCX_STORE_UNAVAILABLE', status: 503 })
-  const odd = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'GET /session/list': () => json(200, { nope: 1 }) } })
+  const odd = loadScript({
+    world: { shopper: JOHN, session: JOHN },
+    handlers: { 'GET /session/list': () => json(200, { nope: 1 }) }
+  })
   await t.rejects(odd.BcSession.sessions(), { code: 'unexpected_response' })
 })
 
@@ -75,7 +80,10 @@ t.test('logout({ everywhere: true }): DELETE /session/list?scope=all, then ready
 t.test('logout({ everywhere: true }) without a session resolves; a refusal rejects', async (t) => {
   const none = loadScript({ handlers: { 'DELETE /session/list': () => errorJson(401, 'BCX_UNAUTHENTICATED') } })
   await t.resolves(none.BcSession.logout({ everywhere: true }))
-  const refused = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'DELETE /session/list': () => errorJson(403, 'BCX_ORIGIN_REFUSED') } })
+  const refused = loadScript({
+    world: { shopper: JOHN, session: JOHN },
+    handlers: { 'DELETE /session/list': () => errorJson(403, 'BCX_ORIGIN_REFUSED') }
+  })
   await t.rejects(refused.BcSession.logout({ everywhere: true }), { code: 'BCX_ORIGIN_REFUSED', status: 403 })
 })
 

@@ -51,9 +51,8 @@ export function tokenMutation (tokens: readonly string[]): fc.Arbitrary<string> 
   })
 }
 
-const notString =
-  fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }),
-    fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }))
+const notString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }),
+  fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), { maxKeys: 2 }))
 const otherString =
   (...not: string[]): fc.Arbitrary<string> => fc.string({ maxLength: 20 }).filter((s) => !not.includes(s))
 const notPositiveInt =
@@ -171,10 +170,15 @@ export function exchangeRequest (exchanged: readonly string[],
   const extra =
     fc.dictionary(fc.constantFrom('x-forwarded-for', 'x-forwarded-proto', 'authorization', 'x-requested-with',
       'accept', 'content-encoding', 'expect'), headerText(40), { maxKeys: 3 })
-  const cookie =
-    fc.option(fc.oneof(fc.constantFrom(...cookies), headerText(200),
-      fc.constantFrom(...cookies).map((c) => `${c}; ${c}`)), { nil: undefined })
-  return fc.record({ body, origin: fc.option(origin, { nil: undefined, freq: 30 }), csrf: fc.option(csrf, { nil: undefined, freq: 30 }), extra, cookie })
+  const cookie = fc.option(fc.oneof(fc.constantFrom(...cookies), headerText(200),
+    fc.constantFrom(...cookies).map((c) => `${c}; ${c}`)), { nil: undefined })
+  return fc.record({
+    body,
+    origin: fc.option(origin, { nil: undefined, freq: 30 }),
+    csrf: fc.option(csrf, { nil: undefined, freq: 30 }),
+    extra,
+    cookie
+  })
     .map(({ body, origin, csrf, extra, cookie }) => ({
       contentType: body.contentType,
       payload: body.payload,

@@ -17,7 +17,10 @@ export interface RedisCluster {
 }
 
 /** `password`: every node requires it (requirepass, masterauth). */
-export async function startRedisCluster ({ masters = 3, password }: { masters?: number, password?: string } = {}): Promise<RedisCluster> {
+export async function startRedisCluster ({ masters = 3, password }: {
+  masters?: number,
+  password?: string
+} = {}): Promise<RedisCluster> {
   const { dir, processes, clients, close } = processGroup('bcx-cluster-')
 
   try {

@@ -68,9 +68,8 @@ export interface ServerProcess {
 export function spawnServer (env: Record<string, string>): ServerProcess & { cwd: string } {
   // An empty working directory: the server reads `.env` from there, and a developer's must not leak in.
   const cwd = mkdtempSync(join(tmpdir(), 'bcx-server-'))
-  const child =
-    spawn(process.execPath, [SERVER_ENTRY],
-      { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [SERVER_ENTRY],
+    { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout?.on('data', (d: Buffer) => { out += String(d) })

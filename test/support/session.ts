@@ -65,8 +65,8 @@ export interface ApiOptions {
 
 /** A request to `/api…` from the storefront page with the session `cookie` (none when undefined). */
 export async function api (app: FastifyInstance, cookie: string | undefined, path: string,
-  { method = 'GET', origin = ORIGIN, headers = {}, payload, remoteAddress }: ApiOptions =
-  {}): Promise<LightMyRequestResponse> {
+  opts: ApiOptions = {}): Promise<LightMyRequestResponse> {
+  const { method = 'GET', origin = ORIGIN, headers = {}, payload, remoteAddress } = opts
   return await app.inject({
     method,
     url: path,

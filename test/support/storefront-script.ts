@@ -14,7 +14,13 @@ export interface Customer { id: number, email: string, group_id: string | null, 
 export const JOHN: Customer = { id: 4927, email: 'john.doe@gmail.com', group_id: '6', store_hash: 'abc123' }
 export const JANE: Customer = { id: 5001, email: 'jane.roe@example.com', group_id: null, store_hash: 'abc123' }
 
-export interface Call { method: string, url: string, headers: Record<string, string>, credentials: string | undefined, body: string | undefined }
+export interface Call {
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  credentials: string | undefined,
+  body: string | undefined
+}
 export type Handler = (call: Call, world: World) => Response | Promise<Response>
 
 /** What the fake service and store hold: the session this browser's cookie names, and the store's shopper. */
@@ -38,7 +44,14 @@ const sessionBody = (c: Customer): unknown => ({
 })
 
 export async function tokenFor (c: Customer): Promise<string> {
-  return await mintCustomerToken({ secret: 'not-checked-by-the-script', clientId: 'cid', customerId: c.id, storeHash: c.store_hash, email: c.email, groupId: c.group_id })
+  return await mintCustomerToken({
+    secret: 'not-checked-by-the-script',
+    clientId: 'cid',
+    customerId: c.id,
+    storeHash: c.store_hash,
+    email: c.email,
+    groupId: c.group_id
+  })
 }
 
 function customerOfToken (token: string): Customer {
@@ -85,7 +98,10 @@ export interface LoadOptions {
   handlers?: Record<string, Handler>
 }
 
-export function loadScript ({ attributes = { 'data-client-id': 'cid' }, world: w = {}, handlers = {} }: LoadOptions = {}): Loaded {
+export function loadScript ({
+  attributes = { 'data-client-id': 'cid' }, world: w = {},
+  handlers = {}
+}: LoadOptions = {}): Loaded {
   const world: World = { session: null, shopper: null, dropCookie: false, ...w }
   const calls: Call[] = []
   const delays: number[] = []
@@ -103,7 +119,13 @@ export function loadScript ({ attributes = { 'data-client-id': 'cid' }, world: w
       const url = new URL(input, `${PAGE}/`)
       const headers: Record<string, string> = {}
       new Headers(init.headers).forEach((value, key) => { headers[key] = value })
-      const call: Call = { method: init.method ?? 'GET', url: url.href, headers, credentials: init.credentials, body: init.body as string | undefined }
+      const call: Call = {
+        method: init.method ?? 'GET',
+        url: url.href,
+        headers,
+        credentials: init.credentials,
+        body: init.body as string | undefined
+      }
       calls.push(call)
       const handler = all[`${call.method} ${url.pathname}`]
       if (handler === undefined) throw new TypeError('Failed to fetch')

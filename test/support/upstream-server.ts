@@ -31,7 +31,13 @@ export async function startUpstream (): Promise<StandInUpstream> {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const body = Buffer.concat(chunks)
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body })
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body
+      })
       if (req.url?.startsWith('/hang') === true) return
       if (req.url?.startsWith('/claims-headers') === true) {
         // An upstream that answers with CORS and cookies of its own, the session cookie's name among them.
@@ -44,7 +50,12 @@ export async function startUpstream (): Promise<StandInUpstream> {
       }
       res.writeHead(req.url?.startsWith('/teapot') === true ? 418 : 200,
         { 'content-type': 'application/json', 'x-upstream': 'yes', 'cache-control': 'public, max-age=3600' })
-      res.end(JSON.stringify({ upstream: true, method: req.method, url: req.url, customer: req.headers['x-customer-id'] ?? null }))
+      res.end(JSON.stringify({
+        upstream: true,
+        method: req.method,
+        url: req.url,
+        customer: req.headers['x-customer-id'] ?? null
+      }))
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

@@ -19,9 +19,8 @@ t.test('extra claims are never copied into the session', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   for (const [i, c] of cases.entries()) {
-    const jwt =
-      signRaw(c.header ?? HS512_HEADER,
-        claimsJson({ customerId: 100 + i, extra: c.extra, customerExtra: c.customerExtra }))
+    const jwt = signRaw(c.header ?? HS512_HEADER,
+      claimsJson({ customerId: 100 + i, extra: c.extra, customerExtra: c.customerExtra }))
     const res = await postSession(app, { payload: JSON.stringify({ token: jwt }) })
     t.equal(res.statusCode, 201, `${c.name}: a validly signed token is accepted`)
     const expected =

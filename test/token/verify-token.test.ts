@@ -16,9 +16,8 @@ const verifier = (over: Partial<Parameters<typeof createTokenVerifier>[0]> = {})
   ...over
 })
 const claims = (over: Record<string, unknown>) => validClaims({ iat: NOW - 10, exp: NOW + 890, ...over })
-const codeOf =
-  async (p: Promise<unknown>): Promise<string> =>
-    p.then(() => 'accepted', (err: { code?: string }) => err.code ?? 'no code')
+const codeOf = async (p: Promise<unknown>): Promise<string> =>
+  p.then(() => 'accepted', (err: { code?: string }) => err.code ?? 'no code')
 
 t.test('clock tolerance edges', async (t) => {
   const verify = verifier()
@@ -37,7 +36,12 @@ t.test('clock tolerance edges', async (t) => {
 })
 
 t.test('what leaves the verifier', async (t) => {
-  const verified = await verifier()(rawJwt(claims({ customer: { id: 4927, email: 'a@b.c', group_id: '6', isAdmin: true }, isAdmin: true, __proto__: { polluted: 1 }, constructor: 'x' })))
+  const verified = await verifier()(rawJwt(claims({
+    customer: { id: 4927, email: 'a@b.c', group_id: '6', isAdmin: true },
+    isAdmin: true,
+    __proto__: { polluted: 1 },
+    constructor: 'x'
+  })))
   t.same(Object.keys(verified).sort(), ['customer', 'exp', 'fingerprint', 'iat'])
   t.same(verified.customer, { id: 4927, email: 'a@b.c', groupId: '6', storeHash: 'abc123' })
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution')
@@ -66,9 +70,8 @@ t.test('fingerprint: sha256 of header, payload and the decoded signature, as in 
   // Guard keys are named by it: a change would let a token spent on an old instance be spent again on a new one.
   const jwt = rawJwt(claims({}))
   const [h, p, s] = jwt.split('.') as [string, string, string]
-  const expected =
-    createHash('sha256').update(h).update('.').update(p).update('.').update(Buffer.from(s,
-      'base64url')).digest('base64url')
+  const expected = createHash('sha256').update(h).update('.').update(p).update('.').update(Buffer.from(s,
+    'base64url')).digest('base64url')
   t.equal((await verifier()(jwt)).fingerprint, expected)
 })
 

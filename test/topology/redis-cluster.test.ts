@@ -86,9 +86,8 @@ t.test('keys spread over the masters; each customer\'s keys share one slot', asy
     t.equal(slots.size, 1, `customer ${id}: one slot for all script keys`)
   }
   // The customers' keys; the store's own (its origin table, its cutoff) carry the store's tag alone.
-  const allKeys =
-    (await Promise.all(cluster.clients.map(async (c) => await c.keys('bcx:*')))).flat().filter((k) =>
-      /^bcx:\{[^}:]+:[^}]+\}/.test(k))
+  const allKeys = (await Promise.all(cluster.clients.map(async (c) => await c.keys('bcx:*')))).flat().filter((k) =>
+    /^bcx:\{[^}:]+:[^}]+\}/.test(k))
   const slotsByTag = new Map<string, Set<number>>()
   for (const key of allKeys) {
     const tag = /\{[^}]+\}/.exec(key)?.[0] as string
@@ -109,7 +108,7 @@ t.test('revokeCustomerSessions and revokeStoreSessions on the Cluster: the store
       cookies.set(id, (await signIn(app, { customerId: id, iat: old })).cookie)
     }
     const { cookie: otherCookie } =
-    await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: old, origin: OTHER_ORIGIN })
+      await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: old, origin: OTHER_ORIGIN })
     t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2,
       'the store\'s sessions live on several masters')
 
@@ -146,7 +145,7 @@ t.test('an admin revocation on the Cluster ends every live session, tokens issue
       cookies.set(id, (await signIn(app, { customerId: id, iat: ahead })).cookie)
     }
     const { cookie: otherStore } =
-    await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: ahead, origin: OTHER_ORIGIN })
+      await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: ahead, origin: OTHER_ORIGIN })
     t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2,
       'the store\'s sessions live on several masters')
     const status = async (id: number): Promise<number> => (await getSession(app, cookies.get(id))).statusCode
@@ -154,7 +153,12 @@ t.test('an admin revocation on the Cluster ends every live session, tokens issue
     const now = Math.floor(Date.now() / 1000)
     t.equal(await app.sessionStore.revokeStoreSessions(STORE, now, 'issued'), 0,
       'created_at semantics spare tokens issued after the cutoff')
-    const revoke = async (query: string) => await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    const revoke = async (query: string) =>
+      await app.inject({
+        method: 'DELETE',
+        url: `/admin/sessions${query}`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
+      })
 
     const one = await revoke(`?store_hash=${STORE}&customer_id=1`)
     t.equal(one.statusCode, 200)

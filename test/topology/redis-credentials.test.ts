@@ -73,7 +73,7 @@ t.test('rediss:// turns TLS on for the data nodes and the Sentinels; the failure
     const unreachable = [{ host: '127.0.0.1', port: 1 }]
 
     const sentinel =
-    make({ kind: 'sentinel', sentinels: unreachable, name: 'm', url: 'rediss://user:p%40ss@ignored/2' }) as Redis
+      make({ kind: 'sentinel', sentinels: unreachable, name: 'm', url: 'rediss://user:p%40ss@ignored/2' }) as Redis
     t.match(sentinel.options,
       { username: 'user', password: 'p@ss', db: 2, tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true })
     t.match(sentinel.options, { failoverDetector: true, enableOfflineQueue: false, commandTimeout: 700 })
@@ -82,7 +82,10 @@ t.test('rediss:// turns TLS on for the data nodes and the Sentinels; the failure
     t.equal(plainSentinel.options.enableTLSForSentinelMode, false)
 
     const cluster = make({ kind: 'cluster', nodes: unreachable, url: 'rediss://:secret@ignored' }) as Cluster
-    t.match(cluster.options, { enableOfflineQueue: false, redisOptions: { password: 'secret', tls: {}, commandTimeout: 700, enableOfflineQueue: undefined } })
+    t.match(cluster.options, {
+      enableOfflineQueue: false,
+      redisOptions: { password: 'secret', tls: {}, commandTimeout: 700, enableOfflineQueue: undefined }
+    })
     t.type(cluster.options.dnsLookup, 'function', 'TLS certificates are checked against the announced names')
 
     const single = make({ kind: 'single', url: 'rediss://:secret@127.0.0.1:1' }) as Redis

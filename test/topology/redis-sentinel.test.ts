@@ -14,9 +14,8 @@ const topology = await startRedisSentinel()
 t.teardown(() => topology.close())
 
 async function sentinelApp (t: { teardown: (fn: () => unknown) => void }): Promise<FastifyInstance> {
-  const app =
-    buildApp(testConfig({ REDIS_SENTINELS: topology.sentinels, REDIS_SENTINEL_MASTER: topology.name }),
-      { logger: false })
+  const app = buildApp(testConfig({ REDIS_SENTINELS: topology.sentinels, REDIS_SENTINEL_MASTER: topology.name }),
+    { logger: false })
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app)
@@ -28,7 +27,14 @@ t.teardown(() => { for (const c of direct.values()) c.disconnect() })
 function node (port: number): Redis {
   let c = direct.get(port)
   if (c === undefined) {
-    c = new Redis({ port, host: '127.0.0.1', connectionName: 'bcx-test', maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 })
+    c = new Redis({
+      port,
+      host: '127.0.0.1',
+      connectionName: 'bcx-test',
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => 50
+    })
     c.on('error', () => {})
     direct.set(port, c)
   }

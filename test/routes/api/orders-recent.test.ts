@@ -5,9 +5,8 @@ import { api, getSession, signIn } from '../../support/session.js'
 import { startBigCommerceApi, type StandInBigCommerce } from '../../support/bigcommerce-api.js'
 import { freePort } from '../../support/redis-server.js'
 
-const product =
-  (id: number, name: string, quantity = 1) =>
-    ({ product_id: id, variant_id: id * 10, name, sku: `SKU-${id}`, quantity })
+const product = (id: number, name: string, quantity = 1) =>
+  ({ product_id: id, variant_id: id * 10, name, sku: `SKU-${id}`, quantity })
 
 function seed (bc: StandInBigCommerce): void {
   bc.orders = [
@@ -122,7 +121,14 @@ t.test('BigCommerce failures map to our codes; the session survives', async (t) 
 
 t.test('a BigCommerce API that cannot be reached: 502', async (t) => {
   const redis = await startRedis(t)
-  const { app } = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: 'token-x', BC_API_URL: `http://127.0.0.1:${await freePort()}` } })
+  const { app } = await build(t, {
+    redis,
+    env: {
+      BC_STORE_HASH: 'abc123',
+      BC_ACCESS_TOKEN: 'token-x',
+      BC_API_URL: `http://127.0.0.1:${await freePort()}`
+    }
+  })
   const { cookie } = await signIn(app)
   const res = await api(app, cookie, '/api/orders/recent')
   t.equal(res.statusCode, 502)

@@ -23,7 +23,12 @@ t.test('a lone surrogate in the email or group: the proxied call is answered, wi
         const res = await app.inject({
           method,
           url: '/api/loyalty/points?x=1',
-          headers: { origin: ORIGIN, 'x-csrf': '1', cookie, ...(payload !== undefined && { 'content-type': 'application/json' }) },
+          headers: {
+            origin: ORIGIN,
+            'x-csrf': '1',
+            cookie,
+            ...(payload !== undefined && { 'content-type': 'application/json' })
+          },
           ...(payload !== undefined && { payload })
         })
         t.equal(res.statusCode, 200, `${name} ${method}: answered by the upstream`)

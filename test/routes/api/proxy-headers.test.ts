@@ -83,7 +83,8 @@ t.test('the upstream\'s answer: its CORS headers and a cookie of the session\'s 
     t.equal(res.headers['access-control-allow-origin'], ORIGIN, 'the service\'s CORS answer, not the upstream\'s *')
     t.equal(res.headers['access-control-allow-credentials'], 'true')
     const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? [])
-    t.notOk(cookies.some((c) => c.startsWith('__Host-bc_session=')), 'the session cookie is not planted by the upstream')
+    t.notOk(cookies.some((c) => c.startsWith('__Host-bc_session=')),
+      'the session cookie is not planted by the upstream')
     t.ok(cookies.some((c) => c.startsWith('upstream_pref=1')), 'the upstream\'s own cookies pass')
   })
 
@@ -158,7 +159,11 @@ t.test('a header value the HTTP client will not send is bad input: 400, nothing 
   async (t) => {
     const { app, upstream, cookie, logs } = await setup(t)
     // Node's own parser refuses a control character in a header value; inject (or a future parser) may not.
-    const res = await app.inject({ method: 'GET', url: '/api/things', headers: { origin: ORIGIN, 'x-csrf': '1', cookie, 'x-note': 'a\u0001b' } })
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/things',
+      headers: { origin: ORIGIN, 'x-csrf': '1', cookie, 'x-note': 'a\u0001b' }
+    })
     t.equal(res.statusCode, 400)
     t.equal(res.json().code, 'BCX_BAD_REQUEST')
     t.equal(upstream.received.length, 0)
@@ -171,37 +176,35 @@ t.test('over a real connection: Expect: 100-continue and Upgrade are answered by
   const { port } = app.server.address() as AddressInfo
 
   /** One raw HTTP/1.1 exchange; resolves with the text up to the end of the first non-1xx answer (sized or chunked). */
-  const raw =
-    async (head: string[], body: string, waitForContinue: boolean): Promise<string> =>
-      await new Promise((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1')
-        let text = ''
-        let sentBody = !waitForContinue
-        socket.setEncoding('utf8')
-        socket.on('error', reject)
-        socket.on('data', (chunk: string) => {
-          text += chunk
-          if (!sentBody && text.includes('100 Continue\r\n\r\n')) {
-            sentBody = true
-            socket.write(body)
-          }
-          const final = text.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '')
-          const end = final.indexOf('\r\n\r\n')
-          const length = /content-length: (\d+)/i.exec(final)
-          const done =
-        end !== -1 && (length !== null ? final.length >= end + 4 + Number(length[1]) : final.endsWith('\r\n0\r\n\r\n'))
-          if (done) {
-            socket.destroy()
-            resolve(text)
-          }
-        })
-        socket.write(head.join('\r\n') + '\r\n\r\n' + (sentBody ? body : ''))
+  const raw = async (head: string[], body: string, waitForContinue: boolean): Promise<string> =>
+    await new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1')
+      let text = ''
+      let sentBody = !waitForContinue
+      socket.setEncoding('utf8')
+      socket.on('error', reject)
+      socket.on('data', (chunk: string) => {
+        text += chunk
+        if (!sentBody && text.includes('100 Continue\r\n\r\n')) {
+          sentBody = true
+          socket.write(body)
+        }
+        const final = text.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '')
+        const end = final.indexOf('\r\n\r\n')
+        const length = /content-length: (\d+)/i.exec(final)
+        const done = end !== -1 &&
+          (length !== null ? final.length >= end + 4 + Number(length[1]) : final.endsWith('\r\n0\r\n\r\n'))
+        if (done) {
+          socket.destroy()
+          resolve(text)
+        }
       })
+      socket.write(head.join('\r\n') + '\r\n\r\n' + (sentBody ? body : ''))
+    })
 
   const common = ['Host: 127.0.0.1', `Origin: ${ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie}`]
   const body = '{"points":10}'
-  const expect =
-    await raw(['POST /api/loyalty HTTP/1.1', ...common, 'Content-Type: application/json',
+  const expect = await raw(['POST /api/loyalty HTTP/1.1', ...common, 'Content-Type: application/json',
       `Content-Length: ${body.length}`,
       'Expect: 100-continue'], body, true)
   t.match(expect, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /,

@@ -20,7 +20,11 @@ async function setup (t: Test, upstreamPath = '') {
 
 t.test('an unhandled GET goes upstream with signed identity headers and without the cookie', async (t) => {
   const { app, upstream, cookie } = await setup(t)
-  const res = await app.inject({ method: 'GET', url: '/api/things/list?x=1&y=a+b&z=%2F', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: `${cookie}; theme=dark` } })
+  const res = await app.inject({
+    method: 'GET',
+    url: '/api/things/list?x=1&y=a+b&z=%2F',
+    headers: { 'x-csrf': '1', origin: ORIGIN, cookie: `${cookie}; theme=dark` }
+  })
   t.equal(res.statusCode, 200)
   t.equal(res.headers['x-upstream'], 'yes', 'the upstream answer is relayed')
   t.same(res.json(), { upstream: true, method: 'GET', url: '/things/list?x=1&y=a+b&z=%2F', customer: '4927' })
@@ -36,7 +40,11 @@ t.test('an unhandled GET goes upstream with signed identity headers and without 
   t.match(r.headers['x-request-id'], /^[0-9a-f-]{36}$/)
   t.ok(Math.abs(Number(r.headers['x-bcx-timestamp']) - Date.now() / 1000) < 10)
   t.ok(verifiedByHand(r), 'the signature verifies as documented')
-  t.same(upstreamVerification(r), { ok: true, customer: { id: 4927, email: 'john.doe@gmail.com', groupId: '6', storeHash: 'abc123' }, requestId: r.headers['x-request-id'] })
+  t.same(upstreamVerification(r), {
+    ok: true,
+    customer: { id: 4927, email: 'john.doe@gmail.com', groupId: '6', storeHash: 'abc123' },
+    requestId: r.headers['x-request-id']
+  })
 })
 
 t.test('a POST body reaches the upstream byte for byte and is covered by the signature', async (t) => {
@@ -59,7 +67,12 @@ t.test('a POST body reaches the upstream byte for byte and is covered by the sig
     { method: 'POST', pathAndQuery: r.url, body: '{"points":10000}', headers: r.headers }).ok, false,
   'the same headers with another body fail')
 
-  const form = await app.inject({ method: 'PUT', url: '/api/prefs', headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain', cookie }, payload: 'a=1' })
+  const form = await app.inject({
+    method: 'PUT',
+    url: '/api/prefs',
+    headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain', cookie },
+    payload: 'a=1'
+  })
   t.equal(form.statusCode, 200)
   const empty =
     await app.inject({ method: 'DELETE', url: '/api/prefs/1', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
@@ -119,7 +132,11 @@ t.test('/api rules come first: nothing reaches the upstream', async (t) => {
     t.equal(res.statusCode, status, name)
     t.equal(res.json().code, code, name)
   }
-  const preflight = await app.inject({ method: 'OPTIONS', url: '/api/things', headers: { origin: ORIGIN, 'access-control-request-method': 'POST' } })
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/api/things',
+    headers: { origin: ORIGIN, 'access-control-request-method': 'POST' }
+  })
   t.equal(preflight.statusCode, 204, 'preflights stay with CORS')
   const me = await api(app, cookie, '/api/me')
   t.equal(me.statusCode, 200, 'local routes win over the proxy')

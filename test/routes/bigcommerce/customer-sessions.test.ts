@@ -20,7 +20,10 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
     redis,
     env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, RATE_LIMIT_EXCHANGE: '0' }
   })
-  t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })).statusCode, 200)
+  t.equal((await app.inject({
+    method: 'GET',
+    url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length)
+  })).statusCode, 200)
   await eventually(async () =>
     (await exchange(app, await token({ storeHash: STORE, customerId: 77 }),
       { origin: ORIGIN })).statusCode === 201, 'installed')
@@ -32,7 +35,12 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   t.match(page.body, 'action="/bigcommerce/sessions/customer"', 'the page has the support form')
   const formToken = formTokenOf(page.body) as string
   const lookup = async (body: string): Promise<LightMyRequestResponse> =>
-    await app.inject({ method: 'POST', url: '/bigcommerce/sessions/customer', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
+    await app.inject({
+      method: 'POST',
+      url: '/bigcommerce/sessions/customer',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: body
+    })
 
   // Values and deadlines before any lookup: a lookup is a read, and a refusal changes nothing either.
   const before = await snapshot(redis.client, { app })
@@ -64,7 +72,10 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   t.match(revoke.body, 'data-revoked="2"')
 
   // Once the app is uninstalled, the page's form token opens nothing.
-  t.equal((await app.inject({ method: 'GET', url: `/bigcommerce/uninstall?signed_payload_jwt=${await bc.signPayload(STORE)}` })).statusCode, 200)
+  t.equal((await app.inject({
+    method: 'GET',
+    url: `/bigcommerce/uninstall?signed_payload_jwt=${await bc.signPayload(STORE)}`
+  })).statusCode, 200)
   const afterUninstall = await lookup(`form_token=${encodeURIComponent(formToken)}&customer_id=4927`)
   t.equal(afterUninstall.statusCode, 403)
   t.equal(codeOf(afterUninstall.body), 'BCX_STORE_NOT_ALLOWED')

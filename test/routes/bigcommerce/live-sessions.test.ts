@@ -26,15 +26,22 @@ t.test('repeated loads within the window send one SCAN sequence; signing everyon
   const bc = await standInBigCommerce(t, { [STORE]: ORIGIN })
   const { app } = await build(t, {
     redis,
-    env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example', LOG_LEVEL: 'warn' }
+    env: {
+      ...standInAppEnv(bc.url),
+      BC_STORE_HASHES: undefined,
+      ALLOWED_ORIGINS: 'https://static.example',
+      LOG_LEVEL: 'warn'
+    }
   })
   const load = async (): Promise<LightMyRequestResponse> =>
     await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(STORE)}` })
-  const signIn =
-    async (customerId: number): Promise<number> =>
-      (await exchange(app, await token({ storeHash: STORE, customerId }), { origin: ORIGIN })).statusCode
+  const signIn = async (customerId: number): Promise<number> =>
+    (await exchange(app, await token({ storeHash: STORE, customerId }), { origin: ORIGIN })).statusCode
 
-  t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })).statusCode, 200)
+  t.equal((await app.inject({
+    method: 'GET',
+    url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length)
+  })).statusCode, 200)
   await eventually(async () => await signIn(1) === 201, 'the installed origin exchanges the store\'s tokens')
 
   const before = await scans(redis)

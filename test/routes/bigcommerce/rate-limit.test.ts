@@ -21,7 +21,11 @@ const envOf = (redisTimeout = '1000', limit = '60'): Record<string, string | und
 
 /** The install callback with a code BigCommerce does not know: each one still costs a token-endpoint call. */
 const auth = async (app: FastifyInstance, remoteAddress = '198.51.100.7', i = 0): Promise<LightMyRequestResponse> =>
-  await app.inject({ method: 'GET', url: `/bigcommerce/auth?code=forged-${i}&scope=store_v2_content&context=stores/victim`, remoteAddress })
+  await app.inject({
+    method: 'GET',
+    url: `/bigcommerce/auth?code=forged-${i}&scope=store_v2_content&context=stores/victim`,
+    remoteAddress
+  })
 
 t.test('the N+1th call from one address is a 429 page with Retry-After; the token endpoint heard at most N',
   async (t) => {
@@ -43,14 +47,25 @@ t.test('the N+1th call from one address is a 429 page with Retry-After; the toke
     t.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
     `Retry-After ${String(limited.headers['retry-after'])}`)
     t.equal(bc.calls('POST /oauth2/token') - tokenCalls, N, 'the refused call never reached BigCommerce')
-    t.same((await redis.client.keys('*')).sort(), keysBefore, 'nothing new in Redis (the counter key was already there)')
+    t.same((await redis.client.keys('*')).sort(), keysBefore,
+      'nothing new in Redis (the counter key was already there)')
     t.notOk(logs.join('').includes(CLIENT_SECRET), 'the client secret is never logged')
 
     // Every callback shares the allowance: a load from the same address is refused before the payload is read.
-    const load = await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload('victim')}`, remoteAddress: '198.51.100.7' })
+    const load = await app.inject({
+      method: 'GET',
+      url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload('victim')}`,
+      remoteAddress: '198.51.100.7'
+    })
     t.equal(load.statusCode, 429)
     t.equal(codeOf(load.body), 'BCX_RATE_LIMITED')
-    const revoke = await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', remoteAddress: '198.51.100.7', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'form_token=x' })
+    const revoke = await app.inject({
+      method: 'POST',
+      url: '/bigcommerce/sessions/revoke',
+      remoteAddress: '198.51.100.7',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'form_token=x'
+    })
     t.equal(revoke.statusCode, 429)
 
     t.equal((await auth(app, '198.51.100.8', 99)).statusCode, 502, 'another address has its own allowance')

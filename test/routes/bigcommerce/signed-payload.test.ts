@@ -12,9 +12,8 @@ import { payloadClaims, signedPayloadJwt } from '../../support/signed-payload.js
 const NOW = 1_800_000_000_000
 const S = NOW / 1000
 const STORE = 's1abc'
-const codeOf =
-  async (p: Promise<unknown>): Promise<string> =>
-    p.then(() => 'accepted', (err: { code?: string }) => err.code ?? 'no code')
+const codeOf = async (p: Promise<unknown>): Promise<string> =>
+  p.then(() => 'accepted', (err: { code?: string }) => err.code ?? 'no code')
 
 t.test('signed payloads', async (t) => {
   const redis = await startRedis(t)
@@ -25,9 +24,8 @@ t.test('signed payloads', async (t) => {
     jtiGuard: createRedisJtiGuard(redis.client),
     now: () => NOW
   })
-  const claims =
-    (over: Record<string, unknown> = {}) =>
-      payloadClaims(STORE, { iat: S - 5, nbf: S - 5, exp: S + 3600, ...over }, NOW)
+  const claims = (over: Record<string, unknown> = {}) =>
+    payloadClaims(STORE, { iat: S - 5, nbf: S - 5, exp: S + 3600, ...over }, NOW)
 
   t.test('a genuine payload, then its jti again', async (t) => {
     const c = claims()
