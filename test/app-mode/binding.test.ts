@@ -66,7 +66,8 @@ t.test("another store's token from a bound origin: 403 BCX_ORIGIN_REFUSED, nothi
   await assertUnchanged(t, redis.client, before, 'no session, no spent-token guard, no counter', SESSION_SIDE)
 })
 
-t.test('documented rule: an origin in ALLOWED_ORIGINS that an installed store owns is bound to it, shutting a BC_STORE_HASHES store out (the install is warned about)', async (t) => {
+t.test('documented rule: an origin in ALLOWED_ORIGINS that an installed store owns is bound to it, ' +
+  'shutting a BC_STORE_HASHES store out (the install is warned about)', async (t) => {
   const res = await exchange(app, await token({ storeHash: STORE }), { origin: 'https://two.example' })
   await refused(t, res, 'BCX_ORIGIN_REFUSED', /another store/)
 })

@@ -39,28 +39,29 @@ t.test('PUBLIC_URL with a key: app mode, typed', async (t) => {
     'http://localhost:3000')
 })
 
-t.test('in app mode the static lists are optional, even in production, and an unset store list serves installs only', async (t) => {
-  const config = loadConfig({
-    ...PROD,
-    BC_STORE_HASHES: undefined,
-    ALLOWED_ORIGINS: undefined,
-    PUBLIC_URL: 'https://sessions.example.com',
-    STORE_TOKEN_KEY: KEY
+t.test('in app mode the static lists are optional, even in production; an unset store list serves installs only',
+  async (t) => {
+    const config = loadConfig({
+      ...PROD,
+      BC_STORE_HASHES: undefined,
+      ALLOWED_ORIGINS: undefined,
+      PUBLIC_URL: 'https://sessions.example.com',
+      STORE_TOKEN_KEY: KEY
+    })
+    t.ok(config.storeHashes instanceof Set)
+    t.equal(config.storeHashes?.size, 0, 'an empty static set, never null (null would serve any store)')
+    t.same(config.allowedOrigins, [])
+    const dev = loadConfig({
+      ...BASE_ENV,
+      BC_STORE_HASHES: undefined,
+      PUBLIC_URL: 'https://sessions.example.com',
+      STORE_TOKEN_KEY: KEY
+    })
+    t.equal(dev.storeHashes?.size, 0, 'in development too')
+    t.notMatch(dev.warnings.join('\n'), /ANY store/)
+    t.match(problemsOf({ ...PROD, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined }),
+      ['BC_STORE_HASHES is required in production', 'ALLOWED_ORIGINS is required in production'])
   })
-  t.ok(config.storeHashes instanceof Set)
-  t.equal(config.storeHashes?.size, 0, 'an empty static set, never null (null would serve any store)')
-  t.same(config.allowedOrigins, [])
-  const dev = loadConfig({
-    ...BASE_ENV,
-    BC_STORE_HASHES: undefined,
-    PUBLIC_URL: 'https://sessions.example.com',
-    STORE_TOKEN_KEY: KEY
-  })
-  t.equal(dev.storeHashes?.size, 0, 'in development too')
-  t.notMatch(dev.warnings.join('\n'), /ANY store/)
-  t.match(problemsOf({ ...PROD, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined }),
-    ['BC_STORE_HASHES is required in production', 'ALLOWED_ORIGINS is required in production'])
-})
 
 t.test('every problem reported, each naming its variable', async (t) => {
   t.same(problemsOf({ ...BASE_ENV, PUBLIC_URL: 'https://sessions.example.com' }),

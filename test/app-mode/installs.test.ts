@@ -139,7 +139,10 @@ t.test('remove deletes the token, origins and settings', async (t) => {
 t.test('rotation: a token sealed by the old key reads after a new first key, and moves to it at the next write',
   async (t) => {
     await registry.put(installOf('store1', ['https://a.example']))
-    const sealedBy = async (): Promise<string> => (JSON.parse(await redis.client.get(installKey('store1')) as string) as { token: string }).token.split('.')[1] as string
+    const sealedBy = async (): Promise<string | undefined> => {
+      const record = JSON.parse(await redis.client.get(installKey('store1')) ?? 'null') as { token: string }
+      return record.token.split('.')[1]
+    }
     const oldId = await sealedBy()
     const rotated = createRedisInstallRegistry(client, createTokenCipher([NEXT_TOKEN_KEY, TOKEN_KEY]))
     t.equal((await rotated.get('store1'))?.accessToken, accessTokenOf('store1'))

@@ -74,7 +74,9 @@ t.test('app lifecycle', async (t) => {
       visibility: 'storefront',
       load_method: 'default'
     })
-    t.match((scriptCall?.body as { html: string }).html, `<script src="${PUBLIC_URL}/storefront.js" data-client-id="${CLIENT_ID}" data-customer-id="{{customer.id}}"></script>`)
+    const tag = `<script src="${PUBLIC_URL}/storefront.js" data-client-id="${CLIENT_ID}" ` +
+      'data-customer-id="{{customer.id}}"></script>'
+    t.match((scriptCall?.body as { html: string }).html, tag)
     const hooks = bc.requests.filter((r) => r.method === 'POST' && r.path === `/stores/${S1}/v3/hooks`).map((r) =>
       r.body as { scope: string, destination: string })
     t.same(hooks.map((h) => h.scope).sort(),
@@ -179,7 +181,9 @@ t.test('app lifecycle', async (t) => {
           [`uninstall: ${name}`, `/bigcommerce/uninstall?signed_payload_jwt=${encodeURIComponent(jwt)}`, status, code]),
       ['load: no signed_payload_jwt', '/bigcommerce/load', 400, 'BCX_BAD_REQUEST'],
       ['uninstall: no signed_payload_jwt', '/bigcommerce/uninstall', 400, 'BCX_BAD_REQUEST'],
-      ['remove-user: wrong signature', `/bigcommerce/remove-user?signed_payload_jwt=${signedPayload(S1, {}, { secret: 'nope-nope-nope-nope' })}`, 401, 'BCX_SIGNED_PAYLOAD_INVALID'],
+      ['remove-user: wrong signature',
+        `/bigcommerce/remove-user?signed_payload_jwt=${signedPayload(S1, {}, { secret: 'nope-nope-nope-nope' })}`, 401,
+        'BCX_SIGNED_PAYLOAD_INVALID'],
       ['auth: no context', `/bigcommerce/auth?code=${bc.issueCode(S1)}&scope=x`, 400, 'BCX_BAD_REQUEST'],
       ['auth: foreign context', `/bigcommerce/auth?code=${bc.issueCode(S1)}&scope=x&context=channels/1`, 400,
         'BCX_BAD_REQUEST'],

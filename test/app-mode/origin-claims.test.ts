@@ -116,24 +116,25 @@ t.test("an origin another installed store already has: warned, naming both store
   t.match(firstLoad.body, 'Installed, with problems')
 })
 
-t.test('an origin listed exactly in ALLOWED_ORIGINS: warned, naming the static stores; a wildcard entry is no claim', async (t) => {
-  sitesOf('claimer', [STATIC_EXACT, 'https://store-claimer.mybigcommerce.com'])
-  const before = logLines().length
-  const page = await install('claimer')
-  t.same(sharedOn(page), [STATIC_EXACT], 'the wildcard-matched origin is not listed')
-  t.match(page.body, "the service's own list of allowed origins")
-  const warned = logLines().slice(before).filter((l) => l.storeHash === 'claimer' && l.origin !== undefined)
-  t.match(warned, [{ level: 40, origin: STATIC_EXACT, otherStores: [], staticStores: [STORE] }],
-    'one warning, naming the static store')
-  noTokenLogged(t, 'claimer')
+t.test('an origin listed exactly in ALLOWED_ORIGINS: warned, naming the static stores; a wildcard entry is no claim',
+  async (t) => {
+    sitesOf('claimer', [STATIC_EXACT, 'https://store-claimer.mybigcommerce.com'])
+    const before = logLines().length
+    const page = await install('claimer')
+    t.same(sharedOn(page), [STATIC_EXACT], 'the wildcard-matched origin is not listed')
+    t.match(page.body, "the service's own list of allowed origins")
+    const warned = logLines().slice(before).filter((l) => l.storeHash === 'claimer' && l.origin !== undefined)
+    t.match(warned, [{ level: 40, origin: STATIC_EXACT, otherStores: [], staticStores: [STORE] }],
+      'one warning, naming the static store')
+    noTokenLogged(t, 'claimer')
 
-  // The documented rule holds: bound to the installed store, the static store is shut out of it.
-  await within(5000, () => app.allowLists.storesOfOrigin(STATIC_EXACT).has('claimer'), 'claimer owns it')
-  t.equal((await exchange(app, await token({ storeHash: 'claimer' }), { origin: STATIC_EXACT })).statusCode, 201)
-  const locked = await exchange(app, await token({ storeHash: STORE }), { origin: STATIC_EXACT })
-  t.equal(locked.statusCode, 403)
-  t.equal(locked.json().code, 'BCX_ORIGIN_REFUSED')
-})
+    // The documented rule holds: bound to the installed store, the static store is shut out of it.
+    await within(5000, () => app.allowLists.storesOfOrigin(STATIC_EXACT).has('claimer'), 'claimer owns it')
+    t.equal((await exchange(app, await token({ storeHash: 'claimer' }), { origin: STATIC_EXACT })).statusCode, 201)
+    const locked = await exchange(app, await token({ storeHash: STORE }), { origin: STATIC_EXACT })
+    t.equal(locked.statusCode, 403)
+    t.equal(locked.json().code, 'BCX_ORIGIN_REFUSED')
+  })
 
 t.test('a store with no shared origin: no warning, no section', async (t) => {
   sitesOf('loner', ['https://loner.example'])

@@ -56,7 +56,8 @@ t.test('tampering is refused', async (t) => {
     "another store's record: the store hash is authenticated")
   const otherKeyId = createTokenCipher([KEY_B]).encrypt(TOKEN, STORE).split('.')[1] as string
   t.throws(() => createTokenCipher([KEY_A, KEY_B]).decrypt([parts[0], otherKeyId, ...parts.slice(2)].join('.'), STORE),
-    refused('does not verify'), "another known key's id in front of it: that key does not open it (refused, never garbage)")
+    refused('does not verify'),
+    "another known key's id in front of it: that key does not open it (refused, never garbage)")
   for (const bad of ['', 'v1', 'v2.' + parts.slice(1).join('.'), sealed + '.x',
     [parts[0], parts[1], 'AAAA', parts[3], parts[4]].join('.'),
     [parts[0], parts[1], parts[2], parts[3], 'AAAA'].join('.')]) {

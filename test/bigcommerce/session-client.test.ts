@@ -34,7 +34,8 @@ async function setup (t: Tap) {
     BC_ACCESS_TOKEN: single
   })
   const logs: string[] = []
-  const app = Fastify({ logger: { level: 'info', stream: new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } }) } })
+  const stream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
+  const app = Fastify({ logger: { level: 'info', stream } })
   t.teardown(() => app.close())
   await app.register(metrics)
   await app.register(errorHandler)

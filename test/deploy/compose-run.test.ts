@@ -83,7 +83,8 @@ t.test('redis-server takes compose\'s command line as is', async (t) => {
 
 t.test('the service with compose\'s environment against it: exchange, read, health check, persistence', async (t) => {
   // compose's environment, with only the addresses a container network would give changed to this machine's.
-  const env = composeServiceEnv({ REDIS_URL: (exchanger.environment?.REDIS_URL as string).replace('redis:6379', `127.0.0.1:${redisPort}`) })
+  const redisUrl = String(exchanger.environment?.REDIS_URL).replace('redis:6379', `127.0.0.1:${redisPort}`)
+  const env = composeServiceEnv({ REDIS_URL: redisUrl })
   t.equal(env.NODE_ENV, 'production')
   const { HOST: _host, PORT: _port, ...rest } = env
   const server = await startServer(t, rest)

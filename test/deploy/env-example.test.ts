@@ -45,15 +45,16 @@ t.test('the secrets are change-me placeholders, and only placeholders stand in f
     'the placeholders are exactly the values an operator must choose')
 })
 
-t.test('with compose\'s environment and the placeholders filled in, production starts: every required variable is set', async (t) => {
-  const config = loadConfig(composeServiceEnv())
-  t.equal(config.production, true)
-  t.same(config.redis, { kind: 'single', url: 'redis://redis:6379' })
-  t.equal(config.port, 3000)
-  t.same(config.trustProxy, [])
-  // Compose publishes the port on 127.0.0.1 only; the service still says that /metrics is open.
-  t.same(config.warnings.filter((w) => !w.startsWith('METRICS_TOKEN is unset')), [])
-})
+t.test('with compose\'s environment and the placeholders filled in, production starts: every required variable is set',
+  async (t) => {
+    const config = loadConfig(composeServiceEnv())
+    t.equal(config.production, true)
+    t.same(config.redis, { kind: 'single', url: 'redis://redis:6379' })
+    t.equal(config.port, 3000)
+    t.same(config.trustProxy, [])
+    // Compose publishes the port on 127.0.0.1 only; the service still says that /metrics is open.
+    t.same(config.warnings.filter((w) => !w.startsWith('METRICS_TOKEN is unset')), [])
+  })
 
 t.test('as copied, .env.example is refused at start-up, naming each placeholder variable', async (t) => {
   const asCopied = { ...envExample(), ...composeFile().services.exchanger.environment }

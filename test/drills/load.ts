@@ -122,7 +122,8 @@ export interface DrillRow {
 export function formatTable (rows: DrillRow[]): string {
   const head = ['drill', 'requests', 'statuses', 'during fault', 'slowest (fault)', 'lost', 'half-written', 'recovery']
   const body = rows.map((r) => [
-    r.drill, String(r.requests), fmt(r.statuses), fmt(r.faultStatuses), `${r.slowestFaultMs} ms`, String(r.lost), String(r.halfWritten), `${r.recoveryMs} ms`
+    r.drill, String(r.requests), fmt(r.statuses), fmt(r.faultStatuses), `${r.slowestFaultMs} ms`, String(r.lost),
+    String(r.halfWritten), `${r.recoveryMs} ms`
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)))
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')

@@ -19,7 +19,10 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 
 /** Why the browser proof cannot run here, or null when it can. */
 export function browserMissing (): string | null {
-  return existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM}: the browser proof needs Debian's chromium package (apt-get install chromium; .ci/run installs it)`
+  return existsSync(CHROMIUM)
+    ? null
+    : `no Chromium at ${CHROMIUM}: the browser proof needs Debian's chromium package (apt-get install chromium; ` +
+      '.ci/run installs it)'
 }
 
 /** What the stand-in page leaves in window.standIn once its script has run. */

@@ -129,7 +129,8 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     t.equal(await sessionKeyCount(s.redis), 0)
   })
 
-  await t.test('6. other origins: outside the allow-list cannot exchange or read; another allowed one does not see this session', async (t) => {
+  await t.test('6. other origins: outside the allow-list cannot exchange or read; another allowed one does not see ' +
+    'this session', async (t) => {
     await open(page, `${store.url}/`)
     t.equal((await signIn(page, 4927)).customer?.id, 4927)
 
@@ -177,39 +178,40 @@ export async function browserProof (t: Test, d: Deployment, expect: Expectations
     t.equal(s.count('POST', '/session', mark), 0)
   })
 
-  await t.test('7. when the browser does not keep the cookie, ready() rejects with cookies_blocked after one exchange', async (t) => {
-    await signOut(page)
-    t.equal(await sessionKeyCount(s.redis), 0)
-    // The service's Set-Cookie never reaches the browser, as when it blocks the service's cookies. The exchange
-    // goes through a request context of its own: route.fetch() would store the cookie in the browser's jar.
-    const outsider = await request.newContext()
-    await page.route(`${s.serviceUrl}/session`, async (route) => {
-      if (route.request().method() !== 'POST') return await route.continue()
-      const sent = route.request()
-      // The service listens on loopback; Node cannot resolve *.localhost names as Chromium does.
-      const url = new URL(sent.url())
-      url.hostname = '127.0.0.1'
-      const response = await outsider.fetch(url.href,
-        { method: 'POST', headers: sent.headers(), data: sent.postDataBuffer() ?? undefined })
-      const headers =
+  await t.test('7. when the browser does not keep the cookie, ready() rejects with cookies_blocked after one exchange',
+    async (t) => {
+      await signOut(page)
+      t.equal(await sessionKeyCount(s.redis), 0)
+      // The service's Set-Cookie never reaches the browser, as when it blocks the service's cookies. The exchange
+      // goes through a request context of its own: route.fetch() would store the cookie in the browser's jar.
+      const outsider = await request.newContext()
+      await page.route(`${s.serviceUrl}/session`, async (route) => {
+        if (route.request().method() !== 'POST') return await route.continue()
+        const sent = route.request()
+        // The service listens on loopback; Node cannot resolve *.localhost names as Chromium does.
+        const url = new URL(sent.url())
+        url.hostname = '127.0.0.1'
+        const response = await outsider.fetch(url.href,
+          { method: 'POST', headers: sent.headers(), data: sent.postDataBuffer() ?? undefined })
+        const headers =
         Object.fromEntries(Object.entries(response.headers()).filter(([name]) => name.toLowerCase() !== 'set-cookie'))
-      await route.fulfill({ response, headers })
-    })
-    t.teardown(async () => { await page.unrouteAll(); await outsider.dispose() })
-    const mark = s.requests.length
-    const seen = await signIn(page, 6042)
-    t.equal(seen.error?.code, 'cookies_blocked')
-    t.match(seen.error?.message, /cookie/)
-    t.same(await sessionCookies(s), [], 'the browser holds no session cookie')
-    t.equal(s.count('POST', '/session', mark), 1, 'one exchange')
-    const after = s.requests.length
-    await sleep(1500)
-    const again = await page.evaluate(async () => {
-      const code =
+        await route.fulfill({ response, headers })
+      })
+      t.teardown(async () => { await page.unrouteAll(); await outsider.dispose() })
+      const mark = s.requests.length
+      const seen = await signIn(page, 6042)
+      t.equal(seen.error?.code, 'cookies_blocked')
+      t.match(seen.error?.message, /cookie/)
+      t.same(await sessionCookies(s), [], 'the browser holds no session cookie')
+      t.equal(s.count('POST', '/session', mark), 1, 'one exchange')
+      const after = s.requests.length
+      await sleep(1500)
+      const again = await page.evaluate(async () => {
+        const code =
         (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (err: { code: string }) => err.code)
-      return [await code(window.BcSession.ready()), await code(window.BcSession.fetch('/api/me'))]
+        return [await code(window.BcSession.ready()), await code(window.BcSession.fetch('/api/me'))]
+      })
+      t.same(again, ['cookies_blocked', 'cookies_blocked'])
+      t.equal(s.requests.length, after, 'no further calls')
     })
-    t.same(again, ['cookies_blocked', 'cookies_blocked'])
-    t.equal(s.requests.length, after, 'no further calls')
-  })
 }

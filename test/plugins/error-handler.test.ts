@@ -41,8 +41,9 @@ t.test('a plain Error: 500 BCX_INTERNAL, a fixed message, the detail in the log 
 t.test('an error with another library\'s code, or a 5xx status of its own: still BCX_INTERNAL, still no detail',
   async (t) => {
     const { app } = await appWith(t, (app) => {
-      app.get('/coded',
-        async () => { throw Object.assign(new Error(`${DETAIL}: open /srv/app/keys/10.0.0.7.pem`), { code: 'EACCES' }) })
+      app.get('/coded', async () => {
+        throw Object.assign(new Error(`${DETAIL}: open /srv/app/keys/10.0.0.7.pem`), { code: 'EACCES' })
+      })
       app.get('/fastify-coded',
         async () => { throw Object.assign(new Error(DETAIL), { code: 'FST_ERR_SOMETHING', statusCode: 500 }) })
       app.get('/status-503', async () => { throw Object.assign(new Error(DETAIL), { statusCode: 503 }) })

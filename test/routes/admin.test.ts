@@ -65,7 +65,8 @@ t.test('revoking a store ends every session of that store only', async (t) => {
 // A token may carry an iat up to JWT_CLOCK_TOLERANCE (60 s here) ahead of the service's clock: its
 // session must end with an admin revocation all the same, though BigCommerce's created_at spares it.
 for (const scope of ['customer', 'store'] as const) {
-  t.test(`an admin revocation of the ${scope} ends a session whose token iat is ahead; a webhook of created_at now does not`, async (t) => {
+  t.test(`an admin revocation of the ${scope} ends a session whose token iat is ahead; ` +
+    'a webhook of created_at now does not', async (t) => {
     const redis = await startRedis(t)
     const { app } = await build(t, { redis, env: { ADMIN_TOKEN } })
     const { cookie: ahead } = await signIn(app, { customerId: 1, iat: now() + 30 })
@@ -173,7 +174,8 @@ t.test('a missing or malformed query: 400, nothing revoked', async (t) => {
     '?store_hash=' + 'a'.repeat(65),
     '?store_hash=abc123&customer_id=', '?store_hash=abc123&customer_id=0', '?store_hash=abc123&customer_id=-1',
     '?store_hash=abc123&customer_id=01', '?store_hash=abc123&customer_id=1.5', '?store_hash=abc123&customer_id=abc',
-    '?store_hash=abc123&customer_id=9007199254740993', '?store_hash=abc123&customer_id=1e3', '?store_hash=abc123&customer_id=1&customer_id=2',
+    '?store_hash=abc123&customer_id=9007199254740993', '?store_hash=abc123&customer_id=1e3',
+    '?store_hash=abc123&customer_id=1&customer_id=2',
     '?store_hash=abc123&store_hash=xyz789', '?store_hash=abc123&extra=1', '?store_hash[]=abc123']
   for (const query of queries) {
     const res = await revoke(query)

@@ -35,7 +35,8 @@ t.test(`POST /session: ${RUNS} fuzzed requests never open a session`, async (t) 
     statuses.push(res.statusCode)
     const problem = res.statusCode < 400 || res.statusCode >= 500
       ? `status ${res.statusCode}: ${res.body.slice(0, 200)}`
-      : errorShapeProblem(res) ?? (settingCookies(res).length > 0 ? `sets a cookie: ${settingCookies(res).join(' | ')}` : null)
+      : errorShapeProblem(res) ??
+        (settingCookies(res).length > 0 ? `sets a cookie: ${settingCookies(res).join(' | ')}` : null)
     if (problem === null) codes.push(res.json().code)
     const size = await redis.client.dbsize()
     if (problem !== null || size !== before) throw new Error(problem ?? `Redis changed: ${before} keys, now ${size}`)
@@ -44,7 +45,7 @@ t.test(`POST /session: ${RUNS} fuzzed requests never open a session`, async (t) 
   if (result.failed) t.fail(fc.defaultReportMessage(result) ?? 'property failed')
   else t.pass(`${result.numRuns} requests held the invariant`)
   t.comment(`statuses ${JSON.stringify(tally(statuses))}`)
-  t.comment(`codes ${JSON.stringify(Object.fromEntries(Object.entries(codes.reduce<Record<string, number>>((a, c) => ({ ...a, [c]: (a[c] ?? 0) + 1 }), {})).sort()))}`)
+  t.comment(`codes ${JSON.stringify(Object.fromEntries(Object.entries(tally(codes)).sort()))}`)
   t.ok(new Set(codes).size >= 8, 'the run reached many distinct refusals (not stuck at one gate)')
   t.equal(await redis.client.dbsize(), baseline, 'Redis holds what it held before the run')
   for (const cookie of cookies) {

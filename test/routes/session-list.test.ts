@@ -10,7 +10,8 @@ import { snapshot, assertUnchanged, sessionKeyOf, commandCalls } from '../suppor
 
 const CHROME_WINDOWS =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
-const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
+const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 ' +
+  '(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef0123456789'
 
 interface Listed {
@@ -373,7 +374,9 @@ t.test('GET /admin/sessions: the same list for support, without current', async 
     t.equal(unauth.statusCode, 401, JSON.stringify(headers))
     t.equal(unauth.json().code, 'BCX_ADMIN_UNAUTHORIZED')
   }
-  for (const query of ['', `store_hash=${STORE}`, 'customer_id=4927', `store_hash=${STORE}&customer_id=0`, `store_hash=${STORE}&customer_id=99999999999999999`, 'store_hash=a*b&customer_id=1', `store_hash=${STORE}&customer_id=1&x=1`]) {
+  for (const query of ['', `store_hash=${STORE}`, 'customer_id=4927', `store_hash=${STORE}&customer_id=0`,
+    `store_hash=${STORE}&customer_id=99999999999999999`, 'store_hash=a*b&customer_id=1',
+    `store_hash=${STORE}&customer_id=1&x=1`]) {
     const bad = await app.inject({ method: 'GET', url: `/admin/sessions?${query}`, headers: auth })
     t.equal(bad.statusCode, 400, query)
     t.equal(bad.json().code, 'BCX_BAD_REQUEST')

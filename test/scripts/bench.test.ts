@@ -74,7 +74,10 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   const filled = await client.get((await client.keys('bcx:{abc123:10000000}:s:*'))[0] as string)
   // The service's own codec reads it: the fill lays out what an exchange leaves.
   t.match(decodeRecord(filled as string, { storeHash: BENCH.store, customerId: 10_000_000, absoluteAt: 0 }),
-    { customer: { id: 10_000_000, email: 'customer10000000@example.com', group_id: '0' }, originTag: originTag(BENCH.origin) })
+    {
+      customer: { id: 10_000_000, email: 'customer10000000@example.com', group_id: '0' },
+      originTag: originTag(BENCH.origin)
+    })
 
   const latency = await getexLatency(client, cookies.map(sessionKeyOfCookie), 200)
   t.ok(latency.p50 > 0 && latency.p99 >= latency.p50)

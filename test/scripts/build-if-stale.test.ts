@@ -33,7 +33,16 @@ t.test('a scratch project: built once, then left alone until a source changes', 
   t.teardown(() => rmSync(root, { recursive: true, force: true }))
   mkdirSync(join(root, 'src'))
   writeFileSync(join(root, 'package.json'), '{"type":"module"}\n')
-  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: [], outDir: 'dist', rootDir: '.' } }))
+  const compilerOptions = {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    types: [],
+    outDir: 'dist',
+    rootDir: '.'
+  }
+  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions }))
   writeFileSync(join(root, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', include: ['src'] }))
   writeFileSync(join(root, 'src', 'a.ts'), 'export const a: number = 1\n')
   const build = async (): Promise<{ code: number, stdout: string, stderr: string }> =>

@@ -74,7 +74,9 @@ const codeOf = (body: string): string | undefined => /data-code="([A-Z_]+)"/.exe
 /** What a refusal must leave as it was. The exchange's rate limit counts refused attempts too, by design. */
 const REFUSABLE = { skip: (key: string) => key.startsWith('bcx:rl:') }
 
-t.test('the control panel installs the app through the real callbacks; only then does the app store\'s storefront sign in', async (t) => {
+t.test('the control panel installs the app through the real callbacks; only then does the app store\'s storefront ' +
+  'sign in',
+async (t) => {
   const redis = await startRedis(t)
   const d = await demo(t, { redisUrl: redis.url })
   for (let i = 0; i < 250 && d.app.redis?.status !== 'ready'; i++) {
@@ -107,29 +109,30 @@ t.test('the control panel installs the app through the real callbacks; only then
   t.match(appPage, `<script src="${d.serviceUrl}/storefront.js" data-client-id="${DEMO.clientId}"></script>`,
     'the bare URL, as the install puts it in Script Manager')
 
-  await t.test('before the install: the app store\'s origin and store are refused, and nothing changes', async (t) => {
-    const before = await snapshot(redis.client, REFUSABLE)
-    const refused = await exchange(d, d.appStorefrontUrl, await shopperToken(d.appStorefrontUrl, 4927))
-    t.same([refused.status, refused.code], [403, 'BCX_ORIGIN_REFUSED'])
-    const preflight = await fetch(`${d.serviceUrl}/session`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: d.appStorefrontUrl,
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type,x-csrf'
-      }
+  await t.test('before the install: the app store\'s origin and store are refused, and nothing changes',
+    async (t) => {
+      const before = await snapshot(redis.client, REFUSABLE)
+      const refused = await exchange(d, d.appStorefrontUrl, await shopperToken(d.appStorefrontUrl, 4927))
+      t.same([refused.status, refused.code], [403, 'BCX_ORIGIN_REFUSED'])
+      const preflight = await fetch(`${d.serviceUrl}/session`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: d.appStorefrontUrl,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-csrf'
+        }
+      })
+      t.equal(preflight.headers.get('access-control-allow-origin'), null,
+        'no CORS for it: the browser sees network_error')
+      // The store is not served either: its token is refused on the first store's (allowed) origin too.
+      const elsewhere = await exchange(d, d.storefrontUrl, await shopperToken(d.appStorefrontUrl, 4927))
+      t.same([elsewhere.status, elsewhere.code], [403, 'BCX_STORE_NOT_ALLOWED'])
+      const load = await press(d, 'load')
+      t.same([load.status, codeOf(load.body)], [403, 'BCX_STORE_NOT_ALLOWED'], 'opening an app that is not installed')
+      await assertUnchanged(t, redis.client, before, 'no session, no install, no jti kept', REFUSABLE)
+      t.equal(d.bigcommerce.installed(APP_STORE), false)
+      t.same(d.bigcommerce.scriptTags(APP_STORE), [])
     })
-    t.equal(preflight.headers.get('access-control-allow-origin'), null,
-      'no CORS for it: the browser sees network_error')
-    // The store is not served either: its token is refused on the first store's (allowed) origin too.
-    const elsewhere = await exchange(d, d.storefrontUrl, await shopperToken(d.appStorefrontUrl, 4927))
-    t.same([elsewhere.status, elsewhere.code], [403, 'BCX_STORE_NOT_ALLOWED'])
-    const load = await press(d, 'load')
-    t.same([load.status, codeOf(load.body)], [403, 'BCX_STORE_NOT_ALLOWED'], 'opening an app that is not installed')
-    await assertUnchanged(t, redis.client, before, 'no session, no install, no jti kept', REFUSABLE)
-    t.equal(d.bigcommerce.installed(APP_STORE), false)
-    t.same(d.bigcommerce.scriptTags(APP_STORE), [])
-  })
 
   await t.test('the control panel refuses what BigCommerce\'s would not do, changing nothing', async (t) => {
     const before = await snapshot(redis.client, REFUSABLE)
@@ -166,7 +169,9 @@ t.test('the control panel installs the app through the real callbacks; only then
       t.match(install.body, /Installed\./)
       t.match(install.body, `<code>${d.appStorefrontUrl}</code>`, 'the origin read from the store\'s sites')
       t.equal(d.bigcommerce.installed(APP_STORE), true)
-      t.same(d.bigcommerce.scriptTags(APP_STORE), [`<script src="${d.serviceUrl}/storefront.js" data-client-id="${DEMO.clientId}" data-customer-id="{{customer.id}}"></script>`])
+      const tag = `<script src="${d.serviceUrl}/storefront.js" data-client-id="${DEMO.clientId}" ` +
+        'data-customer-id="{{customer.id}}"></script>'
+      t.same(d.bigcommerce.scriptTags(APP_STORE), [tag])
       t.equal(await redis.client.exists(`bcx:{app:${APP_STORE}}:install`), 1)
       const page = await (await fetch(`${d.appStorefrontUrl}/`)).text()
       t.match(page, /id="app-install" data-installed="true"/)
@@ -229,7 +234,11 @@ if (missing !== null) {
       const log: LogLine[] = []
       const d = await demo(t, {
         logLevel: 'info',
-        logStream: { write: (line: string) => { for (const l of line.split('\n')) if (l.startsWith('{')) log.push(JSON.parse(l) as LogLine) } }
+        logStream: {
+          write: (line: string) => {
+            for (const l of line.split('\n')) if (l.startsWith('{')) log.push(JSON.parse(l) as LogLine)
+          }
+        }
       })
       const profile = mkdtempSync(join(tmpdir(), 'bcx-demo-app-chromium-'))
       const context = await chromium.launchPersistentContext(profile,

@@ -149,7 +149,8 @@ t.test('a busy preferred port is replaced by a free one', async (t) => {
   t.equal((await fetch(`${d.storefrontUrl}/`)).status, 200)
 })
 
-t.test('npm run demo: no configuration, prints the address, logs each request at info without secrets, stops cleanly on SIGTERM', async (t) => {
+t.test('npm run demo: no configuration, prints the address, logs each request at info without secrets, ' +
+  'stops cleanly on SIGTERM', async (t) => {
   // A hostile environment must not matter: the demo sets what it needs. LOG_LEVEL unset: the demo's info.
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', BC_CLIENT_ID: '', SESSION_SECRET: 'short' }
   delete env.REDIS_URL

@@ -36,7 +36,15 @@ t.test('flags become mint options; defaults match the demo', async (t) => {
   })
   t.same(parseTokenArgs(['--customer-id', '7', '--email', 'a@b.c', '--group-id', '3', '--ttl', '60', '--secret',
     's', '--client-id', 'c', '--alg', 'HS256', '--iat', '1480831863']), {
-    customerId: 7, storeHash: DEMO.storeHash, ttl: 60, secret: 's', clientId: 'c', email: 'a@b.c', groupId: '3', alg: 'HS256', iat: 1480831863
+    customerId: 7,
+    storeHash: DEMO.storeHash,
+    ttl: 60,
+    secret: 's',
+    clientId: 'c',
+    email: 'a@b.c',
+    groupId: '3',
+    alg: 'HS256',
+    iat: 1480831863
   })
   t.same(parseTokenArgs(['--customer-id', '7', '--group-id', 'null'])?.groupId, null,
     '--group-id null gives a null group')
@@ -142,7 +150,8 @@ t.test('the client id and secret come from BC_CLIENT_ID and BC_CLIENT_SECRET, in
     t.notMatch(help.stdout, /dotenv-secret/, '--help never prints the secret')
 
     t.same(credentialDefaults({}),
-      { clientId: DEMO.clientId, secret: DEMO.clientSecret, from: 'the demo (npm run demo)' }, 'nothing set: the demo\'s')
+      { clientId: DEMO.clientId, secret: DEMO.clientSecret, from: 'the demo (npm run demo)' },
+      'nothing set: the demo\'s')
     t.same(credentialDefaults({ BC_CLIENT_ID: 'only-the-id' }).clientId, DEMO.clientId,
       'an id without a secret is not half used')
   })

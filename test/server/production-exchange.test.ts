@@ -7,8 +7,9 @@ import { productionEnv, startServer } from '../support/server-process.js'
 
 const payload = (id: number): string => {
   const iat = Math.floor(Date.now() / 1000)
-  return `{"customer":{"id":${id},"email":"john.doe@gmail.com","group_id":"6"},"iss":"bc/apps","sub":"${STORE}","iat":${iat},` +
-    `"exp":${iat + 900},"version":1,"aud":"${CLIENT_ID}","application_id":"${CLIENT_ID}","store_hash":"${STORE}","operation":"current_customer"}`
+  return `{"customer":{"id":${id},"email":"john.doe@gmail.com","group_id":"6"},"iss":"bc/apps",` +
+    `"sub":"${STORE}","iat":${iat},"exp":${iat + 900},"version":1,"aud":"${CLIENT_ID}",` +
+    `"application_id":"${CLIENT_ID}","store_hash":"${STORE}","operation":"current_customer"}`
 }
 
 t.test('npm start in production exchanges HS512 and HS256 tokens, and refuses HS384', async (t) => {

@@ -57,7 +57,8 @@ t.test(`GET /session: ${RUNS} fuzzed cookies never open another session`, async 
       if (!real || origin === OTHER_ORIGIN) problem = `200 for a cookie that is not the real one (${String(parsed)})`
       else if (res.json().customer.id !== 4927) problem = 'another customer'
     } else if (res.statusCode === 401) {
-      problem = errorShapeProblem(res) ?? (res.json().code === 'BCX_UNAUTHENTICATED' ? null : `code ${res.json().code as string}`)
+      const code = String(res.json().code)
+      problem = errorShapeProblem(res) ?? (code === 'BCX_UNAUTHENTICATED' ? null : `code ${code}`)
       if (problem === null && real && origin !== OTHER_ORIGIN) problem = '401 for the real cookie'
     } else {
       problem = `status ${res.statusCode}: ${res.body.slice(0, 200)}`

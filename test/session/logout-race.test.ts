@@ -54,7 +54,8 @@ t.test(`${READERS} readers racing DELETE /session, ${ROUNDS} rounds`, async (t) 
     const indexed = await redis.client.zcard(`bcx:{abc123:${customerId}}:i`)
     if (deleted !== 204 || exists !== 0 || after.statusCode !== 401 || indexed !== 0) {
       failures++
-      t.fail(`round ${round}: delete=${deleted}, key exists=${exists}, read after=${after.statusCode}, index=${indexed}`)
+      t.fail(`round ${round}: delete=${deleted}, key exists=${exists}, read after=${after.statusCode}, ` +
+        `index=${indexed}`)
     }
   }
   t.equal(failures, 0, 'every round: key gone, index empty, cookie 401')

@@ -148,7 +148,7 @@ for (const [kind, make] of Object.entries(targets)) {
     t.equal(await store.destroy(unbound), 'destroyed', 'without an origin: whatever the session\'s')
   })
 
-  t.test(`${kind}: revokeCustomerSessions ends sessions issued at or before the cutoff, keeps later ones, refuses old tokens`,
+  t.test(`${kind}: revokeCustomerSessions ends sessions issued by the cutoff, keeps later ones, refuses old tokens`,
     async (t) => {
       const { store } = await make(t)
       const cutoff = now() - 10

@@ -36,7 +36,8 @@ t.test('after exchanges and reads, no key or value holds a session id, cookie or
     // The store, customer and deadline are in the signed id; the value keeps the origin's hash, the token's iat,
     // one character each for the browser and OS family, the minute of last use, the group and the email.
     t.match(values[0], new RegExp(`^${originTag(`https://store-${storeHash as string}.mybigcommerce.com`)}B[0-9a-z]{7}[A-Za-z0-9_]{2}[0-9a-z]{6}1:0customer${customerId as string}@example\\.com$`),
-      'a value holds the origin\'s hash, the token\'s iat, browser and OS codes, the last-seen minute, the group and the email only')
+      'a value holds the origin\'s hash, the token\'s iat, browser and OS codes, the last-seen minute, ' +
+      'the group and the email only')
   }
 })
 

@@ -104,36 +104,37 @@ t.test('redis: the index is scored by creation time (ms, strictly increasing); t
     }
   })
 
-t.test('redis: sessions written before the iat moved to the value (index scored by iat) still revoke by iat and cap first', async (t) => {
-  const { store, client } = await redisStore(t)
-  const cutoff = now()
-  const index = keys.index('abc123', 7)
-  /** A session as the previous layout wrote it: lower-case kind, no iat in the value, the iat as its score. */
-  async function legacy (iat: number): Promise<string> {
-    const absoluteAt = Math.floor(Date.now() / 1000 + 3600) * 1000
-    const sid = newSessionId({ storeHash: 'abc123', customerId: 7, absoluteAt })
-    await client.set(keys.session({ storeHash: 'abc123', customerId: 7, absoluteAt }, sid),
+t.test('redis: sessions written before the iat moved to the value (index scored by iat) revoke by iat, cap first',
+  async (t) => {
+    const { store, client } = await redisStore(t)
+    const cutoff = now()
+    const index = keys.index('abc123', 7)
+    /** A session as the previous layout wrote it: lower-case kind, no iat in the value, the iat as its score. */
+    async function legacy (iat: number): Promise<string> {
+      const absoluteAt = Math.floor(Date.now() / 1000 + 3600) * 1000
+      const sid = newSessionId({ storeHash: 'abc123', customerId: 7, absoluteAt })
+      await client.set(keys.session({ storeHash: 'abc123', customerId: 7, absoluteAt }, sid),
       `${originTag(ORIGIN)}na@b`, 'PX', 3600_000)
-    await client.zadd(index, iat, sessionHandle(sid))
-    return sid
-  }
-  const oldEarly = await legacy(cutoff - 60)
-  const oldLate = await legacy(cutoff + 20)
-  t.same((await store.read(oldEarly, IDLE_MS))?.record.customer,
-    { id: 7, email: 'a@b', groupId: null, storeHash: 'abc123' }, 'an old value still reads')
-  const fresh = await open(store, 'abc123', 7, cutoff - 120)
+      await client.zadd(index, iat, sessionHandle(sid))
+      return sid
+    }
+    const oldEarly = await legacy(cutoff - 60)
+    const oldLate = await legacy(cutoff + 20)
+    t.same((await store.read(oldEarly, IDLE_MS))?.record.customer,
+      { id: 7, email: 'a@b', groupId: null, storeHash: 'abc123' }, 'an old value still reads')
+    const fresh = await open(store, 'abc123', 7, cutoff - 120)
 
-  t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff, 'issued'), 2,
-    'the old one issued before the cutoff, by its score; the new one by its value')
-  t.notOk(await live(store, oldEarly))
-  t.notOk(await live(store, fresh))
-  t.ok(await live(store, oldLate), 'an old session from a later token stays')
+    t.equal(await store.revokeCustomerSessions('abc123', 7, cutoff, 'issued'), 2,
+      'the old one issued before the cutoff, by its score; the new one by its value')
+    t.notOk(await live(store, oldEarly))
+    t.notOk(await live(store, fresh))
+    t.ok(await live(store, oldLate), 'an old session from a later token stays')
 
-  // At the cap, the old entry (scored in seconds) sorts before every new one (milliseconds): it was created first.
-  const a = await open(store, 'abc123', 7, cutoff + 1, 2)
-  t.ok(await live(store, oldLate), 'below the cap nothing ends')
-  const b = await open(store, 'abc123', 7, cutoff + 1, 2)
-  t.notOk(await live(store, oldLate), 'the old session went first')
-  t.ok(await live(store, a))
-  t.ok(await live(store, b))
-})
+    // At the cap, the old entry (scored in seconds) sorts before every new one (milliseconds): it was created first.
+    const a = await open(store, 'abc123', 7, cutoff + 1, 2)
+    t.ok(await live(store, oldLate), 'below the cap nothing ends')
+    const b = await open(store, 'abc123', 7, cutoff + 1, 2)
+    t.notOk(await live(store, oldLate), 'the old session went first')
+    t.ok(await live(store, a))
+    t.ok(await live(store, b))
+  })

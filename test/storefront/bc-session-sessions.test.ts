@@ -4,7 +4,16 @@ import { errorJson, json, JOHN, loadScript, SERVICE, type Call } from '../suppor
 
 const LISTED = [
   { handle: 'AAAAAAAAAAAAAAAA', created_at: '2024-01-02T03:04:05.000Z', last_seen_at: '2024-01-02T03:10:00.000Z', expires_at: '2024-01-02T03:40:00.000Z', origin: 'https://store-abc123.mybigcommerce.com', browser: 'Chrome', os: 'Windows', current: true },
-  { handle: 'BBBBBBBBBBBBBBBB', created_at: '2024-01-02T04:04:05.000Z', last_seen_at: null, expires_at: '2024-01-02T04:40:00.000Z', origin: null, browser: 'Safari', os: 'iOS', current: false }
+  {
+    handle: 'BBBBBBBBBBBBBBBB',
+    created_at: '2024-01-02T04:04:05.000Z',
+    last_seen_at: null,
+    expires_at: '2024-01-02T04:40:00.000Z',
+    origin: null,
+    browser: 'Safari',
+    os: 'iOS',
+    current: false
+  }
 ]
 
 const listHandler = (_call: Call, w: { session: unknown }): Response =>
@@ -65,7 +74,13 @@ t.test('logout({ everywhere: true }): DELETE /session/list?scope=all, then ready
   let url = ''
   const page = loadScript({
     world: { shopper: JOHN, session: JOHN },
-    handlers: { 'DELETE /session/list': (call, w) => { url = call.url; w.session = null; return new Response(null, { status: 204 }) } }
+    handlers: {
+      'DELETE /session/list': (call, w) => {
+        url = call.url
+        w.session = null
+        return new Response(null, { status: 204 })
+      }
+    }
   })
   t.same(await page.BcSession.ready(), JOHN)
   await page.BcSession.logout({ everywhere: true })

@@ -136,7 +136,13 @@ t.test('races and revocations', async (t) => {
     let posts = 0
     const page = loadScript({
       world: { shopper: JOHN },
-      handlers: { 'POST /session': (_c, w) => { posts++; w.session = JOHN; return errorJson(409, 'BCX_TOKEN_REPLAYED') } }
+      handlers: {
+        'POST /session': (_c, w) => {
+          posts++
+          w.session = JOHN
+          return errorJson(409, 'BCX_TOKEN_REPLAYED')
+        }
+      }
     })
     t.same(await page.BcSession.ready(), JOHN)
     t.equal(posts, 1)
@@ -224,7 +230,8 @@ t.test('cookies blocked: a 201 followed by a 401', async (t) => {
 
 t.test('errors reject with a code and a clear message', async (t) => {
   t.test('the service\'s code passes through', async (t) => {
-    const page = loadScript({ world: { shopper: JOHN }, handlers: { 'POST /session': () => errorJson(403, 'BCX_STORE_NOT_ALLOWED', 'The store is not served by this service') } })
+    const refusal = (): Response => errorJson(403, 'BCX_STORE_NOT_ALLOWED', 'The store is not served by this service')
+    const page = loadScript({ world: { shopper: JOHN }, handlers: { 'POST /session': refusal } })
     const err = await page.BcSession.ready().then(() => null, (e: unknown) => e)
     t.match(err, {
       name: 'BcSessionError',
@@ -264,7 +271,11 @@ t.test('errors reject with a code and a clear message', async (t) => {
 
   t.test('after a transient failure, ready() tries again', async (t) => {
     let fail = true
-    const page = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'GET /session': (c, w) => fail ? errorJson(503, 'BCX_STORE_UNAVAILABLE') : json(200, { customer: JOHN, store_hash: JOHN.store_hash, expires_at: '' }) } })
+    const session = { customer: JOHN, store_hash: JOHN.store_hash, expires_at: '' }
+    const page = loadScript({
+      world: { shopper: JOHN, session: JOHN },
+      handlers: { 'GET /session': (c, w) => fail ? errorJson(503, 'BCX_STORE_UNAVAILABLE') : json(200, session) }
+    })
     t.equal(await codeOf(page.BcSession.ready()), 'BCX_STORE_UNAVAILABLE')
     fail = false
     t.same(await page.BcSession.ready(),

@@ -78,7 +78,10 @@ const brokenClaim: fc.Arbitrary<(c: Claims) => void> = fc.oneof(
     (c: Claims) => { c.store_hash = v; c.sub = v }),
   fc.integer({ min: 61, max: 10 ** 9 }).map((ago) => (c: Claims) => { c.exp = nowSeconds() - ago }),
   // Margins well past the 60 s clock tolerance: the server checks a moment after generation.
-  fc.integer({ min: 120, max: 10 ** 6 }).map((ahead) => (c: Claims) => { c.iat = nowSeconds() + ahead; c.exp = nowSeconds() + ahead + 900 }),
+  fc.integer({ min: 120, max: 10 ** 6 }).map((ahead) => (c: Claims) => {
+    c.iat = nowSeconds() + ahead
+    c.exp = nowSeconds() + ahead + 900
+  }),
   fc.integer({ min: 1000, max: 10 ** 8 }).map((ago) => (c: Claims) => { c.iat = nowSeconds() - ago }),
   fc.tuple(fc.constantFrom('iat', 'exp'),
     fc.oneof(fc.string({ maxLength: 12 }), fc.constant(null),
@@ -117,21 +120,41 @@ const HEADERS = fc.oneof(
 )
 
 /** A token signed with the client secret whose claims or header are wrong, or signed with another secret. */
+/** A customer id for a generated token. */
+const anyId = fc.integer({ min: 1, max: 10 ** 6 })
+/** Valid claims of customer `id`, signed as given. */
+const signedClaims = (header: string, id: number, secret?: string, hash?: string): string =>
+  signRaw(header, JSON.stringify(claimsOf(id)), secret, hash)
+
+/** A MAC of the right secret under the other algorithm's header: the header names the hash, not the MAC's length. */
+const CROSSED = fc.constantFrom<[string, string]>(['{"typ":"JWT","alg":"HS512"}', 'sha256'],
+  ['{"typ":"JWT","alg":"HS256"}', 'sha512'], ['{"typ":"JWT","alg":"HS256"}', 'sha384'])
+
+/** A token signed with the client secret whose claims or header are wrong, or signed with another secret. */
 export const signedButWrong: fc.Arbitrary<string> = fc.oneof(
   {
-    arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), brokenClaim,
-      ACCEPTED_HEADER).map(([id, breakIt, header]) => {
+    arbitrary: fc.tuple(anyId, brokenClaim, ACCEPTED_HEADER).map(([id, breakIt, header]) => {
       const claims = claimsOf(id)
       breakIt(claims)
       return signRaw(header, JSON.stringify(claims))
     }),
     weight: 5
   },
-  { arbitrary: fc.tuple(HEADERS, fc.integer({ min: 1, max: 10 ** 6 })).map(([header, id]) => signRaw(header, JSON.stringify(claimsOf(id)))), weight: 1 },
-  { arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 10 ** 6 }), ACCEPTED_HEADER).map(([secret, id, header]) => signRaw(header, JSON.stringify(claimsOf(id)), secret)), weight: 1 },
-  // The right secret, the other algorithm's MAC: the header names the hash, never the MAC's length.
-  { arbitrary: fc.tuple(fc.integer({ min: 1, max: 10 ** 6 }), fc.constantFrom(['{"typ":"JWT","alg":"HS512"}', 'sha256'], ['{"typ":"JWT","alg":"HS256"}', 'sha512'], ['{"typ":"JWT","alg":"HS256"}', 'sha384'])).map(([id, [header, hash]]) => signRaw(header, JSON.stringify(claimsOf(id)), undefined, hash)), weight: 1 },
-  { arbitrary: fc.tuple(fc.json({ maxDepth: 2 }).filter(notAccepted), fc.json({ maxDepth: 3 })).map(([header, payload]) => signRaw(header, payload)), weight: 1 }
+  { arbitrary: fc.tuple(HEADERS, anyId).map(([header, id]) => signedClaims(header, id)), weight: 1 },
+  {
+    arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 40 }), anyId, ACCEPTED_HEADER)
+      .map(([secret, id, header]) => signedClaims(header, id, secret)),
+    weight: 1
+  },
+  {
+    arbitrary: fc.tuple(anyId, CROSSED).map(([id, [header, hash]]) => signedClaims(header, id, undefined, hash)),
+    weight: 1
+  },
+  {
+    arbitrary: fc.tuple(fc.json({ maxDepth: 2 }).filter(notAccepted), fc.json({ maxDepth: 3 }))
+      .map(([header, payload]) => signRaw(header, payload)),
+    weight: 1
+  }
 )
 
 const randomToken = fc.oneof(
@@ -153,19 +176,39 @@ export interface ExchangeRequest { contentType: string | undefined, payload: str
 export function exchangeRequest (exchanged: readonly string[],
   cookies: readonly string[]): fc.Arbitrary<ExchangeRequest> {
   const tok = badToken(exchanged)
+  const json = (payload: string): { contentType: string, payload: string } =>
+    ({ contentType: 'application/json', payload })
+  const odderTypes = fc.constantFrom('application/x-www-form-urlencoded', 'multipart/form-data; boundary=x',
+    'application/jwt', 'text/html', 'application/octet-stream', 'application/json-patch+json',
+    'text/plain;charset=utf-16')
   const body = fc.oneof(
-    { arbitrary: tok.map((t) => ({ contentType: 'application/json', payload: JSON.stringify({ token: t }) })), weight: 8 },
+    { arbitrary: tok.map((t) => json(JSON.stringify({ token: t }))), weight: 8 },
     { arbitrary: tok.map((t) => ({ contentType: 'text/plain', payload: t })), weight: 3 },
-    { arbitrary: fc.tuple(fc.constantFrom('application/json; charset=utf-8', 'text/plain; charset=utf-8', 'APPLICATION/JSON', 'Text/Plain'), tok).map(([contentType, t]) => ({ contentType, payload: contentType.toLowerCase().startsWith('text') ? t : JSON.stringify({ token: t }) })), weight: 1 },
-    { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => ({ contentType: 'application/json', payload: JSON.stringify(v) })), weight: 1 },
-    { arbitrary: fc.jsonValue({ maxDepth: 2 }).filter((v) => typeof v !== 'string').map((v) => ({ contentType: 'application/json', payload: JSON.stringify({ token: v }) })), weight: 1 },
-    { arbitrary: tok.map((t) => ({ contentType: 'application/json', payload: `{"token":${JSON.stringify(t)},"__proto__":{"token":"x"}}` })), weight: 1 },
-    { arbitrary: fc.string({ maxLength: 300 }).map((s) => ({ contentType: 'application/json', payload: s })), weight: 1 },
-    { arbitrary: fc.tuple(fc.constantFrom('application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jwt', 'text/html', 'application/octet-stream', 'application/json-patch+json', 'text/plain;charset=utf-16'), tok).map(([contentType, t]) => ({ contentType, payload: `token=${t}` })), weight: 1 },
-    { arbitrary: fc.constant({ contentType: 'application/json', payload: JSON.stringify({ token: 'x'.repeat(9000) }) }), weight: 1 },
+    {
+      arbitrary: fc.tuple(fc.constantFrom('application/json; charset=utf-8', 'text/plain; charset=utf-8',
+        'APPLICATION/JSON', 'Text/Plain'), tok).map(([contentType, t]) =>
+        ({ contentType, payload: contentType.toLowerCase().startsWith('text') ? t : JSON.stringify({ token: t }) })),
+      weight: 1
+    },
+    { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => json(JSON.stringify(v))), weight: 1 },
+    {
+      arbitrary: fc.jsonValue({ maxDepth: 2 }).filter((v) => typeof v !== 'string')
+        .map((v) => json(JSON.stringify({ token: v }))),
+      weight: 1
+    },
+    { arbitrary: tok.map((t) => json(`{"token":${JSON.stringify(t)},"__proto__":{"token":"x"}}`)), weight: 1 },
+    { arbitrary: fc.string({ maxLength: 300 }).map((s) => json(s)), weight: 1 },
+    {
+      arbitrary: fc.tuple(odderTypes, tok).map(([contentType, t]) => ({ contentType, payload: `token=${t}` })),
+      weight: 1
+    },
+    { arbitrary: fc.constant(json(JSON.stringify({ token: 'x'.repeat(9000) }))), weight: 1 },
     { arbitrary: fc.constant({ contentType: undefined as unknown as string, payload: '' }), weight: 1 }
   )
-  const origin = fc.oneof({ arbitrary: fc.constant(ORIGIN), weight: 30 }, { arbitrary: fc.constantFrom(OTHER_ORIGIN, 'https://evil.example', 'null', `${ORIGIN}.evil.example`, 'http://store-abc123.mybigcommerce.com'), weight: 1 }, { arbitrary: headerText(), weight: 1 })
+  const otherOrigins = fc.constantFrom(OTHER_ORIGIN, 'https://evil.example', 'null', `${ORIGIN}.evil.example`,
+    'http://store-abc123.mybigcommerce.com')
+  const origin = fc.oneof({ arbitrary: fc.constant(ORIGIN), weight: 30 }, { arbitrary: otherOrigins, weight: 1 },
+    { arbitrary: headerText(), weight: 1 })
   const csrf = fc.oneof({ arbitrary: fc.constant('1'), weight: 30 }, { arbitrary: headerText(8), weight: 1 })
   const extra =
     fc.dictionary(fc.constantFrom('x-forwarded-for', 'x-forwarded-proto', 'authorization', 'x-requested-with',
@@ -196,7 +239,11 @@ export function exchangeRequest (exchanged: readonly string[],
 export function cookieHeader (name: string, validValue: string, signedWrong: readonly string[]): fc.Arbitrary<string> {
   const value = fc.oneof(
     { arbitrary: textMutation(validValue), weight: 6 },
-    { arbitrary: fc.tuple(textMutation(validValue), textMutation(validValue)).map(([a, b]) => a.slice(0, a.length >> 1) + b.slice(b.length >> 1)), weight: 1 },
+    {
+      arbitrary: fc.tuple(textMutation(validValue), textMutation(validValue))
+        .map(([a, b]) => a.slice(0, a.length >> 1) + b.slice(b.length >> 1)),
+      weight: 1
+    },
     { arbitrary: fc.constantFrom(...signedWrong), weight: 2 },
     { arbitrary: headerText(100), weight: 2 },
     { arbitrary: fc.string({ minLength: 500, maxLength: 2000, unit: b64char }), weight: 1 }

@@ -163,7 +163,8 @@ export async function signIn (app: FastifyInstance, opts: SignInOptions = {}): P
   })
   const cookie = sessionCookieOf(res)
   if (res.statusCode !== 201 || cookie === undefined) {
-    throw new Error(`sign-in answered ${res.statusCode}${cookie === undefined ? ' without our cookie' : ''}: ${res.body}`)
+    const without = cookie === undefined ? ' without our cookie' : ''
+    throw new Error(`sign-in answered ${res.statusCode}${without}: ${res.body}`)
   }
   const sid = sidOf(cookie)
   return { cookie, session: res.json(), sid, handle: sessionHandle(sid), jwt, res }

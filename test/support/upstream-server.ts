@@ -107,6 +107,7 @@ export function verifiedByHand (r: Received): boolean {
     return Array.isArray(value) ? value.join(', ') : value ?? ''
   }
   const canonical = ['bcx-v1', r.method, r.url, createHash('sha256').update(r.body).digest('hex'), h('x-customer-id'),
-    h('x-customer-email'), h('x-customer-group-id'), h('x-store-hash'), h('x-bcx-timestamp'), h('x-request-id')].join('\n')
+    h('x-customer-email'), h('x-customer-group-id'), h('x-store-hash'), h('x-bcx-timestamp'), h('x-request-id')]
+    .join('\n')
   return h('x-bcx-signature') === 'v1=' + createHmac('sha256', UPSTREAM_SECRET).update(canonical).digest('base64url')
 }

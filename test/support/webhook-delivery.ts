@@ -17,12 +17,10 @@ export function customerEvent (scope: string, storeHash: string, customerId: num
   }
 }
 
-export function signedDelivery (payload: unknown, secret: string,
-  { id = `msg_${randomUUID()}`, timestamp = Math.floor(Date.now() / 1000), body }: {
-    id?: string,
-    timestamp?: number,
-    body?: string
-  } = {}): Delivery {
+export interface DeliveryOptions { id?: string, timestamp?: number, body?: string }
+
+export function signedDelivery (payload: unknown, secret: string, opts: DeliveryOptions = {}): Delivery {
+  const { id = `msg_${randomUUID()}`, timestamp = Math.floor(Date.now() / 1000), body } = opts
   const raw = body ?? JSON.stringify(payload)
   const signature = createHmac('sha256', secret).update(`${id}.${timestamp}.${raw}`).digest('base64')
   return {
@@ -34,4 +32,9 @@ export function signedDelivery (payload: unknown, secret: string,
       'webhook-signature': `v1,${signature}`
     }
   }
+}
+
+/** The named headers alone, for a delivery with the others left out. */
+export function only (headers: Record<string, string>, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => names.includes(name)))
 }

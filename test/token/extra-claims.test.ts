@@ -8,11 +8,22 @@ import { claimsJson, HS256_HEADER, HS512_HEADER, signRaw } from '../support/toke
 
 const POISON = '{"isAdmin":true,"polluted":"yes","id":1,"email":"root@example.com"}'
 
-const cases = [
-  { name: 'top-level __proto__, constructor and isAdmin', extra: `,"__proto__":${POISON},"constructor":{"prototype":${POISON}},"isAdmin":true,"roles":["admin"]`, customerExtra: '' },
-  { name: 'the same inside customer', extra: '', customerExtra: `,"__proto__":${POISON},"constructor":{"prototype":${POISON}},"isAdmin":true,"toString":"x"` },
-  { name: 'a header with extra members', extra: ',"kid":"../../etc/passwd"', customerExtra: '', header: '{"typ":"JWT","alg":"HS512","__proto__":{"alg":"none"},"isAdmin":true}' },
-  { name: 'the extras in the HS256 form', extra: `,"__proto__":${POISON},"isAdmin":true`, customerExtra: ',"isAdmin":true', header: HS256_HEADER }
+const PROTO = `,"__proto__":${POISON},"constructor":{"prototype":${POISON}}`
+
+const cases: Array<{ name: string, extra?: string, customerExtra?: string, header?: string }> = [
+  { name: 'top-level __proto__, constructor and isAdmin', extra: `${PROTO},"isAdmin":true,"roles":["admin"]` },
+  { name: 'the same inside customer', customerExtra: `${PROTO},"isAdmin":true,"toString":"x"` },
+  {
+    name: 'a header with extra members',
+    extra: ',"kid":"../../etc/passwd"',
+    header: '{"typ":"JWT","alg":"HS512","__proto__":{"alg":"none"},"isAdmin":true}'
+  },
+  {
+    name: 'the extras in the HS256 form',
+    extra: `,"__proto__":${POISON},"isAdmin":true`,
+    customerExtra: ',"isAdmin":true',
+    header: HS256_HEADER
+  }
 ]
 
 t.test('extra claims are never copied into the session', async (t) => {
@@ -50,7 +61,8 @@ t.test('a customer whose fields hide behind __proto__ has no fields', async (t) 
   t.equal(res.json().code, 'BCX_TOKEN_CLAIMS')
   t.equal((await redis.client.keys('bcx:*:s:*')).length, 0)
 
-  const inherited = '{"__proto__":{"operation":"current_customer","iss":"bc/apps"},"customer":{"id":1,"email":"a@b.c"},"sub":"abc123",' +
+  const inherited = '{"__proto__":{"operation":"current_customer","iss":"bc/apps"},' +
+    '"customer":{"id":1,"email":"a@b.c"},"sub":"abc123",' +
     `"iat":${now},"exp":${now + 900},"aud":"test-client-id","store_hash":"abc123"}`
   const claims = await postSession(app, { payload: JSON.stringify({ token: signRaw(HS512_HEADER, inherited) }) })
   t.equal(claims.statusCode, 401, 'required claims cannot be inherited either')

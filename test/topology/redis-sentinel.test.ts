@@ -157,6 +157,7 @@ t.test('SENTINEL FAILOVER under traffic: acknowledged sessions survive, no 500, 
   t.same(lost, [], 'every acknowledged session, and every one written after the switch, readable')
   let unknownKept = 0
   for (const cookie of unknown) if ((await getSession(app, cookie)).statusCode === 200) unknownKept++
-  t.comment(`sessions written during the failover (never acknowledged): ${unknown.length}, still readable: ${unknownKept}`)
+  t.comment(`sessions written during the failover (never acknowledged): ${unknown.length}, ` +
+    `still readable: ${unknownKept}`)
   t.equal(await topology.masterPort(), to)
 })

@@ -13,7 +13,10 @@ async function postUnfinished (port: number, headers: string[]): Promise<{ head:
   return await new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     let text = ''
-    const giveUp = setTimeout(() => { socket.destroy(); reject(new Error(`no answer while the body was unfinished; got ${JSON.stringify(text)}`)) }, 15_000)
+    const giveUp = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no answer while the body was unfinished; got ${JSON.stringify(text)}`))
+    }, 15_000)
     socket.setEncoding('utf8')
     socket.on('error', (err) => { clearTimeout(giveUp); reject(err) })
     socket.on('data', (chunk: string) => {

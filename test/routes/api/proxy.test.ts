@@ -4,7 +4,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import type { InjectOptions } from 'fastify'
 import { build, startRedis, ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
-import { signIn, api } from '../../support/session.js'
+import { signIn, api, CSRF } from '../../support/session.js'
 import { freePort } from '../../support/redis-server.js'
 import {
   type Received, verifiedByHand, UPSTREAM_SECRET, appWithUpstream, upstreamVerification
@@ -113,19 +113,22 @@ t.test('identity headers forged by the browser are stripped and replaced', async
 
 t.test('/api rules come first: nothing reaches the upstream', async (t) => {
   const { app, upstream, cookie } = await setup(t)
+  type Method = 'GET' | 'POST' | 'DELETE'
+  const req = (method: Method, headers: Record<string, string>, url = '/api/things'): InjectOptions =>
+    ({ method, url, headers, ...(method === 'POST' && { payload: {} }) })
+  const [unauthenticated, refused, noCsrf] = ['BCX_UNAUTHENTICATED', 'BCX_ORIGIN_REFUSED', 'BCX_CSRF_HEADER_MISSING']
+  const [dead, evil] = [cookie.slice(0, -3) + 'abc', 'https://evil.example']
   const cases: Array<[string, InjectOptions, number, string]> = [
-    ['no session', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN } }, 401,
-      'BCX_UNAUTHENTICATED'],
-    ['a dead cookie', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: ORIGIN, cookie: cookie.slice(0, -3) + 'abc' } }, 401, 'BCX_UNAUTHENTICATED'],
-    ['GET from a foreign origin', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: 'https://evil.example', cookie } }, 401, 'BCX_UNAUTHENTICATED'],
-    ['GET from another allowed origin', { method: 'GET', url: '/api/things', headers: { 'x-csrf': '1', origin: OTHER_ORIGIN, cookie } }, 401, 'BCX_UNAUTHENTICATED'],
-    ['POST from another allowed origin', { method: 'POST', url: '/api/things', headers: { origin: OTHER_ORIGIN, 'x-csrf': '1', cookie }, payload: {} }, 403, 'BCX_ORIGIN_REFUSED'],
-    ['POST from a foreign origin', { method: 'POST', url: '/api/things', headers: { origin: 'https://evil.example', 'x-csrf': '1', cookie }, payload: {} }, 403, 'BCX_ORIGIN_REFUSED'],
-    ['POST without Origin', { method: 'POST', url: '/api/things', headers: { 'x-csrf': '1', cookie }, payload: {} },
-      403, 'BCX_ORIGIN_REFUSED'],
-    ['POST without X-CSRF', { method: 'POST', url: '/api/things', headers: { origin: ORIGIN, cookie }, payload: {} }, 403, 'BCX_CSRF_HEADER_MISSING'],
-    ['DELETE with X-CSRF: 0', { method: 'DELETE', url: '/api/things/1', headers: { origin: ORIGIN, 'x-csrf': '0', cookie } }, 403, 'BCX_CSRF_HEADER_MISSING'],
-    ['POST without a session', { method: 'POST', url: '/api/things', headers: { origin: ORIGIN, 'x-csrf': '1' }, payload: {} }, 401, 'BCX_UNAUTHENTICATED']
+    ['no session', req('GET', { ...CSRF, origin: ORIGIN }), 401, unauthenticated],
+    ['a dead cookie', req('GET', { ...CSRF, origin: ORIGIN, cookie: dead }), 401, unauthenticated],
+    ['GET from a foreign origin', req('GET', { ...CSRF, origin: evil, cookie }), 401, unauthenticated],
+    ['GET from another allowed origin', req('GET', { ...CSRF, origin: OTHER_ORIGIN, cookie }), 401, unauthenticated],
+    ['POST from another allowed origin', req('POST', { origin: OTHER_ORIGIN, ...CSRF, cookie }), 403, refused],
+    ['POST from a foreign origin', req('POST', { origin: evil, ...CSRF, cookie }), 403, refused],
+    ['POST without Origin', req('POST', { ...CSRF, cookie }), 403, refused],
+    ['POST without X-CSRF', req('POST', { origin: ORIGIN, cookie }), 403, noCsrf],
+    ['DELETE with X-CSRF: 0', req('DELETE', { origin: ORIGIN, 'x-csrf': '0', cookie }, '/api/things/1'), 403, noCsrf],
+    ['POST without a session', req('POST', { origin: ORIGIN, ...CSRF }), 401, unauthenticated]
   ]
   for (const [name, request, status, code] of cases) {
     const res = await app.inject(request)

@@ -67,7 +67,12 @@ t.test('a customer\'s sessions on the merchant page', async (t) => {
   await assertUnchanged(t, redis.client, before, 'lookups and refusals', { app })
 
   // A lookup is a read: the same form token still signs every shopper out.
-  const revoke = await app.inject({ method: 'POST', url: '/bigcommerce/sessions/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `form_token=${encodeURIComponent(formToken)}` })
+  const revoke = await app.inject({
+    method: 'POST',
+    url: '/bigcommerce/sessions/revoke',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `form_token=${encodeURIComponent(formToken)}`
+  })
   t.equal(revoke.statusCode, 200)
   t.match(revoke.body, 'data-revoked="2"')
 

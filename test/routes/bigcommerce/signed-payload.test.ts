@@ -91,7 +91,11 @@ t.test('signed payloads', async (t) => {
       new Redis({ port: await freePort(), lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null })
     t.teardown(() => offline.disconnect())
     const cut = createSignedPayloadVerifier({
-      clientId: CLIENT_ID, clientSecrets: [CLIENT_SECRET], clockTolerance: 60, jtiGuard: createRedisJtiGuard(offline), now: () => NOW
+      clientId: CLIENT_ID,
+      clientSecrets: [CLIENT_SECRET],
+      clockTolerance: 60,
+      jtiGuard: createRedisJtiGuard(offline),
+      now: () => NOW
     })
     t.equal(await codeOf(cut(signedPayloadJwt(claims()))), 'BCX_STORE_UNAVAILABLE')
   })
