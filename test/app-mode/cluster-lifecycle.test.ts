@@ -8,9 +8,8 @@ import { testConfig, waitReady } from '../support/app.js'
 import { exchange, getSession, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within, standInBigCommerce } from '../support/app-mode.js'
+import { standInAppEnv, within, standInBigCommerce, installThroughCallback } from '../support/app-mode.js'
 
-const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'clusterstore1'
 const ORIGIN = 'https://www.cluster-shop.example'
 
@@ -38,7 +37,7 @@ t.test('install, exchange and uninstall on a Cluster, seen by two instances', as
   t.equal(before.statusCode, 403, 'before the install: refused')
   t.equal(before.json().code, 'BCX_ORIGIN_REFUSED', 'its origin is not known yet')
 
-  const installed = await a.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })
+  const installed = await installThroughCallback(a, bc, STORE)
   t.equal(installed.statusCode, 200, 'the install callback answers its page')
   await within(3000, () => b.allowLists.storeServed(STORE) && b.allowLists.originAllowed(ORIGIN),
     'the install in force on B')

@@ -3,27 +3,18 @@
 // was copied to reads as not installed, everywhere, and the log says why.
 import t from 'tap'
 import { installKey, STORES_KEY } from '../../src/app-mode/installs.js'
-import { build, startRedis } from '../support/app.js'
 import { exchange } from '../support/session.js'
 import { token } from '../support/tokens.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within, standInBigCommerce } from '../support/app-mode.js'
+import { within, appModeWithStandIn, installThroughCallback } from '../support/app-mode.js'
 
-const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const A = 'storea'
 const B = 'storeb'
 
 t.test("store A's record under store B's key: B is not installed, its callbacks and tokens are refused, logged",
   async (t) => {
-    const redis = await startRedis(t)
-    const bc = await standInBigCommerce(t, { [A]: 'https://a-shop.example' })
-    const { app, logs } = await build(t, {
-      redis,
-      env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example' }
-    })
-    t.equal((await app.inject({
-      method: 'GET',
-      url: bc.installUrl(PUBLIC_URL, A).slice(PUBLIC_URL.length)
-    })).statusCode, 200)
+    const { app, logs, redis, bc } =
+      await appModeWithStandIn(t, { sites: { [A]: 'https://a-shop.example' }, allowedOrigins: 'https://static.example' })
+    t.equal((await installThroughCallback(app, bc, A)).statusCode, 200)
     await within(5000, () => app.allowLists.storeServed(A), 'A installed')
 
     await redis.client.set(installKey(B), await redis.client.get(installKey(A)) as string)
@@ -55,14 +46,9 @@ t.test("store A's record under store B's key: B is not installed, its callbacks 
 
 t.test('an unreadable install record does not stop the store from installing again: the install replaces it',
   async (t) => {
-    const redis = await startRedis(t)
-    const bc = await standInBigCommerce(t, { [B]: 'https://b-shop.example' })
-    const { app, logs } = await build(t, {
-      redis,
-      env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined }
-    })
+    const { app, logs, redis, bc } = await appModeWithStandIn(t, { sites: { [B]: 'https://b-shop.example' } })
     await redis.client.set(installKey(B), '{"storeHash":"storeb","token":"sealed-with-a-key-since-dropped"')
-    const res = await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, B).slice(PUBLIC_URL.length) })
+    const res = await installThroughCallback(app, bc, B)
     t.equal(res.statusCode, 200, 'installed')
     t.match(res.body, 'Installed.')
     t.ok(logs.some((l) => l.includes('previous install unreadable: replaced')), 'logged')

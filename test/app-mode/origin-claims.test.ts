@@ -10,9 +10,8 @@ import { MAX_STORE_ORIGINS } from '../../src/app-mode/install-steps.js'
 import { build, startRedis, STORE } from '../support/app.js'
 import { exchange } from '../support/session.js'
 import { token } from '../support/tokens.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within, standInBigCommerce } from '../support/app-mode.js'
+import { standInAppEnv, within, standInBigCommerce, installThroughCallback } from '../support/app-mode.js'
 
-const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STATIC_EXACT = 'https://static-shop.example'
 
 const redis = await startRedis(t)
@@ -32,7 +31,7 @@ function sitesOf (storeHash: string, origins: string[]): void {
 }
 
 async function install (storeHash: string): Promise<LightMyRequestResponse> {
-  const res = await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, storeHash).slice(PUBLIC_URL.length) })
+  const res = await installThroughCallback(app, bc, storeHash)
   t.equal(res.statusCode, 200, `${storeHash} installed`)
   await within(5000, () => app.allowLists.storeServed(storeHash), `${storeHash} in force`)
   return res

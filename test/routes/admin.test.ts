@@ -6,7 +6,7 @@ import { build, startRedis, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.j
 import { sessionKeyCount } from '../support/redis-state.js'
 import { exchange, getSession, sessionCookieOf, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
-import { customerEvent, signedDelivery } from '../support/webhook-delivery.js'
+import { customerEvent, signedDelivery, storeEvent } from '../support/webhook-delivery.js'
 
 const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'
 const now = (): number => Math.floor(Date.now() / 1000)
@@ -79,14 +79,7 @@ for (const scope of ['customer', 'store'] as const) {
     // BigCommerce's semantics: a token issued after the event's created_at is not the event's concern.
     const payload = scope === 'customer'
       ? customerEvent('store/customer/updated', 'abc123', 1, now())
-      : {
-          scope: 'store/app/uninstalled',
-          store_id: '1025646',
-          data: { type: 'store', id: 1025646 },
-          hash: 'x',
-          created_at: now(),
-          producer: 'stores/abc123'
-        }
+      : storeEvent('store/app/uninstalled', 'abc123', now())
     const delivery = signedDelivery(payload, CLIENT_SECRET)
     const hook = await app.inject({
       method: 'POST',

@@ -2,12 +2,14 @@
 import t from 'tap'
 import { build, startRedis, ORIGIN, CLIENT_ID } from '../support/app.js'
 import { sessionKeyCount } from '../support/redis-state.js'
-import { exchange, sessionCookieOf, setCookieHeader } from '../support/session.js'
+import { exchange, sessionCookieOf, setCookieHeader, getSession, postSession } from '../support/session.js'
 import { token, rawJwt, validClaims } from '../support/tokens.js'
 
 const now = (): number => Math.floor(Date.now() / 1000)
 const customer = { id: 4927, email: 'john.doe@gmail.com', group_id: '6' }
 const HS256 = { alg: 'HS256', typ: 'JWT' }
+/** The text/plain form of the exchange: the token as the whole body. */
+const TEXT = { 'content-type': 'text/plain' }
 
 interface Case { name: string, token: () => Promise<string> | string, status: number, code: string }
 
@@ -169,12 +171,7 @@ t.test('single use: a replayed token gets 409, in either body form; its guard li
     t.equal(again.json().code, 'BCX_TOKEN_REPLAYED')
     t.equal(again.headers['set-cookie'], undefined)
 
-    const asText = await app.inject({
-      method: 'POST',
-      url: '/session',
-      headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'text/plain' },
-      payload: jwt
-    })
+    const asText = await postSession(app, { headers: TEXT, payload: jwt })
     t.equal(asText.statusCode, 409, 'the text/plain form is the same token')
 
     t.equal(await sessionKeyCount(redis), 1, 'exactly one session')
@@ -182,23 +179,13 @@ t.test('single use: a replayed token gets 409, in either body form; its guard li
     t.equal(guard.length, 1)
     const ttl = await redis.client.pttl(guard[0] as string)
     t.ok(ttl > 800_000 && ttl <= (900 + 61) * 1000, `the guard lives until the token expires (${ttl} ms)`)
-    const res = await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', cookie } })
-    t.equal(res.statusCode, 200, 'the session of the first exchange still works')
+    t.equal((await getSession(app, cookie, undefined)).statusCode, 200, 'the session of the first exchange still works')
   })
 
 t.test('text/plain body, group_id absent or null, and setCookie of a fresh id each time', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const res = await app.inject({
-    method: 'POST',
-    url: '/session',
-    headers: {
-      origin: ORIGIN,
-      'x-csrf': '1',
-      'content-type': 'text/plain'
-    },
-    payload: await token({ groupId: null })
-  })
+  const res = await postSession(app, { headers: TEXT, payload: await token({ groupId: null }) })
   t.equal(res.statusCode, 201)
   t.equal(res.json().customer.group_id, null)
   const absent = await exchange(app, rawJwt(validClaims({ customer: { id: 4927, email: 'a@b.c' } })))
@@ -211,16 +198,7 @@ t.test('text/plain body, group_id absent or null, and setCookie of a fresh id ea
 t.test('a JSON string body is not the text/plain form', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const res = await app.inject({
-    method: 'POST',
-    url: '/session',
-    headers: {
-      origin: ORIGIN,
-      'x-csrf': '1',
-      'content-type': 'application/json'
-    },
-    payload: JSON.stringify(await token())
-  })
+  const res = await postSession(app, { payload: JSON.stringify(await token()) })
   t.equal(res.statusCode, 400)
   t.equal(res.json().code, 'BCX_BAD_REQUEST')
   t.equal((await redis.client.keys('*')).length, 0)
@@ -254,11 +232,7 @@ t.test('the order of checks: cross-site, then rate limit, then body, then token'
 t.test('media types compare case-insensitively', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const res = await app.inject({
-    method: 'POST',
-    url: '/session',
-    headers: { origin: ORIGIN, 'x-csrf': '1', 'content-type': 'Text/Plain; charset=UTF-8' },
-    payload: await token()
-  })
+  const res = await postSession(app,
+    { headers: { 'content-type': 'Text/Plain; charset=UTF-8' }, payload: await token() })
   t.equal(res.statusCode, 201)
 })

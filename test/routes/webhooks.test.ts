@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks'
 import { build, startRedis, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.js'
 import { exchange, getSession, signIn } from '../support/session.js'
 import { token } from '../support/tokens.js'
-import { customerEvent, signedDelivery, type Delivery, only } from '../support/webhook-delivery.js'
+import { customerEvent, signedDelivery, type Delivery, only, storeEvent } from '../support/webhook-delivery.js'
 import { bigCommerceWebhookVerifier } from '../../src/routes/webhooks.js'
 
 const PREVIOUS_SECRET = 'previous-client-secret-9876543210'
@@ -84,19 +84,12 @@ t.test('the X-Webhook-Secret custom header authenticates a delivery', async (t) 
 
 t.test('store/app/uninstalled revokes the whole store', async (t) => {
   const { app, deliver, alive } = await setup(t)
-  const payload = {
-    scope: 'store/app/uninstalled',
-    store_id: '1025646',
-    data: { type: 'store', id: 1025646 },
-    hash: 'x',
-    created_at: now(),
-    producer: 'stores/abc123'
-  }
-  const res = await deliver(signedDelivery(payload, CLIENT_SECRET))
+  const createdAt = now()
+  const res = await deliver(signedDelivery(storeEvent('store/app/uninstalled', 'abc123', createdAt), CLIENT_SECRET))
   t.equal(res.statusCode, 200)
   t.same(res.json(), { status: 'revoked', revoked: 3 })
   t.same(await alive(), [false, false, false, true])
-  t.equal((await exchange(app, await token({ customerId: 55, iat: payload.created_at }))).json().code,
+  t.equal((await exchange(app, await token({ customerId: 55, iat: createdAt }))).json().code,
     'BCX_TOKEN_REVOKED', 'a token issued in the second of the event is refused')
 })
 

@@ -75,7 +75,7 @@ t.test('a short benchmark against a real service reports sane figures', async (t
   // The service's own codec reads it: the fill lays out what an exchange leaves.
   t.match(decodeRecord(filled as string, { storeHash: BENCH.store, customerId: 10_000_000, absoluteAt: 0 }),
     {
-      customer: { id: 10_000_000, email: 'customer10000000@example.com', group_id: '0' },
+      customer: { id: 10_000_000, email: 'customer10000000@example.com', groupId: '0' },
       originTag: originTag(BENCH.origin)
     })
 

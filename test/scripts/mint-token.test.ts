@@ -1,4 +1,6 @@
 import t from 'tap'
+import type { Test } from 'tap'
+import type { LightMyRequestResponse } from 'fastify'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,8 +11,24 @@ import { credentialDefaults, parseTokenArgs } from '../../scripts/mint-token.js'
 import { DEMO } from '../../src/dev/stand-in-storefront.js'
 import { mintCustomerToken, type MintOptions } from '../../src/dev/mint-token.js'
 import { build } from '../support/app.js'
+import { postSession } from '../support/session.js'
 
 const CLI = fileURLToPath(new URL('../../scripts/mint-token.ts', import.meta.url))
+
+/** POST /session on an app configured as the demo is, the token sent as the curl walk-through sends it. */
+async function exchangedInDemo (t: Test, jwt: string): Promise<LightMyRequestResponse> {
+  const { app } = await build(t, {
+    redis: 'memory',
+    env: {
+      BC_CLIENT_ID: DEMO.clientId,
+      BC_CLIENT_SECRET: DEMO.clientSecret,
+      BC_STORE_HASHES: DEMO.storeHash,
+      ALLOWED_ORIGINS: 'http://localhost:3001'
+    }
+  })
+  const headers = { origin: 'http://localhost:3001', 'content-type': 'text/plain' }
+  return await postSession(app, { headers, payload: jwt })
+}
 
 interface Run { code: number | null, stdout: string, stderr: string }
 
@@ -98,21 +116,7 @@ t.test('the CLI prints the token alone on stdout, and the service accepts it', a
   })
   t.equal((payload.exp as number) - (payload.iat as number), 900)
 
-  const { app } = await build(t, {
-    redis: 'memory',
-    env: {
-      BC_CLIENT_ID: DEMO.clientId,
-      BC_CLIENT_SECRET: DEMO.clientSecret,
-      BC_STORE_HASHES: DEMO.storeHash,
-      ALLOWED_ORIGINS: 'http://localhost:3001'
-    }
-  })
-  const res = await app.inject({
-    method: 'POST',
-    url: '/session',
-    headers: { origin: 'http://localhost:3001', 'x-csrf': '1', 'content-type': 'text/plain' },
-    payload: jwt
-  })
+  const res = await exchangedInDemo(t, jwt)
   t.equal(res.statusCode, 201,
     'exchanged as the curl walk-through sends it: TOKEN=$(npm run --silent token ...), text/plain')
   t.same(res.json().customer, { id: 4927, email: 'john.doe@gmail.com', group_id: '6' })
@@ -160,21 +164,7 @@ t.test('--iat mints an old token, which the service refuses as expired', async (
   const iat = Math.floor(Date.now() / 1000) - 3600
   const jwt = await mintCustomerToken(parseTokenArgs(['--customer-id', '5', '--iat', String(iat)]) as MintOptions)
   t.equal(decodeJwt(jwt).iat, iat)
-  const { app } = await build(t, {
-    redis: 'memory',
-    env: {
-      BC_CLIENT_ID: DEMO.clientId,
-      BC_CLIENT_SECRET: DEMO.clientSecret,
-      BC_STORE_HASHES: DEMO.storeHash,
-      ALLOWED_ORIGINS: 'http://localhost:3001'
-    }
-  })
-  const res = await app.inject({
-    method: 'POST',
-    url: '/session',
-    headers: { origin: 'http://localhost:3001', 'x-csrf': '1', 'content-type': 'text/plain' },
-    payload: jwt
-  })
+  const res = await exchangedInDemo(t, jwt)
   t.equal(res.statusCode, 401)
   t.equal(res.json().code, 'BCX_TOKEN_EXPIRED')
 })

@@ -1,8 +1,10 @@
 // App mode for tests: install records, app mode's environment, the stand-in BigCommerce it installs
 // from, and readers of what the callbacks' pages carry.
 import type { StoreInstall } from '../../src/app-mode/types.js'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { startStandInBigCommerce, type StandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { CLIENT_ID, CLIENT_SECRET, type Teardown } from './app.js'
+import { build, CLIENT_ID, CLIENT_SECRET, startRedis, type Built, type Teardown } from './app.js'
+import type { RedisServer } from './redis-server.js'
 
 export const TOKEN_KEY = 'store-token-key-one-0123456789abcdef'
 export const NEXT_TOKEN_KEY = 'store-token-key-two-0123456789abcdef'
@@ -65,4 +67,31 @@ export async function standInBigCommerce (t: Teardown, sites: Record<string,
     bc.store(storeHash).sites = [{ id: 1, channel_id: 1, url: origin, urls: [{ type: 'primary', url: `${origin}/` }] }]
   }
   return bc
+}
+
+export interface AppModeOptions {
+  /** Stores the stand-in serves, with their storefront origin. */
+  sites?: Record<string, string>
+  /** ALLOWED_ORIGINS beside the installs (none by default); no static store list. */
+  allowedOrigins?: string
+  env?: Record<string, string | undefined>
+}
+
+/** App mode against the stand-in BigCommerce on a redis-server of its own; everything closed at teardown. */
+export async function appModeWithStandIn (t: Teardown, { sites = {}, allowedOrigins, env = {} }: AppModeOptions = {}):
+Promise<Built & { redis: RedisServer, bc: StandInBigCommerce }> {
+  const redis = await startRedis(t)
+  const bc = await standInBigCommerce(t, sites)
+  const built = await build(t, {
+    redis,
+    env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: allowedOrigins, ...env }
+  })
+  return { ...built, redis, bc }
+}
+
+/** The merchant installing `storeHash`: the stand-in's install URL, called on the app's auth callback. */
+export async function installThroughCallback (app: FastifyInstance, bc: StandInBigCommerce, storeHash: string):
+Promise<LightMyRequestResponse> {
+  const url = bc.installUrl(LOOPBACK_PUBLIC_URL, storeHash).slice(LOOPBACK_PUBLIC_URL.length)
+  return await app.inject({ method: 'GET', url })
 }

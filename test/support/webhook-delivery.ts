@@ -19,6 +19,18 @@ export function customerEvent (scope: string, storeHash: string, customerId: num
 
 export interface DeliveryOptions { id?: string, timestamp?: number, body?: string }
 
+/** A store-wide event (store/app/uninstalled) as BigCommerce delivers it. */
+export function storeEvent (scope: string, storeHash: string, createdAt: number): Record<string, unknown> {
+  return {
+    scope,
+    store_id: '1025646',
+    data: { type: 'store', id: 1025646 },
+    hash: 'x',
+    created_at: createdAt,
+    producer: `stores/${storeHash}`
+  }
+}
+
 export function signedDelivery (payload: unknown, secret: string, opts: DeliveryOptions = {}): Delivery {
   const { id = `msg_${randomUUID()}`, timestamp = Math.floor(Date.now() / 1000), body } = opts
   const raw = body ?? JSON.stringify(payload)

@@ -1,6 +1,7 @@
 // The session behaviour on a real 3-master Redis Cluster: every script stays in one slot, keys spread
 // over the masters, and a store-wide revocation reaches every master.
 import t from 'tap'
+import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { keys } from '../../src/store/keys.js'
@@ -99,18 +100,26 @@ t.test('keys spread over the masters; each customer\'s keys share one slot', asy
   t.ok([...slotsByTag.values()].every((s) => s.size === 1), 'no customer spans two slots')
 })
 
+/**
+ * Sessions of customers 1..count of STORE and one of customer 1 at OTHER_STORE, from tokens issued at
+ * `iat`; asserts the store's sessions landed on several masters, so a store-wide step must reach each.
+ */
+async function spreadSessions (t: Test, app: FastifyInstance, count: number, iat: number):
+Promise<{ cookies: Map<number, string>, otherCookie: string }> {
+  const cookies = new Map<number, string>()
+  for (let id = 1; id <= count; id++) cookies.set(id, (await signIn(app, { customerId: id, iat })).cookie)
+  const { cookie: otherCookie } =
+    await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat, origin: OTHER_ORIGIN })
+  t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2,
+    'the store\'s sessions live on several masters')
+  return { cookies, otherCookie }
+}
+
 t.test('revokeCustomerSessions and revokeStoreSessions on the Cluster: the store-wide one reaches every master',
   async (t) => {
     const app = await clusterApp(t)
     const old = Math.floor(Date.now() / 1000) - 20
-    const cookies = new Map<number, string>()
-    for (let id = 1; id <= 24; id++) {
-      cookies.set(id, (await signIn(app, { customerId: id, iat: old })).cookie)
-    }
-    const { cookie: otherCookie } =
-      await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: old, origin: OTHER_ORIGIN })
-    t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2,
-      'the store\'s sessions live on several masters')
+    const { cookies, otherCookie } = await spreadSessions(t, app, 24, old)
 
     // A stale token of customer 1 (issued before the cutoff) kept for after the revocation.
     const staleToken = await token({ customerId: 1, iat: old })
@@ -140,14 +149,7 @@ t.test('an admin revocation on the Cluster ends every live session, tokens issue
     const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'
     const app = await clusterApp(t, { ADMIN_TOKEN })
     const ahead = Math.floor(Date.now() / 1000) + 30
-    const cookies = new Map<number, string>()
-    for (let id = 1; id <= 12; id++) {
-      cookies.set(id, (await signIn(app, { customerId: id, iat: ahead })).cookie)
-    }
-    const { cookie: otherStore } =
-      await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat: ahead, origin: OTHER_ORIGIN })
-    t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2,
-      'the store\'s sessions live on several masters')
+    const { cookies, otherCookie: otherStore } = await spreadSessions(t, app, 12, ahead)
     const status = async (id: number): Promise<number> => (await getSession(app, cookies.get(id))).statusCode
 
     const now = Math.floor(Date.now() / 1000)

@@ -2,28 +2,19 @@
 // token (no cookie), without using the token up; bad input refused with its status and code.
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { build, eventually, startRedis } from '../../support/app.js'
+import { eventually } from '../../support/app.js'
 import { exchange, signIn } from '../../support/session.js'
 import { token } from '../../support/tokens.js'
-import { LOOPBACK_PUBLIC_URL, codeOf, formTokenOf, standInAppEnv, standInBigCommerce } from '../../support/app-mode.js'
+import { codeOf, formTokenOf, appModeWithStandIn, installThroughCallback } from '../../support/app-mode.js'
 import { assertUnchanged, snapshot } from '../../support/redis-state.js'
 
-const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'support1'
 const ORIGIN = 'https://www.support-shop.example'
 const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'
 
 t.test('a customer\'s sessions on the merchant page', async (t) => {
-  const redis = await startRedis(t)
-  const bc = await standInBigCommerce(t, { [STORE]: ORIGIN })
-  const { app } = await build(t, {
-    redis,
-    env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, RATE_LIMIT_EXCHANGE: '0' }
-  })
-  t.equal((await app.inject({
-    method: 'GET',
-    url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length)
-  })).statusCode, 200)
+  const { app, redis, bc } = await appModeWithStandIn(t, { sites: { [STORE]: ORIGIN } })
+  t.equal((await installThroughCallback(app, bc, STORE)).statusCode, 200)
   await eventually(async () =>
     (await exchange(app, await token({ storeHash: STORE, customerId: 77 }),
       { origin: ORIGIN })).statusCode === 201, 'installed')

@@ -4,16 +4,13 @@
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { createLiveSessionCounter } from '../../../src/routes/bigcommerce/live-sessions.js'
-import { build, eventually, startRedis } from '../../support/app.js'
+import { eventually, startRedis } from '../../support/app.js'
 import { exchange } from '../../support/session.js'
 import { token } from '../../support/tokens.js'
 import type { RedisServer } from '../../support/redis-server.js'
-import {
-  LOOPBACK_PUBLIC_URL, formTokenOf, liveSessionsOf, standInAppEnv, standInBigCommerce
-} from '../../support/app-mode.js'
+import { formTokenOf, liveSessionsOf, appModeWithStandIn, installThroughCallback } from '../../support/app-mode.js'
 import { commandCalls } from '../../support/redis-state.js'
 
-const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'livecount'
 const ORIGIN = 'https://www.live-count.example'
 
@@ -22,26 +19,17 @@ const calls =
 const scans = async (redis: RedisServer): Promise<number> => await calls(redis, 'scan')
 
 t.test('repeated loads within the window send one SCAN sequence; signing everyone out forgets the count', async (t) => {
-  const redis = await startRedis(t)
-  const bc = await standInBigCommerce(t, { [STORE]: ORIGIN })
-  const { app } = await build(t, {
-    redis,
-    env: {
-      ...standInAppEnv(bc.url),
-      BC_STORE_HASHES: undefined,
-      ALLOWED_ORIGINS: 'https://static.example',
-      LOG_LEVEL: 'warn'
-    }
+  const { app, redis, bc } = await appModeWithStandIn(t, {
+    sites: { [STORE]: ORIGIN },
+    allowedOrigins: 'https://static.example',
+    env: { LOG_LEVEL: 'warn' }
   })
   const load = async (): Promise<LightMyRequestResponse> =>
     await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(STORE)}` })
   const signIn = async (customerId: number): Promise<number> =>
     (await exchange(app, await token({ storeHash: STORE, customerId }), { origin: ORIGIN })).statusCode
 
-  t.equal((await app.inject({
-    method: 'GET',
-    url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length)
-  })).statusCode, 200)
+  t.equal((await installThroughCallback(app, bc, STORE)).statusCode, 200)
   await eventually(async () => await signIn(1) === 201, 'the installed origin exchanges the store\'s tokens')
 
   const before = await scans(redis)
