@@ -1,7 +1,7 @@
 // Start-up refusals: every problem at once, each naming its variable (README, "Configuration").
 import t from 'tap'
 import { loadConfig, ConfigError } from '../src/config.js'
-import { BASE_ENV, configProblems as problemsOf } from './helper.js'
+import { BASE_ENV, configProblems as problemsOf } from './support/app.js'
 
 const refuse = (t: Tap, env: Record<string, string | undefined>, variable: string): void => {
   let caught: unknown
@@ -10,7 +10,8 @@ const refuse = (t: Tap, env: Record<string, string | undefined>, variable: strin
   } catch (err) {
     caught = err
   }
-  t.ok(caught instanceof ConfigError && caught.message.includes(variable), `refused naming ${variable}: ${String(caught)}`)
+  t.ok(caught instanceof ConfigError && caught.message.includes(variable),
+    `refused naming ${variable}: ${String(caught)}`)
 }
 type Tap = Pick<typeof t, 'ok'>
 
@@ -71,9 +72,20 @@ t.test('placeholders copied from .env.example are refused, naming the variable',
 })
 
 t.test('typed values and defaults', async (t) => {
-  const c = loadConfig({ ...BASE_ENV, TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1', REDIS_SENTINELS: 'h1:26379,[::1]:26380', REDIS_SENTINEL_MASTER: 'mymaster', COOKIE_DOMAIN: 'shop.example.com' })
+  const c = loadConfig({
+    ...BASE_ENV,
+    TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1',
+    REDIS_SENTINELS: 'h1:26379,[::1]:26380',
+    REDIS_SENTINEL_MASTER: 'mymaster',
+    COOKIE_DOMAIN: 'shop.example.com'
+  })
   t.same(c.trustProxy, ['10.0.0.1', '192.168.0.0/16', '::1'])
-  t.same(c.redis, { kind: 'sentinel', sentinels: [{ host: 'h1', port: 26379 }, { host: '::1', port: 26380 }], name: 'mymaster', url: undefined })
+  t.same(c.redis, {
+    kind: 'sentinel',
+    sentinels: [{ host: 'h1', port: 26379 }, { host: '::1', port: 26380 }],
+    name: 'mymaster',
+    url: undefined
+  })
   t.equal(c.cookie.name, '__Secure-bc_session')
   t.equal(c.idleTimeout, 1800)
   t.equal(c.absoluteTimeout, 28800)
@@ -83,14 +95,16 @@ t.test('typed values and defaults', async (t) => {
   t.equal(c.rateLimitExchange, 0)
   t.equal(loadConfig({ ...BASE_ENV, RATE_LIMIT_EXCHANGE: undefined }).rateLimitExchange, 60)
   t.same(c.cookie, { name: '__Secure-bc_session', sameSite: 'none', partitioned: true, domain: 'shop.example.com' })
-  t.same(loadConfig({ ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' }).redis, { kind: 'cluster', nodes: [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }], url: undefined })
+  t.same(loadConfig({ ...BASE_ENV, REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' }).redis,
+    { kind: 'cluster', nodes: [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }], url: undefined })
 })
 
 t.test('TRUST_PROXY: a range that would trust the internet is refused, naming the variable', async (t) => {
   for (const value of ['0.0.0.0/0', '::/0', '0.0.0.0/1,128.0.0.0/1', '10.0.0.0/7', '2000::/6']) {
     refuse(t, { ...BASE_ENV, TRUST_PROXY: value }, 'TRUST_PROXY')
   }
-  t.same(loadConfig({ ...BASE_ENV, TRUST_PROXY: '10.0.0.0/8,fc00::/7,192.168.1.5' }).trustProxy, ['10.0.0.0/8', 'fc00::/7', '192.168.1.5'], 'the widest allowed ranges, and an exact address')
+  t.same(loadConfig({ ...BASE_ENV, TRUST_PROXY: '10.0.0.0/8,fc00::/7,192.168.1.5' }).trustProxy,
+    ['10.0.0.0/8', 'fc00::/7', '192.168.1.5'], 'the widest allowed ranges, and an exact address')
 })
 
 t.test('DOCS: off in production unless DOCS=true, on in development unless DOCS=false', async (t) => {
@@ -104,31 +118,48 @@ t.test('DOCS: off in production unless DOCS=true, on in development unless DOCS=
 
 t.test('BC_WEBHOOK_SECRET: accepted, with a warning that the signed deliveries are preferred', async (t) => {
   t.notMatch(loadConfig(BASE_ENV).warnings.join('\n'), /BC_WEBHOOK_SECRET/)
-  t.match(loadConfig({ ...BASE_ENV, BC_WEBHOOK_SECRET: 'a-long-random-webhook-secret' }).warnings.join('\n'), /BC_WEBHOOK_SECRET is set: .*prefer the signed deliveries/)
+  t.match(loadConfig({ ...BASE_ENV, BC_WEBHOOK_SECRET: 'a-long-random-webhook-secret' }).warnings.join('\n'),
+    /BC_WEBHOOK_SECRET is set: .*prefer the signed deliveries/)
 })
 
 t.test('every problem is reported at once, one line each, naming its variable', async (t) => {
-  const problems = problemsOf({ ...BASE_ENV, SESSION_SECRET: undefined, SESSION_IDLE_TIMEOUT: 'abc', COOKIE_SAMESITE: 'sometimes', BC_STORE_HASHES: 'a/b', TRUST_PROXY: '0.0.0.0/0', UPSTREAM_URL: 'http://127.0.0.1:9' })
+  const problems = problemsOf({
+    ...BASE_ENV,
+    SESSION_SECRET: undefined,
+    SESSION_IDLE_TIMEOUT: 'abc',
+    COOKIE_SAMESITE: 'sometimes',
+    BC_STORE_HASHES: 'a/b',
+    TRUST_PROXY: '0.0.0.0/0',
+    UPSTREAM_URL: 'http://127.0.0.1:9'
+  })
   t.equal(problems.length, 6, problems.join(' | '))
-  for (const name of ['SESSION_SECRET', 'SESSION_IDLE_TIMEOUT', 'COOKIE_SAMESITE', 'BC_STORE_HASHES', 'TRUST_PROXY', 'UPSTREAM_SIGNING_SECRET']) {
+  for (const name of ['SESSION_SECRET', 'SESSION_IDLE_TIMEOUT', 'COOKIE_SAMESITE', 'BC_STORE_HASHES', 'TRUST_PROXY',
+    'UPSTREAM_SIGNING_SECRET']) {
     t.ok(problems.some((p) => p.startsWith(name)), `a line starts with ${name}`)
   }
 })
 
 t.test('enums list their allowed values; numbers say what is wrong', async (t) => {
-  t.same(problemsOf({ ...BASE_ENV, COOKIE_SAMESITE: 'sometimes' }), ['COOKIE_SAMESITE is invalid: "sometimes" is not one of none, lax, strict'])
-  t.same(problemsOf({ ...BASE_ENV, LOG_LEVEL: 'verbose' }), ['LOG_LEVEL is invalid: "verbose" is not one of fatal, error, warn, info, debug, trace, silent'])
-  t.same(problemsOf({ ...BASE_ENV, SESSION_IDLE_TIMEOUT: '30m' }), ['SESSION_IDLE_TIMEOUT is invalid: "30m" is not a whole number'])
-  t.same(problemsOf({ ...BASE_ENV, JWT_CLOCK_TOLERANCE: '301' }), ['JWT_CLOCK_TOLERANCE is invalid: 301 is above the maximum, 300'])
+  t.same(problemsOf({ ...BASE_ENV, COOKIE_SAMESITE: 'sometimes' }),
+    ['COOKIE_SAMESITE is invalid: "sometimes" is not one of none, lax, strict'])
+  t.same(problemsOf({ ...BASE_ENV, LOG_LEVEL: 'verbose' }),
+    ['LOG_LEVEL is invalid: "verbose" is not one of fatal, error, warn, info, debug, trace, silent'])
+  t.same(problemsOf({ ...BASE_ENV, SESSION_IDLE_TIMEOUT: '30m' }),
+    ['SESSION_IDLE_TIMEOUT is invalid: "30m" is not a whole number'])
+  t.same(problemsOf({ ...BASE_ENV, JWT_CLOCK_TOLERANCE: '301' }),
+    ['JWT_CLOCK_TOLERANCE is invalid: 301 is above the maximum, 300'])
 })
 
 t.test('NODE_ENV is validated: prod is not silently development', async (t) => {
-  t.same(problemsOf({ ...BASE_ENV, NODE_ENV: 'prod' }), ['NODE_ENV is invalid: "prod" is not one of development, test, production'])
+  t.same(problemsOf({ ...BASE_ENV, NODE_ENV: 'prod' }),
+    ['NODE_ENV is invalid: "prod" is not one of development, test, production'])
 })
 
 t.test('the timeout that was set is the one blamed', async (t) => {
-  t.match(problemsOf({ ...BASE_ENV, SESSION_IDLE_TIMEOUT: '30000' }), [/^SESSION_IDLE_TIMEOUT is invalid: 30000 seconds is longer than SESSION_ABSOLUTE_TIMEOUT \(28800, its default\)/])
-  t.match(problemsOf({ ...BASE_ENV, SESSION_ABSOLUTE_TIMEOUT: '600' }), [/^SESSION_ABSOLUTE_TIMEOUT is invalid: 600 seconds is shorter than SESSION_IDLE_TIMEOUT \(1800\)/])
+  t.match(problemsOf({ ...BASE_ENV, SESSION_IDLE_TIMEOUT: '30000' }),
+    [/^SESSION_IDLE_TIMEOUT is invalid: 30000 seconds is longer than SESSION_ABSOLUTE_TIMEOUT \(28800, its default\)/])
+  t.match(problemsOf({ ...BASE_ENV, SESSION_ABSOLUTE_TIMEOUT: '600' }),
+    [/^SESSION_ABSOLUTE_TIMEOUT is invalid: 600 seconds is shorter than SESSION_IDLE_TIMEOUT \(1800\)/])
 })
 
 t.test('production warns when /metrics is open', async (t) => {
@@ -139,13 +170,17 @@ t.test('production warns when /metrics is open', async (t) => {
 })
 
 t.test('an invalid Redis URL is reported once, not also as missing', async (t) => {
-  t.same(problemsOf({ ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'http://127.0.0.1:6379' }), ['REDIS_URL is invalid: it must match pattern "^rediss?://"'])
+  t.same(problemsOf({ ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'http://127.0.0.1:6379' }),
+    ['REDIS_URL is invalid: it must match pattern "^rediss?://"'])
 })
 
 t.test('production: BigCommerce hosts over https only (they carry the client secret and access tokens)', async (t) => {
   const prod = { ...BASE_ENV, NODE_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:6379' }
-  t.same(problemsOf({ ...prod, BC_API_URL: 'http://api.example.com' }), ['BC_API_URL is invalid: it must be https:// in production (http:// only for 127.0.0.1 or localhost)'])
-  t.same(problemsOf({ ...prod, BC_LOGIN_URL: 'http://login.example.com' }), ['BC_LOGIN_URL is invalid: it must be https:// in production (http:// only for 127.0.0.1 or localhost)'])
+  t.same(problemsOf({ ...prod, BC_API_URL: 'http://api.example.com' }),
+    ['BC_API_URL is invalid: it must be https:// in production (http:// only for 127.0.0.1 or localhost)'])
+  t.same(problemsOf({ ...prod, BC_LOGIN_URL: 'http://login.example.com' }),
+    ['BC_LOGIN_URL is invalid: it must be https:// in production (http:// only for 127.0.0.1 or localhost)'])
   t.equal(loadConfig({ ...prod, BC_API_URL: 'http://127.0.0.1:9000' }).production, true, 'a loopback stand-in is fine')
-  t.equal(loadConfig({ ...BASE_ENV, BC_API_URL: 'http://api.example.com' }).production, false, 'development may use http')
+  t.equal(loadConfig({ ...BASE_ENV, BC_API_URL: 'http://api.example.com' }).production, false,
+    'development may use http')
 })

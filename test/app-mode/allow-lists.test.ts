@@ -3,12 +3,15 @@
 // a start with Redis down, then up.
 import t from 'tap'
 import { InstalledAllowLists, syncAllowLists } from '../../src/app-mode/allow-lists.js'
-import { createMemoryInstallRegistry, normalizeOrigin, type WatchedInstallRegistry } from '../../src/app-mode/installs.js'
+import {
+  createMemoryInstallRegistry, normalizeOrigin, type WatchedInstallRegistry
+} from '../../src/app-mode/installs.js'
 import { parseOriginPattern, type OriginPattern } from '../../src/lib/origin.js'
 import { createTokenVerifier } from '../../src/token/verify-token.js'
-import { build, token, CLIENT_ID, CLIENT_SECRET } from '../helper.js'
+import { build, CLIENT_ID, CLIENT_SECRET } from '../support/app.js'
+import { token } from '../support/tokens.js'
 import { freePort, startRedisServer } from '../support/redis-server.js'
-import { APP_ENV, installOf, within } from './support.js'
+import { APP_ENV, installOf, within } from '../support/app-mode.js'
 
 const patterns = (...entries: string[]): OriginPattern[] => entries.map((e) => parseOriginPattern(e) as OriginPattern)
 const quiet = { warn: () => {}, debug: () => {} }
@@ -52,7 +55,8 @@ t.test('replaceAll keeps what it is told to keep and drops the rest', async (t) 
   const lists = new InstalledAllowLists(new Set(), [])
   lists.setStore('gone', ['https://gone.example'])
   lists.setStore('newer', ['https://newer.example'])
-  lists.replaceAll(new Map([['fresh', ['https://fresh.example']], ['newer', ['https://stale.example']]]), (s) => s === 'newer')
+  lists.replaceAll(new Map([['fresh', ['https://fresh.example']], ['newer', ['https://stale.example']]]),
+    (s) => s === 'newer')
   t.same([...lists.installed].sort(), [['fresh', ['https://fresh.example']], ['newer', ['https://newer.example']]])
   t.notOk(lists.originAllowed('https://gone.example'))
   t.notOk(lists.originAllowed('https://stale.example'))
@@ -93,11 +97,21 @@ t.test('a full reload that began before a change does not undo it', async (t) =>
 
 t.test('the verifier takes the store check as a set or as a function', async (t) => {
   const served = new Set<string>()
-  const asFunction = createTokenVerifier({ clientId: CLIENT_ID, clientSecrets: [CLIENT_SECRET], clockTolerance: 60, storeHashes: (s) => served.has(s) })
+  const asFunction = createTokenVerifier({
+    clientId: CLIENT_ID,
+    clientSecrets: [CLIENT_SECRET],
+    clockTolerance: 60,
+    storeHashes: (s) => served.has(s)
+  })
   await t.rejects(asFunction(await token({ storeHash: 'later' })), { code: 'BCX_STORE_NOT_ALLOWED' })
   served.add('later')
   t.equal((await asFunction(await token({ storeHash: 'later' }))).customer.storeHash, 'later', 'asked per token')
-  const asSet = createTokenVerifier({ clientId: CLIENT_ID, clientSecrets: [CLIENT_SECRET], clockTolerance: 60, storeHashes: new Set(['abc123']) })
+  const asSet = createTokenVerifier({
+    clientId: CLIENT_ID,
+    clientSecrets: [CLIENT_SECRET],
+    clockTolerance: 60,
+    storeHashes: new Set(['abc123'])
+  })
   t.equal((await asSet(await token())).customer.storeHash, 'abc123')
   await t.rejects(asSet(await token({ storeHash: 'later' })), { code: 'BCX_STORE_NOT_ALLOWED' })
 })
@@ -107,7 +121,14 @@ t.test('started with Redis down: the static lists apply, and installs load once 
   const began = performance.now()
   const { app } = await build(t, {
     redis: 'memory',
-    env: { ...APP_ENV, BC_STORE_HASHES: 'abc123', ALLOWED_ORIGINS: undefined, REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_COMMAND_TIMEOUT_MS: '300', LOG_LEVEL: 'silent' }
+    env: {
+      ...APP_ENV,
+      BC_STORE_HASHES: 'abc123',
+      ALLOWED_ORIGINS: undefined,
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      REDIS_COMMAND_TIMEOUT_MS: '300',
+      LOG_LEVEL: 'silent'
+    }
   })
   t.comment(`ready after ${(performance.now() - began).toFixed(0)} ms with Redis down`)
   t.ok(app.allowLists.storeServed('abc123'))
@@ -116,7 +137,12 @@ t.test('started with Redis down: the static lists apply, and installs load once 
   const server = await startRedisServer([], port)
   t.teardown(() => server.close())
   // Written behind the service's back, never announced: only the load after the (re)connect finds it.
-  const record = JSON.stringify({ v: 1, ...installOf('late', ['https://late.example']), accessToken: undefined, token: 'v1.sealed.elsewhere' })
+  const record = JSON.stringify({
+    v: 1,
+    ...installOf('late', ['https://late.example']),
+    accessToken: undefined,
+    token: 'v1.sealed.elsewhere'
+  })
   await server.client.set('bcx:{app:late}:install', record)
   await server.client.sadd('bcx:{app}:stores', 'late')
   const elapsed = await within(15_000, () => app.allowLists.storeServed('late'), 'installs loaded after Redis came up')

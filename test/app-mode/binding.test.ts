@@ -4,9 +4,11 @@
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN, STORE } from '../helper.js'
-import type { RedisServer } from '../support/redis-server.js'
-import { APP_ENV, installOf, within } from './support.js'
+import { build, startRedis, ORIGIN, STORE } from '../support/app.js'
+import { exchange, sessionCookieOf, signIn, api, getSession } from '../support/session.js'
+import { token } from '../support/tokens.js'
+import { APP_ENV, installOf, within } from '../support/app-mode.js'
+import { assertUnchanged, snapshot } from '../support/redis-state.js'
 
 const ONE = 'storeone'
 const TWO = 'storetwo'
@@ -24,24 +26,19 @@ const { app } = await build(t, {
 
 async function install (storeHash: string, origins: string[]): Promise<void> {
   await app.installs.put(installOf(storeHash, origins))
-  await within(3000, () => origins.every((o) => app.allowLists.storesOfOrigin(o).has(storeHash)), `${storeHash} in force`)
+  await within(3000, () => origins.every((o) => app.allowLists.storesOfOrigin(o).has(storeHash)),
+    `${storeHash} in force`)
 }
 
 async function uninstall (storeHash: string): Promise<void> {
   await app.installs.remove(storeHash)
-  await within(3000, () => !app.allowLists.storesOfOrigin('https://one.example').has(storeHash) && !app.allowLists.storesOfOrigin('https://two.example').has(storeHash), `${storeHash} gone`)
+  await within(3000,
+    () => !app.allowLists.storesOfOrigin('https://one.example').has(storeHash) &&
+      !app.allowLists.storesOfOrigin('https://two.example').has(storeHash), `${storeHash} gone`)
 }
 
-/** Every key with its TTL; "nothing changed": the same keys, no TTL extended. */
-async function snapshot (server: RedisServer): Promise<Map<string, number>> {
-  const keys = (await server.client.keys('bcx:*')).filter((k) => !k.startsWith('bcx:{app'))
-  return new Map(await Promise.all(keys.map(async (k) => [k, await server.client.pttl(k)] as const)))
-}
-
-function unchanged (t: Test, before: Map<string, number>, after: Map<string, number>, what: string): void {
-  t.same([...after.keys()].sort(), [...before.keys()].sort(), `${what}: the same keys`)
-  t.same([...after].filter(([k, ttl]) => ttl > (before.get(k) ?? 0)).map(([k]) => k), [], `${what}: no TTL extended`)
-}
+/** The keys of sessions, guards, counters and cutoffs: app mode's install records change as stores come and go. */
+const SESSION_SIDE = { pattern: 'bcx:*', skip: (key: string) => key.startsWith('bcx:{app') }
 
 async function refused (t: Test, res: LightMyRequestResponse, code: string, message: RegExp): Promise<void> {
   t.equal(res.statusCode, 403)
@@ -59,16 +56,18 @@ t.test("an installed store's own origin exchanges its tokens", async (t) => {
 })
 
 t.test("another store's token from a bound origin: 403 BCX_ORIGIN_REFUSED, nothing changes", async (t) => {
-  const before = await snapshot(redis)
-  for (const [storeHash, origin] of [[TWO, 'https://one.example'], [ONE, 'https://two.example'], [STORE, 'https://one.example'],
+  const before = await snapshot(redis.client, SESSION_SIDE)
+  for (const [storeHash, origin] of [[TWO, 'https://one.example'], [ONE, 'https://two.example'],
+    [STORE, 'https://one.example'],
     [TWO, 'https://ONE.example'], [TWO, 'https://one.example:443']] as const) {
     const res = await exchange(app, await token({ storeHash }), { origin })
     await refused(t, res, 'BCX_ORIGIN_REFUSED', /origin belongs to another store/)
   }
-  unchanged(t, before, await snapshot(redis), 'no session, no spent-token guard, no counter')
+  await assertUnchanged(t, redis.client, before, 'no session, no spent-token guard, no counter', SESSION_SIDE)
 })
 
-t.test('documented rule: an origin in ALLOWED_ORIGINS that an installed store owns is bound to it, shutting a BC_STORE_HASHES store out (the install is warned about)', async (t) => {
+t.test('documented rule: an origin in ALLOWED_ORIGINS that an installed store owns is bound to it, ' +
+  'shutting a BC_STORE_HASHES store out (the install is warned about)', async (t) => {
   const res = await exchange(app, await token({ storeHash: STORE }), { origin: 'https://two.example' })
   await refused(t, res, 'BCX_ORIGIN_REFUSED', /another store/)
 })
@@ -76,7 +75,8 @@ t.test('documented rule: an origin in ALLOWED_ORIGINS that an installed store ow
 t.test('an origin two installed stores share exchanges either store\'s tokens, and no third', async (t) => {
   t.equal((await exchange(app, await token({ storeHash: ONE }), { origin: 'https://both.example' })).statusCode, 201)
   t.equal((await exchange(app, await token({ storeHash: TWO }), { origin: 'https://both.example' })).statusCode, 201)
-  await refused(t, await exchange(app, await token({ storeHash: STORE }), { origin: 'https://both.example' }), 'BCX_ORIGIN_REFUSED', /another store/)
+  await refused(t, await exchange(app, await token({ storeHash: STORE }), { origin: 'https://both.example' }),
+    'BCX_ORIGIN_REFUSED', /another store/)
 })
 
 t.test('a static wildcard entry is bound to no store', async (t) => {
@@ -85,9 +85,10 @@ t.test('a static wildcard entry is bound to no store', async (t) => {
 })
 
 t.test('a store neither listed nor installed: 403 BCX_STORE_NOT_ALLOWED, nothing changes', async (t) => {
-  const before = await snapshot(redis)
-  await refused(t, await exchange(app, await token({ storeHash: 'stranger' }), { origin: ORIGIN }), 'BCX_STORE_NOT_ALLOWED', /not served/)
-  unchanged(t, before, await snapshot(redis), 'refused')
+  const before = await snapshot(redis.client, SESSION_SIDE)
+  await refused(t, await exchange(app, await token({ storeHash: 'stranger' }), { origin: ORIGIN }),
+    'BCX_STORE_NOT_ALLOWED', /not served/)
+  await assertUnchanged(t, redis.client, before, 'refused', SESSION_SIDE)
 })
 
 t.test('CORS follows installs: an installed origin is allowed, an unknown one is not', async (t) => {
@@ -96,22 +97,27 @@ t.test('CORS follows installs: an installed origin is allowed, an unknown one is
   })
   t.equal((await preflight('https://one.example')).headers['access-control-allow-origin'], 'https://one.example')
   t.equal((await preflight('https://three.example')).headers['access-control-allow-origin'], undefined)
-  await refused(t, await exchange(app, await token({ storeHash: ONE }), { origin: 'https://three.example' }), 'BCX_ORIGIN_REFUSED', /not allowed/)
+  await refused(t, await exchange(app, await token({ storeHash: ONE }), { origin: 'https://three.example' }),
+    'BCX_ORIGIN_REFUSED', /not allowed/)
   await install('storethree', ['https://three.example'])
   t.equal((await preflight('https://three.example')).headers['access-control-allow-origin'], 'https://three.example')
-  t.equal((await exchange(app, await token({ storeHash: 'storethree' }), { origin: 'https://three.example' })).statusCode, 201)
+  t.equal((await exchange(app, await token({ storeHash: 'storethree' }),
+    { origin: 'https://three.example' })).statusCode, 201)
   await app.installs.remove('storethree')
   await within(3000, () => !app.allowLists.originAllowed('https://three.example'), 'storethree gone')
   t.equal((await preflight('https://three.example')).headers['access-control-allow-origin'], undefined)
 })
 
 t.test('after an uninstall the store\'s tokens are refused, unless BC_STORE_HASHES lists it', async (t) => {
-  const before = await snapshot(redis)
+  const before = await snapshot(redis.client, SESSION_SIDE)
   await uninstall(ONE)
-  await refused(t, await exchange(app, await token({ storeHash: ONE }), { origin: ORIGIN }), 'BCX_STORE_NOT_ALLOWED', /not served/)
-  await refused(t, await exchange(app, await token({ storeHash: ONE }), { origin: 'https://one.example' }), 'BCX_ORIGIN_REFUSED', /not allowed/)
-  unchanged(t, before, await snapshot(redis), 'the refusals changed nothing')
-  t.equal((await exchange(app, await token({ storeHash: TWO }), { origin: 'https://both.example' })).statusCode, 201, 'the other store keeps its shared origin')
+  await refused(t, await exchange(app, await token({ storeHash: ONE }), { origin: ORIGIN }),
+    'BCX_STORE_NOT_ALLOWED', /not served/)
+  await refused(t, await exchange(app, await token({ storeHash: ONE }), { origin: 'https://one.example' }),
+    'BCX_ORIGIN_REFUSED', /not allowed/)
+  await assertUnchanged(t, redis.client, before, 'the refusals changed nothing', SESSION_SIDE)
+  t.equal((await exchange(app, await token({ storeHash: TWO }), { origin: 'https://both.example' })).statusCode,
+    201, 'the other store keeps its shared origin')
 
   await install(STORE, ['https://abc.example'])
   t.equal((await exchange(app, await token({ storeHash: STORE }), { origin: 'https://abc.example' })).statusCode, 201)
@@ -122,16 +128,20 @@ t.test('after an uninstall the store\'s tokens are refused, unless BC_STORE_HASH
 })
 
 t.test('the read path sends no extra Redis command in app mode', async (t) => {
-  const res = await exchange(app, await token({ storeHash: TWO }), { origin: 'https://two.example' })
-  const cookie = sessionCookieOf(res) as string
+  const { cookie } = await signIn(app, { storeHash: TWO, origin: 'https://two.example' })
   await redis.client.config('RESETSTAT')
   for (let i = 0; i < 10; i++) {
-    t.equal((await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', origin: 'https://two.example', cookie } })).statusCode, 200)
-    t.equal((await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: 'https://two.example', cookie } })).statusCode, 200)
+    t.equal((await getSession(app, cookie, 'https://two.example')).statusCode, 200)
+    t.equal((await api(app, cookie, '/api/me', { origin: 'https://two.example' })).statusCode, 200)
   }
-  await app.inject({ method: 'OPTIONS', url: '/session', headers: { origin: 'https://two.example', 'access-control-request-method': 'GET' } })
+  await app.inject({
+    method: 'OPTIONS',
+    url: '/session',
+    headers: { origin: 'https://two.example', 'access-control-request-method': 'GET' }
+  })
   const stats = await redis.client.info('commandstats')
-  const calls = [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')
+  const calls =
+    [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')
   t.same(calls.map(([, cmd, n]) => `${cmd}=${n}`), ['getex=20'], 'one GETEX per read, as in single-store mode')
 })
 
@@ -147,11 +157,14 @@ t.test('outside app mode: nothing installed, nothing installable, the static lis
 })
 
 t.test('app mode on the in-process store: installs apply at once', async (t) => {
-  const { app: dev } = await build(t, { redis: 'memory', env: { ...APP_ENV, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined } })
+  const { app: dev } =
+    await build(t, { redis: 'memory', env: { ...APP_ENV, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined } })
   t.notOk(dev.allowLists.storeServed(ONE), 'app mode with no list: no store before installs')
-  await refused(t, await exchange(dev, await token({ storeHash: ONE }), { origin: ORIGIN }), 'BCX_ORIGIN_REFUSED', /not allowed/)
+  await refused(t, await exchange(dev, await token({ storeHash: ONE }), { origin: ORIGIN }), 'BCX_ORIGIN_REFUSED',
+    /not allowed/)
   await dev.installs.put(installOf(ONE, ['https://one.example']))
   await within(3000, () => dev.allowLists.storeServed(ONE), 'installed')
   t.equal((await exchange(dev, await token({ storeHash: ONE }), { origin: 'https://one.example' })).statusCode, 201)
-  await refused(t, await exchange(dev, await token({ storeHash: TWO }), { origin: 'https://one.example' }), 'BCX_STORE_NOT_ALLOWED', /not served/)
+  await refused(t, await exchange(dev, await token({ storeHash: TWO }), { origin: 'https://one.example' }),
+    'BCX_STORE_NOT_ALLOWED', /not served/)
 })

@@ -4,21 +4,19 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { CLIENT_ID, CLIENT_SECRET, exchange, getSession, sessionCookieOf, testConfig, token, waitReady } from '../helper.js'
+import { testConfig, waitReady } from '../support/app.js'
+import { exchange, getSession, signIn } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from './support.js'
+import { standInAppEnv, within, standInBigCommerce, installThroughCallback } from '../support/app-mode.js'
 
-const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'clusterstore1'
 const ORIGIN = 'https://www.cluster-shop.example'
 
 t.test('install, exchange and uninstall on a Cluster, seen by two instances', async (t) => {
   const cluster = await startRedisCluster()
   t.teardown(() => cluster.close())
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
-  bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
+  const bc = await standInBigCommerce(t, { [STORE]: ORIGIN })
   const config = testConfig({
     ...standInAppEnv(bc.url),
     BC_STORE_HASHES: undefined,
@@ -39,18 +37,18 @@ t.test('install, exchange and uninstall on a Cluster, seen by two instances', as
   t.equal(before.statusCode, 403, 'before the install: refused')
   t.equal(before.json().code, 'BCX_ORIGIN_REFUSED', 'its origin is not known yet')
 
-  const installed = await a.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })
+  const installed = await installThroughCallback(a, bc, STORE)
   t.equal(installed.statusCode, 200, 'the install callback answers its page')
-  await within(3000, () => b.allowLists.storeServed(STORE) && b.allowLists.originAllowed(ORIGIN), 'the install in force on B')
+  await within(3000, () => b.allowLists.storeServed(STORE) && b.allowLists.originAllowed(ORIGIN),
+    'the install in force on B')
 
-  const onA = await exchange(a, await storeToken(), { origin: ORIGIN })
-  t.equal(onA.statusCode, 201, 'exchanged on A')
-  const onB = await exchange(b, await storeToken(), { origin: ORIGIN })
-  t.equal(onB.statusCode, 201, 'exchanged on B')
-  const cookies = [sessionCookieOf(onA) as string, sessionCookieOf(onB) as string]
+  // Once installed, a shopper signs in on either instance.
+  const cookies = [(await signIn(a, { jwt: await storeToken(), origin: ORIGIN })).cookie,
+    (await signIn(b, { jwt: await storeToken(), origin: ORIGIN })).cookie]
   for (const cookie of cookies) t.equal((await getSession(b, cookie, ORIGIN)).statusCode, 200)
 
-  const uninstalled = await b.inject({ method: 'GET', url: `/bigcommerce/uninstall?signed_payload_jwt=${await bc.signPayload(STORE)}` })
+  const uninstalled =
+    await b.inject({ method: 'GET', url: `/bigcommerce/uninstall?signed_payload_jwt=${await bc.signPayload(STORE)}` })
   t.equal(uninstalled.statusCode, 200, 'the uninstall callback answers')
   for (const cookie of cookies) {
     const read = await getSession(a, cookie, ORIGIN)

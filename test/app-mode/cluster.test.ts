@@ -2,18 +2,26 @@
 // stores, updates are single-key scripts, and the change channel reaches an instance whatever node
 // its subscriber landed on.
 import t from 'tap'
+import type { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { installKey, STORES_KEY } from '../../src/app-mode/installs.js'
-import { exchange, testConfig, token, waitReady } from '../helper.js'
+import { testConfig, waitReady } from '../support/app.js'
+import { exchange } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
-import { accessTokenOf, APP_ENV, installOf, within } from './support.js'
+import { accessTokenOf, APP_ENV, installOf, within } from '../support/app-mode.js'
 
 const cluster = await startRedisCluster()
 t.teardown(() => cluster.close())
 
 async function clusterApp (): Promise<FastifyInstance> {
-  const app = buildApp(testConfig({ ...APP_ENV, BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: undefined, REDIS_CLUSTER_NODES: cluster.seeds }), { logger: false })
+  const app = buildApp(testConfig({
+    ...APP_ENV,
+    BC_STORE_HASHES: undefined,
+    ALLOWED_ORIGINS: undefined,
+    REDIS_CLUSTER_NODES: cluster.seeds
+  }), { logger: false })
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app, 15_000)
@@ -26,7 +34,8 @@ const b = await clusterApp()
 const STORES = ['alpha1', 'bravo2', 'charlie3', 'delta4', 'echo5', 'foxtrot6']
 
 t.test('registry on a Cluster: put, get, update, list, remove, across slots', async (t) => {
-  const slots = new Set(await Promise.all(STORES.map(async (s) => await cluster.clients[0]?.cluster('KEYSLOT', installKey(s)))))
+  const slots =
+    new Set(await Promise.all(STORES.map(async (s) => await cluster.clients[0]?.cluster('KEYSLOT', installKey(s)))))
   t.ok(slots.size > 1, `${slots.size} slots for ${STORES.length} stores`)
   for (const s of STORES) await a.installs.put(installOf(s, [`https://${s}.example`]))
   t.same(await b.installs.list(), [...STORES].sort())
@@ -44,7 +53,11 @@ t.test('registry on a Cluster: put, get, update, list, remove, across slots', as
       for (const s of STORES) t.notOk(value?.includes(accessTokenOf(s)), `${key} holds no plaintext token`)
     }
   }
-  t.ok(await Promise.any(cluster.clients.map(async (c) => { if (await c.exists(STORES_KEY) === 1) return true; throw new Error('not here') })))
+  const holds = async (c: Redis): Promise<true> => {
+    if (await c.exists(STORES_KEY) === 1) return true
+    throw new Error('not here')
+  }
+  t.ok(await Promise.any(cluster.clients.map(holds)), 'one master holds the store list')
 })
 
 t.test('changes on A are in force on B through the Cluster\'s pub/sub', async (t) => {
@@ -54,13 +67,15 @@ t.test('changes on A are in force on B through the Cluster\'s pub/sub', async (t
     const store = `cl${i}`
     const began = performance.now()
     await a.installs.put(installOf(store, [`https://cl${i}.example`]))
-    await within(3000, () => b.allowLists.storeServed(store) && b.allowLists.originAllowed(`https://cl${i}.example`), `${store} on B`)
+    await within(3000,
+      () => b.allowLists.storeServed(store) && b.allowLists.originAllowed(`https://cl${i}.example`), `${store} on B`)
     figures.push(performance.now() - began)
     await a.installs.remove(store)
     await within(3000, () => !b.allowLists.storeServed(store), `${store} gone from B`)
   }
   const sorted = [...figures].sort((x, y) => x - y)
-  t.comment(`Cluster: install on A -> in force on B: median ${(sorted[5] as number).toFixed(1)} ms, max ${(sorted[9] as number).toFixed(1)} ms`)
+  const ms = (v: number | undefined): string => `${(v ?? NaN).toFixed(1)} ms`
+  t.comment(`Cluster: install on A -> in force on B: median ${ms(sorted[5])}, max ${ms(sorted[9])}`)
   t.ok((sorted[5] as number) < 1000)
   await a.installs.put(installOf('clx', ['https://clx.example']))
   await within(3000, () => b.allowLists.storeServed('clx'), 'clx on B')

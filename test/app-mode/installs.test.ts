@@ -2,11 +2,13 @@
 // key, and no access token in plaintext anywhere in Redis or on the wire to it.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { createRedisInstallRegistry, createMemoryInstallRegistry, installKey, STORES_KEY, CHANGED_CHANNEL } from '../../src/app-mode/installs.js'
+import {
+  createRedisInstallRegistry, createMemoryInstallRegistry, installKey, STORES_KEY, CHANGED_CHANNEL
+} from '../../src/app-mode/installs.js'
 import { createTokenCipher } from '../../src/app-mode/token-cipher.js'
 import { createRedisClient } from '../../src/plugins/redis.js'
-import { startRedis } from '../helper.js'
-import { accessTokenOf, installOf, NEXT_TOKEN_KEY, TOKEN_KEY } from './support.js'
+import { startRedis } from '../support/app.js'
+import { accessTokenOf, installOf, NEXT_TOKEN_KEY, TOKEN_KEY } from '../support/app-mode.js'
 
 const redis = await startRedis(t)
 const client = new Redis(redis.url)
@@ -37,7 +39,8 @@ async function dumpAll (): Promise<string> {
 t.beforeEach(async () => { await redis.client.flushall() })
 
 t.test('put, get, list: the record comes back whole; the token is stored only sealed', async (t) => {
-  const install = installOf('store1', ['https://shop-one.example', 'https://www.shop-one.example:8443'], { scriptUuid: 'uuid-1', hookIds: [7, 8], problems: ['hooks: 502'] })
+  const install = installOf('store1', ['https://shop-one.example', 'https://www.shop-one.example:8443'],
+    { scriptUuid: 'uuid-1', hookIds: [7, 8], problems: ['hooks: 502'] })
   await registry.put(install)
   t.same(await registry.get('store1'), install)
   t.same(await registry.list(), ['store1'])
@@ -70,7 +73,8 @@ t.test('nothing sent to Redis carries the plaintext token (MONITOR)', async (t) 
 
 t.test('a re-install replaces the record and the token', async (t) => {
   await registry.put(installOf('store1', ['https://old.example'], { scriptUuid: 'old', problems: ['script: 500'] }))
-  const again = installOf('store1', ['https://new.example'], { accessToken: 'bcaccessREPLACEDtoken', scope: 'store_v2_orders' })
+  const again =
+    installOf('store1', ['https://new.example'], { accessToken: 'bcaccessREPLACEDtoken', scope: 'store_v2_orders' })
   await registry.put(again)
   t.same(await registry.get('store1'), again)
   t.same(await registry.list(), ['store1'])
@@ -82,8 +86,10 @@ t.test('a re-install replaces the record and the token', async (t) => {
 t.test('update changes only what it names, normalizes origins, and refuses a store not installed', async (t) => {
   const install = installOf('store1', ['https://shop.example'])
   await registry.put(install)
-  const updated = await registry.update('store1', { origins: ['https://Shop.Example:443', 'https://b.example'], problems: [], scriptUuid: 'uuid-9' })
-  const expected = { ...install, origins: ['https://shop.example', 'https://b.example'], problems: [], scriptUuid: 'uuid-9' }
+  const updated = await registry.update('store1',
+    { origins: ['https://Shop.Example:443', 'https://b.example'], problems: [], scriptUuid: 'uuid-9' })
+  const expected =
+    { ...install, origins: ['https://shop.example', 'https://b.example'], problems: [], scriptUuid: 'uuid-9' }
   t.same(updated, expected)
   t.same(await registry.get('store1'), expected)
   t.equal(await registry.update('nostore', { problems: [] }), null)
@@ -130,21 +136,27 @@ t.test('remove deletes the token, origins and settings', async (t) => {
   t.notOk((await dumpAll()).includes('a.example'))
 })
 
-t.test('rotation: a token sealed by the old key reads after a new first key, and moves to it at the next write', async (t) => {
-  await registry.put(installOf('store1', ['https://a.example']))
-  const sealedBy = async (): Promise<string> => (JSON.parse(await redis.client.get(installKey('store1')) as string) as { token: string }).token.split('.')[1] as string
-  const oldId = await sealedBy()
-  const rotated = createRedisInstallRegistry(client, createTokenCipher([NEXT_TOKEN_KEY, TOKEN_KEY]))
-  t.equal((await rotated.get('store1'))?.accessToken, accessTokenOf('store1'))
-  await rotated.update('store1', { problems: [] })
-  t.not(await sealedBy(), oldId, 'sealed again with the new key')
-  const newOnly = createRedisInstallRegistry(client, createTokenCipher([NEXT_TOKEN_KEY]))
-  t.equal((await newOnly.get('store1'))?.accessToken, accessTokenOf('store1'), 'the old key can go')
-  await registry.put(installOf('store2', ['https://b.example']))
-  await t.rejects(newOnly.get('store2'), { name: 'TokenCipherError', reason: 'unknown key' }, 'a key dropped too early: refused, never garbage')
-  await rotated.put(installOf('store2', ['https://b.example'], { accessToken: 'bcaccessREINSTALLED' }))
-  t.equal((await newOnly.get('store2'))?.accessToken, 'bcaccessREINSTALLED', 'a re-install seals with the current key')
-})
+t.test('rotation: a token sealed by the old key reads after a new first key, and moves to it at the next write',
+  async (t) => {
+    await registry.put(installOf('store1', ['https://a.example']))
+    const sealedBy = async (): Promise<string | undefined> => {
+      const record = JSON.parse(await redis.client.get(installKey('store1')) ?? 'null') as { token: string }
+      return record.token.split('.')[1]
+    }
+    const oldId = await sealedBy()
+    const rotated = createRedisInstallRegistry(client, createTokenCipher([NEXT_TOKEN_KEY, TOKEN_KEY]))
+    t.equal((await rotated.get('store1'))?.accessToken, accessTokenOf('store1'))
+    await rotated.update('store1', { problems: [] })
+    t.not(await sealedBy(), oldId, 'sealed again with the new key')
+    const newOnly = createRedisInstallRegistry(client, createTokenCipher([NEXT_TOKEN_KEY]))
+    t.equal((await newOnly.get('store1'))?.accessToken, accessTokenOf('store1'), 'the old key can go')
+    await registry.put(installOf('store2', ['https://b.example']))
+    await t.rejects(newOnly.get('store2'), { name: 'TokenCipherError', reason: 'unknown key' },
+      'a key dropped too early: refused, never garbage')
+    await rotated.put(installOf('store2', ['https://b.example'], { accessToken: 'bcaccessREINSTALLED' }))
+    t.equal((await newOnly.get('store2'))?.accessToken, 'bcaccessREINSTALLED',
+      'a re-install seals with the current key')
+  })
 
 t.test("a sealed token copied into another store's record does not open", async (t) => {
   await registry.put(installOf('store1', ['https://a.example']))
@@ -200,7 +212,8 @@ t.test('changes are heard on a client made as the service makes it (bounded call
 
 t.test('an unreadable record leaves out its store only, and says so', async (t) => {
   const unreadable: string[] = []
-  const watched = createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]), { onUnreadable: (s) => unreadable.push(s) })
+  const watched =
+    createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]), { onUnreadable: (s) => unreadable.push(s) })
   await watched.put(installOf('good', ['https://good.example']))
   await watched.put(installOf('broken', ['https://broken.example']))
   await watched.put(installOf('alien', ['https://alien.example']))
@@ -214,7 +227,8 @@ t.test('an unreadable record leaves out its store only, and says so', async (t) 
 
 t.test("a whole record copied under another store's key reads as not installed, and says so", async (t) => {
   const misplaced: Array<[string, string]> = []
-  const watched = createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]), { onUnreadable: (s, err) => misplaced.push([s, err.message]) })
+  const watched = createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]),
+    { onUnreadable: (s, err) => misplaced.push([s, err.message]) })
   await watched.put(installOf('storea', ['https://a.example']))
   const copied = await redis.client.get(installKey('storea')) as string
   await redis.client.set(installKey('storeb'), copied)
@@ -226,6 +240,8 @@ t.test("a whole record copied under another store's key reads as not installed, 
   t.same([...await watched.allOrigins()], [['storea', ['https://a.example']]], 'B is not served, A still is')
   t.equal(await redis.client.get(installKey('storeb')), copied, 'the copy is left as found, for the operator to see')
   t.equal(await dumpAll(), before, 'nothing changed')
-  t.ok(misplaced.length >= 4 && misplaced.every(([s, m]) => s === 'storeb' && m === 'install record under storeb names store storea'), 'each read says so')
+  t.ok(misplaced.length >= 4 &&
+    misplaced.every(([s, m]) =>
+      s === 'storeb' && m === 'install record under storeb names store storea'), 'each read says so')
   t.same((await watched.get('storea'))?.accessToken, accessTokenOf('storea'), "A's own record reads as before")
 })

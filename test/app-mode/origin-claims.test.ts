@@ -6,17 +6,16 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
 import { MAX_STORE_ORIGINS } from '../../src/app-mode/install-steps.js'
-import { build, CLIENT_ID, CLIENT_SECRET, exchange, startRedis, token, STORE } from '../helper.js'
-import { LOOPBACK_PUBLIC_URL, standInAppEnv, within } from './support.js'
+import { build, startRedis, STORE } from '../support/app.js'
+import { exchange } from '../support/session.js'
+import { token } from '../support/tokens.js'
+import { standInAppEnv, within, standInBigCommerce, installThroughCallback } from '../support/app-mode.js'
 
-const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STATIC_EXACT = 'https://static-shop.example'
 
 const redis = await startRedis(t)
-const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-t.teardown(() => bc.close())
+const bc = await standInBigCommerce(t)
 const { app, logs } = await build(t, {
   redis,
   env: {
@@ -27,11 +26,12 @@ const { app, logs } = await build(t, {
 })
 
 function sitesOf (storeHash: string, origins: string[]): void {
-  bc.store(storeHash).sites = origins.map((o, i) => ({ id: i + 1, channel_id: 1, url: o, urls: [{ type: 'primary', url: `${o}/` }] }))
+  bc.store(storeHash).sites =
+    origins.map((o, i) => ({ id: i + 1, channel_id: 1, url: o, urls: [{ type: 'primary', url: `${o}/` }] }))
 }
 
 async function install (storeHash: string): Promise<LightMyRequestResponse> {
-  const res = await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, storeHash).slice(PUBLIC_URL.length) })
+  const res = await installThroughCallback(app, bc, storeHash)
   t.equal(res.statusCode, 200, `${storeHash} installed`)
   await within(5000, () => app.allowLists.storeServed(storeHash), `${storeHash} in force`)
   return res
@@ -40,16 +40,33 @@ async function install (storeHash: string): Promise<LightMyRequestResponse> {
 const load = async (on: FastifyInstance, storeHash: string): Promise<LightMyRequestResponse> =>
   await on.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(storeHash)}` })
 
-interface LogLine { level: number, msg: string, storeHash?: string, origin?: string, otherStores?: string[], staticStores?: string[], dropped?: number, kept?: number }
-const logLines = (): LogLine[] => logs.flatMap((l) => l.split('\n')).filter((l) => l !== '').map((l) => JSON.parse(l) as LogLine)
-const sharedOn = (res: LightMyRequestResponse): string[] => [...res.body.matchAll(/data-shared-origin="([^"]+)"/g)].map((m) => m[1] as string)
+interface LogLine {
+  level: number,
+  msg: string,
+  storeHash?: string,
+  origin?: string,
+  otherStores?: string[],
+  staticStores?: string[],
+  dropped?: number,
+  kept?: number
+}
+const logLines =
+  (): LogLine[] => logs.flatMap((l) => l.split('\n')).filter((l) => l !== '').map((l) => JSON.parse(l) as LogLine)
+const sharedOn = (res: LightMyRequestResponse): string[] =>
+  [...res.body.matchAll(/data-shared-origin="([^"]+)"/g)].map((m) => m[1] as string)
 const noTokenLogged = (t: Test, ...stores: string[]): void => {
   const text = logs.join('')
-  for (const s of stores) for (const tk of bc.store(s).tokens) t.notOk(text.includes(tk), `no access token of ${s} in the log`)
+  for (const s of stores) {
+    for (const tk of bc.store(s).tokens) {
+      t.notOk(text.includes(tk),
+    `no access token of ${s} in the log`)
+    }
+  }
 }
 
 t.test(`at most ${MAX_STORE_ORIGINS} origins are kept per store; the rest are dropped, logged and shown`, async (t) => {
-  const origins = Array.from({ length: MAX_STORE_ORIGINS + 10 }, (_, i) => `https://shop-${String(i).padStart(2, '0')}.many.example`)
+  const origins =
+    Array.from({ length: MAX_STORE_ORIGINS + 10 }, (_, i) => `https://shop-${String(i).padStart(2, '0')}.many.example`)
   sitesOf('manysites', origins)
   const page = await install('manysites')
   const kept = origins.slice(0, MAX_STORE_ORIGINS)
@@ -98,23 +115,25 @@ t.test("an origin another installed store already has: warned, naming both store
   t.match(firstLoad.body, 'Installed, with problems')
 })
 
-t.test('an origin listed exactly in ALLOWED_ORIGINS: warned, naming the static stores; a wildcard entry is no claim', async (t) => {
-  sitesOf('claimer', [STATIC_EXACT, 'https://store-claimer.mybigcommerce.com'])
-  const before = logLines().length
-  const page = await install('claimer')
-  t.same(sharedOn(page), [STATIC_EXACT], 'the wildcard-matched origin is not listed')
-  t.match(page.body, "the service's own list of allowed origins")
-  const warned = logLines().slice(before).filter((l) => l.storeHash === 'claimer' && l.origin !== undefined)
-  t.match(warned, [{ level: 40, origin: STATIC_EXACT, otherStores: [], staticStores: [STORE] }], 'one warning, naming the static store')
-  noTokenLogged(t, 'claimer')
+t.test('an origin listed exactly in ALLOWED_ORIGINS: warned, naming the static stores; a wildcard entry is no claim',
+  async (t) => {
+    sitesOf('claimer', [STATIC_EXACT, 'https://store-claimer.mybigcommerce.com'])
+    const before = logLines().length
+    const page = await install('claimer')
+    t.same(sharedOn(page), [STATIC_EXACT], 'the wildcard-matched origin is not listed')
+    t.match(page.body, "the service's own list of allowed origins")
+    const warned = logLines().slice(before).filter((l) => l.storeHash === 'claimer' && l.origin !== undefined)
+    t.match(warned, [{ level: 40, origin: STATIC_EXACT, otherStores: [], staticStores: [STORE] }],
+      'one warning, naming the static store')
+    noTokenLogged(t, 'claimer')
 
-  // The documented rule holds: bound to the installed store, the static store is shut out of it.
-  await within(5000, () => app.allowLists.storesOfOrigin(STATIC_EXACT).has('claimer'), 'claimer owns it')
-  t.equal((await exchange(app, await token({ storeHash: 'claimer' }), { origin: STATIC_EXACT })).statusCode, 201)
-  const locked = await exchange(app, await token({ storeHash: STORE }), { origin: STATIC_EXACT })
-  t.equal(locked.statusCode, 403)
-  t.equal(locked.json().code, 'BCX_ORIGIN_REFUSED')
-})
+    // The documented rule holds: bound to the installed store, the static store is shut out of it.
+    await within(5000, () => app.allowLists.storesOfOrigin(STATIC_EXACT).has('claimer'), 'claimer owns it')
+    t.equal((await exchange(app, await token({ storeHash: 'claimer' }), { origin: STATIC_EXACT })).statusCode, 201)
+    const locked = await exchange(app, await token({ storeHash: STORE }), { origin: STATIC_EXACT })
+    t.equal(locked.statusCode, 403)
+    t.equal(locked.json().code, 'BCX_ORIGIN_REFUSED')
+  })
 
 t.test('a store with no shared origin: no warning, no section', async (t) => {
   sitesOf('loner', ['https://loner.example'])

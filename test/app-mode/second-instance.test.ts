@@ -3,14 +3,17 @@
 // periodic full reload, a reload after the subscriber reconnects) are checked with the channel silent.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { build, exchange, startRedis, token, ORIGIN } from '../helper.js'
+import { build, startRedis, ORIGIN } from '../support/app.js'
+import { exchange } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { InstalledAllowLists, syncAllowLists } from '../../src/app-mode/allow-lists.js'
 import { createRedisInstallRegistry, installKey, STORES_KEY } from '../../src/app-mode/installs.js'
 import { createTokenCipher } from '../../src/app-mode/token-cipher.js'
-import { APP_ENV, installOf, TOKEN_KEY, within } from './support.js'
+import { APP_ENV, installOf, TOKEN_KEY, within } from '../support/app-mode.js'
 
 const ROUNDS = 20
-/** The promise is one second; a loaded two-core machine may stall a poll, so a single round may take longer before failing. */
+/** The promise is one second; a loaded two-core machine may stall a poll, so a single round may take longer before
+ * failing. */
 const PROMISE_MS = 1000
 const POLL_LIMIT_MS = 3000
 const quiet = { warn: () => {}, debug: () => {} }
@@ -21,7 +24,8 @@ const { app: a } = await build(t, { redis, env })
 const { app: b } = await build(t, { redis, env })
 
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number
-const fmt = (xs: number[]): string => `median ${median(xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms over ${xs.length}`
+const fmt =
+  (xs: number[]): string => `median ${median(xs).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms over ${xs.length}`
 
 t.test('an install, a change and an uninstall on A are in force on B within a second', async (t) => {
   const installs: number[] = []
@@ -32,12 +36,15 @@ t.test('an install, a change and an uninstall on A are in force on B within a se
     const origin = `https://round${i}.example`
     const began = performance.now()
     await a.installs.put(installOf(store, [origin]))
-    await within(POLL_LIMIT_MS, () => b.allowLists.storeServed(store) && b.allowLists.originAllowed(origin), `install ${i} on B`)
+    await within(POLL_LIMIT_MS, () => b.allowLists.storeServed(store) && b.allowLists.originAllowed(origin),
+      `install ${i} on B`)
     installs.push(performance.now() - began)
 
     const changed = performance.now()
     await a.installs.update(store, { origins: [`https://moved${i}.example`] })
-    await within(POLL_LIMIT_MS, () => b.allowLists.storesOfOrigin(`https://moved${i}.example`).has(store) && !b.allowLists.originAllowed(origin), `change ${i} on B`)
+    await within(POLL_LIMIT_MS,
+      () => b.allowLists.storesOfOrigin(`https://moved${i}.example`).has(store) &&
+        !b.allowLists.originAllowed(origin), `change ${i} on B`)
     changes.push(performance.now() - changed)
 
     const removed = performance.now()
@@ -72,7 +79,8 @@ t.test('a lost announcement is caught by the periodic full reload', async (t) =>
   const client = new Redis(redis.url)
   t.teardown(() => client.disconnect())
   const lists = new InstalledAllowLists(new Set(), [])
-  const sync = syncAllowLists(lists, createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY])), { intervalMs: 300, log: quiet })
+  const sync = syncAllowLists(lists, createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY])),
+    { intervalMs: 300, log: quiet })
   t.teardown(() => sync.stop())
   await sync.started
   // Written as put() writes, but never announced.
@@ -93,7 +101,8 @@ t.test('after the subscriber reconnects, everything is reloaded (messages sent m
   t.teardown(() => client.disconnect())
   const lists = new InstalledAllowLists(new Set(), [])
   // No periodic reload within the test: only the reconnect can explain what is seen.
-  const sync = syncAllowLists(lists, createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY])), { intervalMs: 3_600_000, log: quiet })
+  const sync = syncAllowLists(lists, createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY])),
+    { intervalMs: 3_600_000, log: quiet })
   t.teardown(() => sync.stop())
   await sync.started
   const writer = createRedisInstallRegistry(client, createTokenCipher([TOKEN_KEY]))

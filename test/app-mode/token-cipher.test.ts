@@ -32,8 +32,10 @@ t.test('rotation: a new first key encrypts, the old one still decrypts what it s
   const fresh = rotated.encrypt(rotated.decrypt(old, STORE), STORE)
   t.not(fresh.split('.')[1], old.split('.')[1], 'the key id changed')
   t.equal(createTokenCipher([KEY_B]).decrypt(fresh, STORE), TOKEN, 're-encrypted: KEY_A can now be dropped')
-  t.throws(() => createTokenCipher([KEY_B]).decrypt(old, STORE), refused('unknown key'), 'dropping KEY_A too early: refused, not garbage')
-  t.equal(createTokenCipher([KEY_A, KEY_B]).decrypt(fresh, STORE), TOKEN, 'the order of the list does not matter for decryption')
+  t.throws(() => createTokenCipher([KEY_B]).decrypt(old, STORE), refused('unknown key'),
+    'dropping KEY_A too early: refused, not garbage')
+  t.equal(createTokenCipher([KEY_A, KEY_B]).decrypt(fresh, STORE), TOKEN,
+    'the order of the list does not matter for decryption')
 })
 
 t.test('tampering is refused', async (t) => {
@@ -50,11 +52,14 @@ t.test('tampering is refused', async (t) => {
     changed[index] = flip(changed[index] as string)
     t.throws(() => cipher.decrypt(changed.join('.'), STORE), refused('does not verify'), `segment ${index} flipped`)
   }
-  t.throws(() => cipher.decrypt(sealed, 'xyz789'), refused('does not verify'), "another store's record: the store hash is authenticated")
+  t.throws(() => cipher.decrypt(sealed, 'xyz789'), refused('does not verify'),
+    "another store's record: the store hash is authenticated")
   const otherKeyId = createTokenCipher([KEY_B]).encrypt(TOKEN, STORE).split('.')[1] as string
   t.throws(() => createTokenCipher([KEY_A, KEY_B]).decrypt([parts[0], otherKeyId, ...parts.slice(2)].join('.'), STORE),
-    refused('does not verify'), "another known key's id in front of it: that key does not open it (refused, never garbage)")
-  for (const bad of ['', 'v1', 'v2.' + parts.slice(1).join('.'), sealed + '.x', [parts[0], parts[1], 'AAAA', parts[3], parts[4]].join('.'),
+    refused('does not verify'),
+    "another known key's id in front of it: that key does not open it (refused, never garbage)")
+  for (const bad of ['', 'v1', 'v2.' + parts.slice(1).join('.'), sealed + '.x',
+    [parts[0], parts[1], 'AAAA', parts[3], parts[4]].join('.'),
     [parts[0], parts[1], parts[2], parts[3], 'AAAA'].join('.')]) {
     t.throws(() => cipher.decrypt(bad, STORE), refused('malformed'), JSON.stringify(bad).slice(0, 40))
   }

@@ -16,7 +16,8 @@ async function setup (t: Tap, options: Partial<BigCommerceClientOptions> = {}) {
   const token = bc.grantToken('abc123')
   const seen: Array<[string, number]> = []
   const quotas = new StoreQuotas((store, left) => seen.push([store, left]))
-  const client = createBigCommerceClient({ storeHash: 'abc123', accessToken: token, apiUrl: bc.url, quotas, ...options })
+  const client =
+    createBigCommerceClient({ storeHash: 'abc123', accessToken: token, apiUrl: bc.url, quotas, ...options })
   return { bc, token, client, seen }
 }
 
@@ -102,18 +103,22 @@ t.test('refusals keep BigCommerce\'s status; the token is in no message', async 
   t.equal(bigcommerceStatus(missing), 404)
   t.notOk(`${String(missing?.message)} ${String((missing?.cause as Error).message)}`.includes(token))
   bc.fault = 'garbage'
-  t.equal(bigcommerceStatus(await own.get('/v3/sites').catch((e: unknown) => e)), null, 'malformed JSON: refused, no status')
+  t.equal(bigcommerceStatus(await own.get('/v3/sites').catch((e: unknown) => e)), null,
+    'malformed JSON: refused, no status')
   await t.rejects(own.get('https://elsewhere.example/v3/sites'), TypeError, 'only /v2/ and /v3/ paths')
 })
 
 t.test('POST, PUT and DELETE send JSON bodies; 204 is null', async (t) => {
   const { bc, client, token } = await setup(t)
-  const created = await client.post('/v3/content/scripts', { name: 'bcx', html: '<script></script>' }) as { data: { uuid: string } }
+  const created =
+    await client.post('/v3/content/scripts', { name: 'bcx', html: '<script></script>' }) as { data: { uuid: string } }
   const uuid = created.data.uuid
-  t.match(await client.put(`/v3/content/scripts/${uuid}`, { enabled: false }), { data: { uuid, enabled: false, name: 'bcx' } })
+  t.match(await client.put(`/v3/content/scripts/${uuid}`, { enabled: false }),
+    { data: { uuid, enabled: false, name: 'bcx' } })
   t.equal(await client.delete(`/v3/content/scripts/${uuid}`), null)
   t.equal(bc.store('abc123').scripts.size, 0)
-  t.same(bc.requests.map((r) => [r.method, r.body]), [['POST', { name: 'bcx', html: '<script></script>' }], ['PUT', { enabled: false }], ['DELETE', undefined]])
+  t.same(bc.requests.map((r) => [r.method, r.body]),
+    [['POST', { name: 'bcx', html: '<script></script>' }], ['PUT', { enabled: false }], ['DELETE', undefined]])
   t.ok(bc.requests.every((r) => r.token === token))
   t.same(await client.get('/v2/orders', { customer_id: 1 }), null, 'a v2 list with no entries')
 })

@@ -19,7 +19,12 @@ async function setup (t: Tap) {
 t.test('a code exchanges for the store\'s token, scope and installing user', async (t) => {
   const { bc, params } = await setup(t)
   const got = await exchangeAuthCode(params(bc.issueCode('abc123', { user: { id: 42, email: 'owner@example.com' } })))
-  t.match(got, { storeHash: 'abc123', accessToken: /^bc-token-/, scope: 'store_v2_content', user: { id: 42, email: 'owner@example.com' } })
+  t.match(got, {
+    storeHash: 'abc123',
+    accessToken: /^bc-token-/,
+    scope: 'store_v2_content',
+    user: { id: 42, email: 'owner@example.com' }
+  })
   t.ok(bc.store('abc123').tokens.has(got.accessToken), 'the store API accepts it')
   const sent = bc.requests[0]?.body as Record<string, string>
   t.same(sent, { client_id: 'cid', client_secret: 'client-secret-0123456789', code: sent.code, scope: 'store_v2_content', grant_type: 'authorization_code', redirect_uri: 'https://app.example/bigcommerce/auth', context: 'stores/abc123' })
@@ -50,7 +55,8 @@ t.test('refused: a used code, a wrong secret, another store\'s context: 502 with
 t.test('a token endpoint that does not answer: 504; one that redirects: refused, not followed', async (t) => {
   const { bc, params } = await setup(t)
   bc.fault = 'hang'
-  const slow = await exchangeAuthCode(params(bc.issueCode('abc123'), { timeoutMs: 300 })).then(() => null, (e: Coded) => e)
+  const slow =
+    await exchangeAuthCode(params(bc.issueCode('abc123'), { timeoutMs: 300 })).then(() => null, (e: Coded) => e)
   t.equal(slow?.code, 'BCX_BIGCOMMERCE_TIMEOUT')
   bc.fault = 'redirect'
   const moved = await exchangeAuthCode(params(bc.issueCode('abc123'))).then(() => null, (e: Coded) => e)

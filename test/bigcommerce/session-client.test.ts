@@ -8,7 +8,8 @@ import errorHandler from '../../src/plugins/error-handler.js'
 import bigcommerce from '../../src/bigcommerce/plugin.js'
 import type { Customer } from '../../src/customer.js'
 import { startStandInBigCommerce } from '../../src/dev/stand-in-bigcommerce.js'
-import { build, exchange, sessionCookieOf, startRedis, testConfig, token, ORIGIN } from '../helper.js'
+import { build, startRedis, testConfig } from '../support/app.js'
+import { signIn, api } from '../support/session.js'
 
 type Tap = { teardown: (fn: () => unknown) => void }
 
@@ -33,7 +34,8 @@ async function setup (t: Tap) {
     BC_ACCESS_TOKEN: single
   })
   const logs: string[] = []
-  const app = Fastify({ logger: { level: 'info', stream: new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } }) } })
+  const stream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
+  const app = Fastify({ logger: { level: 'info', stream } })
   t.teardown(() => app.close())
   await app.register(metrics)
   await app.register(errorHandler)
@@ -44,12 +46,21 @@ async function setup (t: Tap) {
     api.decorateRequest('customer', null as unknown as Customer)
     api.addHook('onRequest', async (request) => {
       const store = request.headers['x-store']
-      if (typeof store === 'string') request.customer = { id: 1, email: 'c@example.com', groupId: null, storeHash: store }
+      if (typeof store === 'string') {
+        request.customer = { id: 1, email: 'c@example.com', groupId: null, storeHash: store }
+      }
     })
-    api.get('/sites', async (request) => ({ store: request.bigcommerce.storeHash, sites: await request.bigcommerce.get('/v3/sites'), again: await request.bigcommerce.get('/v3/sites') }))
+    api.get('/sites',
+      async (request) =>
+        ({
+          store: request.bigcommerce.storeHash,
+          sites: await request.bigcommerce.get('/v3/sites'),
+          again: await request.bigcommerce.get('/v3/sites')
+        }))
     api.get('/nothing', async () => ({ ok: true }))
   }, { prefix: '/api' })
-  const sites = async (store?: string) => await app.inject({ url: '/api/sites', headers: store === undefined ? {} : { 'x-store': store } })
+  const sites = async (store?: string) =>
+    await app.inject({ url: '/api/sites', headers: store === undefined ? {} : { 'x-store': store } })
   return { app, bc, tokens, single, lookups, logs, sites }
 }
 
@@ -68,20 +79,21 @@ t.test('two installed stores: each session\'s calls carry its own store\'s token
   t.notOk([...tokens.values()].some((tok) => logs.join('').includes(tok)), 'no token in the logs')
 })
 
-t.test('BC_STORE_HASH\'s session uses BC_ACCESS_TOKEN; a store with no token: 502, BigCommerce not asked', async (t) => {
-  const { bc, single, sites } = await setup(t)
-  t.equal((await sites('single1')).statusCode, 200)
-  t.ok(bc.requests.every((r) => r.token === single))
-  const before = bc.requests.length
-  const none = await sites('zzz999')
-  t.equal(none.statusCode, 502)
-  t.equal(none.json().code, 'BCX_BIGCOMMERCE_REFUSED')
-  t.match(none.json().message, /this store has no API access/)
-  const anonymous = await sites()
-  t.equal(anonymous.statusCode, 401)
-  t.equal(anonymous.json().code, 'BCX_UNAUTHENTICATED')
-  t.equal(bc.requests.length, before, 'BigCommerce received nothing')
-})
+t.test('BC_STORE_HASH\'s session uses BC_ACCESS_TOKEN; a store with no token: 502, BigCommerce not asked',
+  async (t) => {
+    const { bc, single, sites } = await setup(t)
+    t.equal((await sites('single1')).statusCode, 200)
+    t.ok(bc.requests.every((r) => r.token === single))
+    const before = bc.requests.length
+    const none = await sites('zzz999')
+    t.equal(none.statusCode, 502)
+    t.equal(none.json().code, 'BCX_BIGCOMMERCE_REFUSED')
+    t.match(none.json().message, /this store has no API access/)
+    const anonymous = await sites()
+    t.equal(anonymous.statusCode, 401)
+    t.equal(anonymous.json().code, 'BCX_UNAUTHENTICATED')
+    t.equal(bc.requests.length, before, 'BigCommerce received nothing')
+  })
 
 t.test('created on first use: one registry lookup per request, none for a route that never calls', async (t) => {
   const { app, lookups, sites } = await setup(t)
@@ -115,10 +127,11 @@ t.test('the whole app: /api/orders/recent reports its store\'s quota in /metrics
   const redis = await startRedis(t)
   const bc = await startStandInBigCommerce()
   t.teardown(() => bc.close())
-  const { app } = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.grantToken('abc123'), BC_API_URL: bc.url } })
+  const { app } = await build(t,
+    { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.grantToken('abc123'), BC_API_URL: bc.url } })
   t.notMatch((await app.inject({ url: '/metrics' })).body, /bcx_bigcommerce_quota_remaining\{/)
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
-  const res = await app.inject({ url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const { cookie } = await signIn(app)
+  const res = await api(app, cookie, '/api/orders/recent')
   t.equal(res.statusCode, 200)
   t.match((await app.inject({ url: '/metrics' })).body, /bcx_bigcommerce_quota_remaining\{store_hash="abc123"\} 149/)
 })

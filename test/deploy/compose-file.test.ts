@@ -5,12 +5,14 @@ import { Ajv } from 'ajv'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { ROOT } from '../server/server-process.js'
+import { ROOT } from '../support/server-process.js'
 import { composeFile, type ComposeFile } from './deploy-files.js'
 
 // The Compose Specification's schema as the dclint package ships it (the spec's own compose-spec.json).
-const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'dclint', 'schemas', 'compose.schema.json'), 'utf8')) as { $id: string, title: string }
-const draft07 = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ajv', 'dist', 'refs', 'json-schema-draft-07.json'), 'utf8')) as object
+const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'dclint', 'schemas', 'compose.schema.json'),
+  'utf8')) as { $id: string, title: string }
+const draft07 = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ajv', 'dist', 'refs', 'json-schema-draft-07.json'),
+  'utf8')) as object
 // Options as dclint itself compiles it: the schema uses keywords ajv's strict mode does not know.
 const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true })
 // The schema names draft-07 by its https address; ajv knows the meta-schema by the http one.
@@ -30,8 +32,10 @@ t.test('docker-compose.yml is valid against the Compose Specification', async (t
 t.test('the validation has teeth: broken compose files are refused', async (t) => {
   const broken: Array<[string, (c: ComposeFile) => void]> = [
     ['an unknown service key', (c) => { (c.services.exchanger as Record<string, unknown>).restart_policy = 'always' }],
-    ['a wrong depends_on condition', (c) => { c.services.exchanger.depends_on = { redis: { condition: 'service_ready' } } }],
-    ['a health check test that is not a command', (c) => { (c.services.redis.healthcheck as Record<string, unknown>).test = 42 }],
+    ['a wrong depends_on condition',
+      (c) => { c.services.exchanger.depends_on = { redis: { condition: 'service_ready' } } }],
+    ['a health check test that is not a command',
+      (c) => { (c.services.redis.healthcheck as Record<string, unknown>).test = 42 }],
     ['a misspelt top-level key', (c) => { (c as unknown as Record<string, unknown>).volume = {} }]
   ]
   for (const [what, change] of broken) {
@@ -70,7 +74,8 @@ t.test('the service: built from the Dockerfile, .env, after Redis is healthy, re
   t.equal(exchanger.env_file, '.env')
   t.same(exchanger.depends_on, { redis: { condition: 'service_healthy' } })
   t.ok(['always', 'unless-stopped'].includes(exchanger.restart as string), 'restarted after a crash')
-  t.match(exchanger.ports?.[0], /^127\.0\.0\.1:\d+:3000$/, 'the service\'s 3000 published on this host\'s loopback only')
+  t.match(exchanger.ports?.[0], /^127\.0\.0\.1:\d+:3000$/,
+    'the service\'s 3000 published on this host\'s loopback only')
   t.match(exchanger.environment?.REDIS_URL, /^redis:\/\/redis:6379/, 'Redis by its compose service name')
   t.match(exchanger.stop_grace_period, /^\d+s$/)
   t.ok(Number.parseInt(exchanger.stop_grace_period as string) > 10, 'longer than the 10 s the shutdown may take')
@@ -79,7 +84,8 @@ t.test('the service: built from the Dockerfile, .env, after Redis is healthy, re
 t.test('the Redis arguments stay strings for YAML 1.1 parsers too', async (t) => {
   // Quoted "yes" stays a string: YAML 1.1 parsers would read a bare yes as a boolean.
   const doc = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { version: '1.1' }) as ComposeFile
-  t.ok((doc.services.redis.command as unknown[]).every((a) => typeof a === 'string'), 'every Redis argument is a string, even under YAML 1.1')
+  t.ok((doc.services.redis.command as unknown[]).every((a) => typeof a === 'string'),
+    'every Redis argument is a string, even under YAML 1.1')
 })
 
 t.test('Compose v1 reads it too: no top-level name, no version-only keys', async (t) => {

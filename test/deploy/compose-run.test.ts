@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { mintCustomerToken } from '../../src/dev/mint-token.js'
 import { freePort } from '../support/redis-server.js'
-import { startServer } from '../server/server-process.js'
+import { startServer } from '../support/server-process.js'
 import { composeFile, composeServiceEnv, REAL_VALUES } from './deploy-files.js'
 import { dockerHealthcheck } from './dockerfile.js'
 
@@ -28,8 +28,15 @@ t.teardown(async () => {
 
 /** compose's arguments, then only where to listen; the working directory stands in for the volume at /data. */
 async function startRedis (): Promise<Redis> {
-  redisProcess = spawn('redis-server', [...redisArgs, '--port', String(redisPort), '--bind', '127.0.0.1'], { cwd: dataDir, stdio: 'ignore' })
-  const client = new Redis({ port: redisPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 })
+  redisProcess = spawn('redis-server', [...redisArgs, '--port', String(redisPort), '--bind', '127.0.0.1'],
+    { cwd: dataDir, stdio: 'ignore' })
+  const client = new Redis({
+    port: redisPort,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => 50
+  })
   client.on('error', () => {})
   clients.push(client)
   const deadline = Date.now() + 10_000
@@ -56,7 +63,8 @@ function redisHealthcheck (): number {
   const real = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim()
   writeFileSync(join(shim, 'redis-cli'), `#!/bin/sh\nexec ${real} -p ${redisPort} "$@"\n`)
   chmodSync(join(shim, 'redis-cli'), 0o755)
-  const { status } = spawnSync('sh', ['-c', command], { env: { PATH: `${shim}:${process.env.PATH ?? ''}` }, timeout: 5000 })
+  const { status } =
+    spawnSync('sh', ['-c', command], { env: { PATH: `${shim}:${process.env.PATH ?? ''}` }, timeout: 5000 })
   rmSync(shim, { recursive: true, force: true })
   return status ?? -1
 }
@@ -75,17 +83,25 @@ t.test('redis-server takes compose\'s command line as is', async (t) => {
 
 t.test('the service with compose\'s environment against it: exchange, read, health check, persistence', async (t) => {
   // compose's environment, with only the addresses a container network would give changed to this machine's.
-  const env = composeServiceEnv({ REDIS_URL: (exchanger.environment?.REDIS_URL as string).replace('redis:6379', `127.0.0.1:${redisPort}`) })
+  const redisUrl = String(exchanger.environment?.REDIS_URL).replace('redis:6379', `127.0.0.1:${redisPort}`)
+  const env = composeServiceEnv({ REDIS_URL: redisUrl })
   t.equal(env.NODE_ENV, 'production')
   const { HOST: _host, PORT: _port, ...rest } = env
   const server = await startServer(t, rest)
   const origin = REAL_VALUES.ALLOWED_ORIGINS as string
 
-  const jwt = await mintCustomerToken({ secret: REAL_VALUES.BC_CLIENT_SECRET as string, clientId: REAL_VALUES.BC_CLIENT_ID as string, customerId: 4927, storeHash: REAL_VALUES.BC_STORE_HASHES as string })
-  const created = await fetch(`${server.url}/session`, { method: 'POST', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
+  const jwt = await mintCustomerToken({
+    secret: REAL_VALUES.BC_CLIENT_SECRET as string,
+    clientId: REAL_VALUES.BC_CLIENT_ID as string,
+    customerId: 4927,
+    storeHash: REAL_VALUES.BC_STORE_HASHES as string
+  })
+  const created = await fetch(`${server.url}/session`,
+    { method: 'POST', headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' }, body: jwt })
   t.equal(created.status, 201)
   const cookie = (created.headers.getSetCookie()[0] as string).split(';', 1)[0] as string
-  const read = async (): Promise<Response> => await fetch(`${server.url}/session`, { headers: { origin, 'x-csrf': '1', cookie } })
+  const read =
+    async (): Promise<Response> => await fetch(`${server.url}/session`, { headers: { origin, 'x-csrf': '1', cookie } })
   const first = await read()
   t.equal(first.status, 200)
   t.equal((await first.json() as { customer: { id: number } }).customer.id, 4927)
@@ -96,7 +112,12 @@ t.test('the service with compose\'s environment against it: exchange, read, heal
   const refused = await fetch(`${server.url}/session`, {
     method: 'POST',
     headers: { origin, 'x-csrf': '1', 'content-type': 'text/plain' },
-    body: await mintCustomerToken({ secret: REAL_VALUES.BC_CLIENT_SECRET as string, clientId: REAL_VALUES.BC_CLIENT_ID as string, customerId: 5, storeHash: REAL_VALUES.BC_STORE_HASHES as string })
+    body: await mintCustomerToken({
+      secret: REAL_VALUES.BC_CLIENT_SECRET as string,
+      clientId: REAL_VALUES.BC_CLIENT_ID as string,
+      customerId: 5,
+      storeHash: REAL_VALUES.BC_STORE_HASHES as string
+    })
   })
   t.equal(refused.status, 503)
   t.equal((await refused.json() as { code: string }).code, 'BCX_STORE_UNAVAILABLE')
@@ -104,7 +125,8 @@ t.test('the service with compose\'s environment against it: exchange, read, heal
   await client.config('SET', 'maxmemory', '256mb')
 
   // The AOF: Redis killed outright and started again from the same directory (the volume) keeps the session.
-  t.ok(readdirSync(dataDir).some((f) => f.startsWith('appendonly')), 'the append-only file is written to the data directory')
+  t.ok(readdirSync(dataDir).some((f) => f.startsWith('appendonly')),
+    'the append-only file is written to the data directory')
   await stopRedis('SIGKILL')
   t.equal(redisHealthcheck(), 1, 'compose\'s health check fails while Redis is down')
   await startRedis()

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { parse } from 'yaml'
-import { ROOT } from '../server/server-process.js'
+import { ROOT } from '../support/server-process.js'
 
 export interface ComposeService {
   image?: string
@@ -24,7 +24,8 @@ export interface ComposeFile {
   volumes?: Record<string, unknown>
 }
 
-export const composeFile = (): ComposeFile => parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as ComposeFile
+export const composeFile =
+  (): ComposeFile => parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as ComposeFile
 
 export const envExampleText = (): string => readFileSync(join(ROOT, '.env.example'), 'utf8')
 
@@ -46,6 +47,7 @@ export const REAL_VALUES: Record<string, string> = {
 /** The service's environment under compose: .env (from .env.example, placeholders replaced), then `environment:`. */
 export function composeServiceEnv (overrides: Record<string, string> = {}): Record<string, string> {
   const example = envExample()
-  const filled = Object.fromEntries(Object.entries(example).map(([k, v]) => [k, PLACEHOLDER.test(v) ? REAL_VALUES[k] ?? v : v]))
+  const filled =
+    Object.fromEntries(Object.entries(example).map(([k, v]) => [k, PLACEHOLDER.test(v) ? REAL_VALUES[k] ?? v : v]))
   return { ...filled, ...composeFile().services.exchanger.environment, ...overrides }
 }

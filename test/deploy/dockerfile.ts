@@ -2,13 +2,14 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT } from '../server/server-process.js'
+import { ROOT } from '../support/server-process.js'
 
 export interface Instruction { keyword: string, args: string }
 export interface Stage { from: string, name?: string, instructions: Instruction[] }
 
 export function dockerfileStages (text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')): Stage[] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
+  const lines =
+    text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
   const stages: Stage[] = []
   for (const line of lines) {
     const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? []
@@ -35,7 +36,8 @@ export async function dockerHealthcheck (port: number): Promise<number> {
   const [command = '', ...args] = healthcheckCommand(dockerfileStages().at(-1) as Stage)
   const executable = command === 'node' ? process.execPath : command
   return await new Promise((resolve) => {
-    const child = spawn(executable, args, { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: 'ignore', timeout: 5000 })
+    const child = spawn(executable, args,
+      { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: 'ignore', timeout: 5000 })
     child.once('exit', (code) => resolve(code ?? -1))
   })
 }

@@ -7,13 +7,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
-import { startUpstream, type Received } from '../support/upstream-server.js'
+import { ORIGIN } from '../support/app.js'
+import { signIn } from '../support/session.js'
+import { type Received, UPSTREAM_SECRET, appWithUpstream } from '../support/upstream-server.js'
 
-const SIGNING_SECRET = 'upstream-signing-secret-0123456789'
 const DOC = readFileSync(fileURLToPath(new URL('../../docs/backend.md', import.meta.url)), 'utf8')
 const block = (lang: string, marker: string): string => {
-  const found = [...DOC.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] as string).find((b) => b.includes(marker))
+  const found =
+    [...DOC.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] as string).find((b) =>
+      b.includes(marker))
   if (found === undefined) throw new Error(`no ${lang} block with ${marker} in docs/backend.md`)
   return found
 }
@@ -26,13 +28,23 @@ const asInput = (r: Received): { method: string, target: string, body: string, h
   headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']))
 })
 
-async function received (t: { teardown: (fn: () => unknown) => void, equal: (a: unknown, b: unknown) => void }): Promise<Received> {
-  const redis = await startRedis(t)
-  const upstream = await startUpstream()
-  t.teardown(() => upstream.close())
-  const { app } = await build(t, { redis, env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET } })
-  const cookie = sessionCookieOf(await exchange(app, await token({ email: 'jo ë@example.com' }))) as string
-  const res = await app.inject({ method: 'POST', url: '/api/points/redeem?n=1', headers: { origin: ORIGIN, 'x-csrf': '1', cookie, 'content-type': 'application/json' }, payload: '{"points":10}' })
+async function received (t: {
+  teardown: (fn: () => unknown) => void,
+  equal: (a: unknown, b: unknown) => void
+}): Promise<Received> {
+  const { app, upstream } = await appWithUpstream(t)
+  const { cookie } = await signIn(app, { email: 'jo ë@example.com' })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/points/redeem?n=1',
+    headers: {
+      origin: ORIGIN,
+      'x-csrf': '1',
+      cookie,
+      'content-type': 'application/json'
+    },
+    payload: '{"points":10}'
+  })
   t.equal(res.statusCode, 200)
   return upstream.received[0] as Received
 }
@@ -45,7 +57,7 @@ t.test('the Node verifier of docs/backend.md', async (t) => {
   const input = asInput(r)
   const run = (over: Partial<typeof input> = {}): unknown => {
     const i = { ...input, ...over }
-    return verifyBcx(SIGNING_SECRET, i.method, i.target, Buffer.from(i.body, 'base64'), i.headers)
+    return verifyBcx(UPSTREAM_SECRET, i.method, i.target, Buffer.from(i.body, 'base64'), i.headers)
   }
   t.match(run(), { id: 4927, storeHash: 'abc123' }, 'the real request verifies')
   t.equal(run(), null, 'its exact replay is refused')
@@ -63,7 +75,8 @@ t.test('the Python verifier of docs/backend.md', { skip: python ? false : 'pytho
 import base64, json, sys
 for case in json.load(sys.stdin):
     headers = case['headers']
-    print(json.dumps(verify_bcx(${JSON.stringify(SIGNING_SECRET)}.encode(), case['method'], case['target'], base64.b64decode(case['body']), headers)))
+    print(json.dumps(verify_bcx(${JSON.stringify(UPSTREAM_SECRET)}.encode(), case['method'], case['target'],
+      base64.b64decode(case['body']), headers)))
 `
   const out = spawnSync('python3', ['-c', program], { input: JSON.stringify(cases), encoding: 'utf8' })
   t.equal(out.status, 0, out.stderr)

@@ -5,9 +5,13 @@
 // half-written session, and recovery by itself. Prints a table at the end.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token } from '../helper.js'
+import type { Test } from 'tap'
+import { build, startRedis } from '../support/app.js'
+import { orphanSessions } from '../support/redis-state.js'
+import { tally } from '../support/responses.js'
+import { exchange, getSession, signIn } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import type { RedisServer } from '../support/redis-server.js'
-import { orphanSessions, tally, type TestT } from '../hardening/support.js'
 import { formatTable, Load, waitFor, type DrillRow } from './load.js'
 
 const TIMEOUT_MS = 1000
@@ -30,15 +34,18 @@ interface Drill {
   /** Every answer started during the fault must be a 503 (when nothing can answer). */
   all503?: boolean
   /** Extra checks once the load has stopped. */
-  after? (t: TestT, ctx: { redis: RedisServer, load: Load, app: Awaited<ReturnType<typeof build>>['app'] }): Promise<void>
+  after? (t: Test,
+    ctx: { redis: RedisServer, load: Load, app: Awaited<ReturnType<typeof build>>['app'] }): Promise<void>
 }
 
-async function runDrill (t: TestT, d: Drill): Promise<void> {
+async function runDrill (t: Test, d: Drill): Promise<void> {
   const redis = await startRedis(t, d.redisArgs ?? [])
-  const env = { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_EXCHANGE: '1000000', LOG_LEVEL: 'silent', ...d.env }
+  const env =
+    { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_EXCHANGE: '1000000', LOG_LEVEL: 'silent', ...d.env }
   const a = await build(t, { redis, env })
   const b = await build(t, { redis, env })
-  const load = new Load([a.app, b.app], { concurrency: 8, ...(d.logoutEvery !== undefined && { logoutEvery: d.logoutEvery }) })
+  const load =
+    new Load([a.app, b.app], { concurrency: 8, ...(d.logoutEvery !== undefined && { logoutEvery: d.logoutEvery }) })
   load.start()
   await waitFor(() => load.sessions.length >= 40)
   const createdBefore = load.sessions.length
@@ -50,19 +57,27 @@ async function runDrill (t: TestT, d: Drill): Promise<void> {
   load.phase = 'after'
   await d.restore(redis, load)
   const restoredAt = Date.now()
-  const recoveryMs = await waitFor(() => load.samples.some((s) => s.startedAt >= restoredAt && s.kind === 'exchange' && s.status === 201))
+  const recoveryMs = await waitFor(() =>
+    load.samples.some((s) => s.startedAt >= restoredAt && s.kind === 'exchange' && s.status === 201))
   await sleep(400)
   await load.stop()
 
   const during = load.samples.filter((s) => s.phase === 'fault')
   const statuses = tally(load.samples.map((s) => s.status))
-  const odd = load.samples.filter((s) => ![200, 201, 204, 503].includes(s.status) && !(s.kind === 'read' && s.status === 401))
+  const odd =
+    load.samples.filter((s) => ![200, 201, 204, 503].includes(s.status) && !(s.kind === 'read' && s.status === 401))
   t.same(odd.map((s) => `${s.kind} ${s.status} ${s.code ?? ''}`), [], 'only 2xx and 503 (never a 500)')
-  t.ok(load.samples.filter((s) => s.status === 503).every((s) => s.code === 'BCX_STORE_UNAVAILABLE'), 'every 503 carries BCX_STORE_UNAVAILABLE')
-  t.ok(during.length > 0 && during.some((s) => s.status === 503), `the fault was felt (${during.length} answers during it)`)
-  if (d.all503 === true) t.same(during.filter((s) => s.status !== 503).map((s) => s.status), [], 'during the outage every answer is a 503')
+  t.ok(load.samples.filter((s) => s.status === 503).every((s) => s.code === 'BCX_STORE_UNAVAILABLE'),
+    'every 503 carries BCX_STORE_UNAVAILABLE')
+  t.ok(during.length > 0 && during.some((s) => s.status === 503),
+    `the fault was felt (${during.length} answers during it)`)
+  if (d.all503 === true) {
+    t.same(during.filter((s) => s.status !== 503).map((s) => s.status), [],
+      'during the outage every answer is a 503')
+  }
   const slowest = Math.max(0, ...load.samples.map((s) => s.ms))
-  t.ok(slowest <= BOUND_MS, `no answer near two command timeouts (slowest ${slowest} ms)`)
+  t.ok(slowest <= BOUND_MS,
+    `no answer near two command timeouts (slowest ${slowest} ms, bound ${BOUND_MS} ms)`)
 
   // Zero lost: every session a client got a cookie for (and did not end) still works.
   let lost = 0
@@ -99,7 +114,8 @@ t.test('SIGKILL under load, restart with AOF (appendfsync always)', async (t) =>
     all503: true,
     async restore (redis) {
       await redis.start()
-      t.equal((await redis.client.config('GET', 'appendfsync') as string[])[1], 'always', 'the restarted server persists every write')
+      t.equal((await redis.client.config('GET', 'appendfsync') as string[])[1], 'always',
+        'the restarted server persists every write')
     }
   })
 })
@@ -165,42 +181,47 @@ t.test('maxmemory low with noeviction', async (t) => {
   })
 })
 
-t.test('SIGSTOP under 50 concurrent clients: every request answers 503 within the bound, none waits two timeouts', async (t) => {
-  const redis = await startRedis(t)
-  const { app } = await build(t, { redis, env: { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_EXCHANGE: '1000000', LOG_LEVEL: 'silent' } })
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
-  // Minted beforehand: signing must not add to the measured time.
-  const tokens = await Promise.all(Array.from({ length: 400 }, async (_, i) => await token({ customerId: 1000 + i })))
-  const requests = [
-    async () => await app.inject({ method: 'GET', url: '/readyz' }),
-    async () => await getSession(app, cookie),
-    async () => await exchange(app, tokens.pop() as string)
-  ]
-  redis.signal('SIGSTOP')
-  const answers: Array<{ status: number, code?: string, ms: number }> = []
-  const until = Date.now() + 3 * TIMEOUT_MS
-  // As a load generator with 50 connections: each sends its next request once the last one is answered;
-  // their starts are spread over half a second, so that requests keep arriving while a batch is in flight.
-  await Promise.all(Array.from({ length: 50 }, async (_, i) => {
-    await sleep(i * 10)
-    for (let n = i; Date.now() < until; n++) {
-      const started = Date.now()
-      const res = await (requests[n % requests.length] as () => Promise<Awaited<ReturnType<typeof getSession>>>)()
-      answers.push({ status: res.statusCode, code: res.json().code, ms: Date.now() - started })
-    }
-  }))
-  redis.signal('SIGCONT')
+t.test('SIGSTOP under 50 concurrent clients: every request answers 503 within the bound, none waits two timeouts',
+  async (t) => {
+    const redis = await startRedis(t)
+    const { app } = await build(t, {
+      redis,
+      env: { REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT_EXCHANGE: '1000000', LOG_LEVEL: 'silent' }
+    })
+    const { cookie } = await signIn(app, { customerId: 1 })
+    // Minted beforehand: signing must not add to the measured time.
+    const tokens = await Promise.all(Array.from({ length: 400 }, async (_, i) => await token({ customerId: 1000 + i })))
+    const requests = [
+      async () => await app.inject({ method: 'GET', url: '/readyz' }),
+      async () => await getSession(app, cookie),
+      async () => await exchange(app, tokens.pop() as string)
+    ]
+    redis.signal('SIGSTOP')
+    const answers: Array<{ status: number, code?: string, ms: number }> = []
+    const until = Date.now() + 3 * TIMEOUT_MS
+    // As a load generator with 50 connections: each sends its next request once the last one is answered;
+    // their starts are spread over half a second, so that requests keep arriving while a batch is in flight.
+    await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+      await sleep(i * 10)
+      for (let n = i; Date.now() < until; n++) {
+        const started = Date.now()
+        const res = await (requests[n % requests.length] as () => Promise<Awaited<ReturnType<typeof getSession>>>)()
+        answers.push({ status: res.statusCode, code: res.json().code, ms: Date.now() - started })
+      }
+    }))
+    redis.signal('SIGCONT')
 
-  const ms = answers.map((a) => a.ms).sort((a, b) => a - b)
-  const p50 = ms[Math.floor(ms.length / 2)] as number
-  const slowest = ms[ms.length - 1] as number
-  t.comment(`${answers.length} answers during the hang: p50 ${p50} ms, slowest ${slowest} ms, bound ${BOUND_MS} ms`)
-  t.ok(answers.length >= 100, `${answers.length} requests answered`)
-  t.same(answers.filter((a) => a.status !== 503 || a.code !== 'BCX_STORE_UNAVAILABLE').map((a) => `${a.status} ${a.code ?? ''}`), [], 'every one is 503 BCX_STORE_UNAVAILABLE')
-  t.ok(slowest <= BOUND_MS, `none near two command timeouts (slowest ${slowest} ms)`)
-  await waitFor(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200)
-  t.equal((await getSession(app, cookie)).statusCode, 200, 'the session survived the hang')
-})
+    const ms = answers.map((a) => a.ms).sort((a, b) => a - b)
+    const p50 = ms[Math.floor(ms.length / 2)] as number
+    const slowest = ms[ms.length - 1] as number
+    t.comment(`${answers.length} answers during the hang: p50 ${p50} ms, slowest ${slowest} ms, bound ${BOUND_MS} ms`)
+    t.ok(answers.length >= 100, `${answers.length} requests answered`)
+    t.same(answers.filter((a) => a.status !== 503 || a.code !== 'BCX_STORE_UNAVAILABLE').map((a) =>
+    `${a.status} ${a.code ?? ''}`), [], 'every one is 503 BCX_STORE_UNAVAILABLE')
+    t.ok(slowest <= BOUND_MS, `none near two command timeouts (slowest ${slowest} ms)`)
+    await waitFor(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200)
+    t.equal((await getSession(app, cookie)).statusCode, 200, 'the session survived the hang')
+  })
 
 t.test('the drill table', async (t) => {
   const table = formatTable(rows)

@@ -2,11 +2,20 @@
 // reads of the sessions made so far, every answer timed and tagged with the drill's phase.
 import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { exchange, getSession, sessionCookieOf, token, ORIGIN } from '../helper.js'
+import { ORIGIN } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 export type Phase = 'before' | 'fault' | 'after'
 
-export interface Sample { phase: Phase, kind: 'exchange' | 'read' | 'logout', status: number, code?: string, ms: number, startedAt: number }
+export interface Sample {
+  phase: Phase,
+  kind: 'exchange' | 'read' | 'logout',
+  status: number,
+  code?: string,
+  ms: number,
+  startedAt: number
+}
 
 export interface Session { cookie: string, customerId: number, ended: boolean }
 
@@ -21,7 +30,8 @@ export class Load {
   private running = false
   private workers: Array<Promise<void>> = []
 
-  constructor (private readonly apps: FastifyInstance[], private readonly opts: { concurrency?: number, pauseMs?: number, logoutEvery?: number } = {}) {}
+  constructor (private readonly apps: FastifyInstance[],
+    private readonly opts: { concurrency?: number, pauseMs?: number, logoutEvery?: number } = {}) {}
 
   start (): void {
     this.running = true
@@ -45,14 +55,24 @@ export class Load {
       const logout = this.opts.logoutEvery !== undefined && step % this.opts.logoutEvery === 0 && live.length > 0
       if (logout) {
         const session = live[(step * 7 + i) % live.length] as Session
-        const res = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie: session.cookie } })
+        const res = await app.inject({
+          method: 'DELETE',
+          url: '/session',
+          headers: { origin: ORIGIN, 'x-csrf': '1', cookie: session.cookie }
+        })
         if (res.statusCode === 204) session.ended = true
         this.record(phase, 'logout', res.statusCode, res.statusCode >= 400 ? res.json().code : undefined, startedAt)
       } else if (step % 2 === 0 || live.length === 0) {
         const customerId = nextCustomer++
         const jwt = await token({ customerId })
         const res = await exchange(app, jwt)
-        if (res.statusCode === 201) this.sessions.push({ cookie: sessionCookieOf(res) as string, customerId, ended: false })
+        if (res.statusCode === 201) {
+          this.sessions.push({
+            cookie: sessionCookieOf(res) as string,
+            customerId,
+            ended: false
+          })
+        }
         if (res.statusCode === 503) this.refusedTokens.push(jwt)
         this.record(phase, 'exchange', res.statusCode, res.statusCode >= 400 ? res.json().code : undefined, startedAt)
       } else {
@@ -64,8 +84,16 @@ export class Load {
     }
   }
 
-  private record (phase: Phase, kind: Sample['kind'], status: number, code: string | undefined, startedAt: number): void {
-    this.samples.push({ phase, kind, status, ...(code !== undefined && { code }), ms: Date.now() - startedAt, startedAt })
+  private record (phase: Phase, kind: Sample['kind'], status: number, code: string | undefined,
+    startedAt: number): void {
+    this.samples.push({
+      phase,
+      kind,
+      status,
+      ...(code !== undefined && { code }),
+      ms: Date.now() - startedAt,
+      startedAt
+    })
   }
 }
 
@@ -94,7 +122,8 @@ export interface DrillRow {
 export function formatTable (rows: DrillRow[]): string {
   const head = ['drill', 'requests', 'statuses', 'during fault', 'slowest (fault)', 'lost', 'half-written', 'recovery']
   const body = rows.map((r) => [
-    r.drill, String(r.requests), fmt(r.statuses), fmt(r.faultStatuses), `${r.slowestFaultMs} ms`, String(r.lost), String(r.halfWritten), `${r.recoveryMs} ms`
+    r.drill, String(r.requests), fmt(r.statuses), fmt(r.faultStatuses), `${r.slowestFaultMs} ms`, String(r.lost),
+    String(r.halfWritten), `${r.recoveryMs} ms`
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)))
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')

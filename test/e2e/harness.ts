@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.js'
 import { startStandInStorefront, type StandInStorefront } from '../../src/dev/stand-in-storefront.js'
 import { loadScriptAsset } from '../../src/storefront/script-asset.js'
 import { freePort } from '../support/redis-server.js'
-import { CLIENT_ID, CLIENT_SECRET, STORE, startRedis, testConfig } from '../helper.js'
+import { CLIENT_ID, CLIENT_SECRET, STORE, startRedis, testConfig } from '../support/app.js'
 import type { RedisServer } from '../support/redis-server.js'
 import type { BcSessionCustomer } from '../../src/storefront/bc-session.js'
 
@@ -19,7 +19,10 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 
 /** Why the browser proof cannot run here, or null when it can. */
 export function browserMissing (): string | null {
-  return existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM}: the browser proof needs Debian's chromium package (apt-get install chromium; .ci/run installs it)`
+  return existsSync(CHROMIUM)
+    ? null
+    : `no Chromium at ${CHROMIUM}: the browser proof needs Debian's chromium package (apt-get install chromium; ` +
+      '.ci/run installs it)'
 }
 
 /** What the stand-in page leaves in window.standIn once its script has run. */
@@ -76,7 +79,8 @@ type Tap = { teardown: (fn: () => unknown) => void }
 
 export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
   const redis = await startRedis(t)
-  const [servicePort, storePort, otherPort, outsidePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
+  const [servicePort, storePort, otherPort, outsidePort] =
+    await Promise.all([freePort(), freePort(), freePort(), freePort()])
   const serviceUrl = `http://${d.serviceHost}:${servicePort}`
   const asset = loadScriptAsset()
   const site = async (port: number | undefined): Promise<Site> => {
@@ -94,7 +98,12 @@ export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
   }
   const [store, otherAllowed, notAllowed] = await Promise.all([site(storePort), site(otherPort), site(outsidePort)])
 
-  const config = testConfig({ REDIS_URL: redis.url, ALLOWED_ORIGINS: `${store.url},${otherAllowed.url}`, LOG_LEVEL: 'silent', ...d.env })
+  const config = testConfig({
+    REDIS_URL: redis.url,
+    ALLOWED_ORIGINS: `${store.url},${otherAllowed.url}`,
+    LOG_LEVEL: 'silent',
+    ...d.env
+  })
   const app = buildApp(config, { logger: false })
   const requests: ServiceRequest[] = []
   app.addHook('onSend', async (request, reply, payload) => {
@@ -117,7 +126,8 @@ export async function setUpStage (t: Tap, d: Deployment): Promise<Stage> {
   for (let i = 0; i < 250 && app.redis?.status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 20))
 
   const profile = mkdtempSync(join(tmpdir(), 'bcx-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(d.browserArgs ?? [])] })
+  const context = await chromium.launchPersistentContext(profile,
+    { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(d.browserArgs ?? [])] })
   t.teardown(async () => {
     await context.close()
     rmSync(profile, { recursive: true, force: true })

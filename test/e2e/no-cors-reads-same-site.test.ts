@@ -9,6 +9,11 @@ if (missing !== null) {
   t.plan(0, `skipped: ${missing}`)
 } else {
   t.test('same-site: pages of http://shop.localhost cannot read the session without CORS', async (t) => {
-    await noCorsProof(t, { storefrontHost: 'shop.localhost', serviceHost: 'api.shop.localhost', env: { COOKIE_SAMESITE: 'lax', COOKIE_PARTITIONED: 'false' }, pinned: false })
+    await noCorsProof(t, {
+      storefrontHost: 'shop.localhost',
+      serviceHost: 'api.shop.localhost',
+      env: { COOKIE_SAMESITE: 'lax', COOKIE_PARTITIONED: 'false' },
+      pinned: false
+    })
   })
 }

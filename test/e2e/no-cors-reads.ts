@@ -5,8 +5,9 @@
 // does not move, and the storefront script keeps working.
 import type { Page } from 'playwright-core'
 import type { TAP } from 'tap'
-import { startUpstream } from '../support/upstream-server.js'
+import { startUpstream, UPSTREAM_SECRET } from '../support/upstream-server.js'
 import { open, setUpStage, signIn, type Deployment, type Stage } from './harness.js'
+import { commandsSince } from '../support/redis-state.js'
 
 type Test = Parameters<Parameters<TAP['test']>[0]>[0]
 
@@ -23,13 +24,14 @@ async function probe (page: Page, serviceUrl: string, tag: string): Promise<stri
         const timer = setTimeout(() => resolve('timed out'), timeoutMs)
         start((how) => { clearTimeout(timer); resolve(how) })
       })
-    const element = async (tagName: 'img' | 'script' | 'iframe', url: string): Promise<string> => await settle((done) => {
-      const el = document.createElement(tagName)
-      el.onload = () => done('load')
-      el.onerror = () => done('error')
-      el.src = url
-      document.body.append(el)
-    })
+    const element =
+      async (tagName: 'img' | 'script' | 'iframe', url: string): Promise<string> => await settle((done) => {
+        const el = document.createElement(tagName)
+        el.onload = () => done('load')
+        el.onerror = () => done('error')
+        el.src = url
+        document.body.append(el)
+      })
     const outcomes: string[] = []
     for (const path of paths) {
       for (const how of probes) {
@@ -39,7 +41,11 @@ async function probe (page: Page, serviceUrl: string, tag: string): Promise<stri
         if (how === 'img' || how === 'script' || how === 'iframe') seen = await element(how, url)
         else {
           // In no-cors mode the browser drops a header outside the CORS-safelisted ones: X-CSRF never leaves.
-          const init: RequestInit = { mode: 'no-cors', credentials: 'include', ...(how === 'fetch-with-header' && { headers: { 'X-CSRF': '1' } }) }
+          const init: RequestInit = {
+            mode: 'no-cors',
+            credentials: 'include',
+            ...(how === 'fetch-with-header' && { headers: { 'X-CSRF': '1' } })
+          }
           seen = await settle((done) => { fetch(url, init).then((r) => done(r.type), () => done('error')) })
         }
         outcomes.push(`${path} ${how}: ${seen}`)
@@ -55,19 +61,13 @@ async function sessionKey (s: Stage): Promise<string> {
   return keys[0] as string
 }
 
-/** Redis commands run since the last call, the test's own INFO and CONFIG aside. */
-async function commandsSince (s: Stage): Promise<string[]> {
-  const stats = await s.redis.client.info('commandstats')
-  await s.redis.client.config('RESETSTAT')
-  return [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config').map(([, cmd, n]) => `${cmd}=${n}`)
-}
-
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
 export async function noCorsProof (t: Test, d: Deployment): Promise<void> {
   const upstream = await startUpstream()
   t.teardown(() => upstream.close())
-  const s = await setUpStage(t, { ...d, env: { ...d.env, UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: 'upstream-signing-secret-0123456789' } })
+  const s = await setUpStage(t,
+    { ...d, env: { ...d.env, UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: UPSTREAM_SECRET } })
   const { page, store } = s
 
   await t.test('the shopper signs in on the store; the script reads the session and a proxied path', async (t) => {
@@ -80,36 +80,41 @@ export async function noCorsProof (t: Test, d: Deployment): Promise<void> {
       const res = await window.BcSession.fetch('/api/things/list?via=script')
       return { status: res.status, body: await res.json() as unknown }
     })
-    t.same(proxied, { status: 200, body: { upstream: true, method: 'GET', url: '/things/list?via=script', customer: '4927' } })
+    t.same(proxied,
+      { status: 200, body: { upstream: true, method: 'GET', url: '/things/list?via=script', customer: '4927' } })
   })
 
-  for (const [name, site] of [['an allowed page', store], ['a page outside the allow-list, same site', s.notAllowed]] as const) {
-    await t.test(`${name}: <img>, <script>, <iframe> and no-cors fetches reach no session and no upstream`, async (t) => {
-      const probePage = site === store ? page : await s.context.newPage()
-      t.teardown(async () => { if (probePage !== page) await probePage.close() })
-      // The page's own script runs first: what it does is not what is measured.
-      await open(probePage, `${site.url}/`)
-      const key = await sessionKey(s)
-      // A read slides the idle deadline back to its full length: let the clock run, so that a slide would show.
-      await sleep(200)
-      const before = await s.redis.client.pttl(key)
-      const mark = s.requests.length
-      const upstreamMark = upstream.received.length
-      await commandsSince(s)
+  for (const [name, site] of [['an allowed page', store],
+    ['a page outside the allow-list, same site', s.notAllowed]] as const) {
+    await t.test(`${name}: <img>, <script>, <iframe> and no-cors fetches reach no session and no upstream`,
+      async (t) => {
+        const probePage = site === store ? page : await s.context.newPage()
+        t.teardown(async () => { if (probePage !== page) await probePage.close() })
+        // The page's own script runs first: what it does is not what is measured.
+        await open(probePage, `${site.url}/`)
+        const key = await sessionKey(s)
+        // A read slides the idle deadline back to its full length: let the clock run, so that a slide would show.
+        await sleep(200)
+        const before = await s.redis.client.pttl(key)
+        const mark = s.requests.length
+        const upstreamMark = upstream.received.length
+        await commandsSince(s.redis.client)
 
-      const outcomes = await probe(probePage, s.serviceUrl, site === store ? 'allowed' : 'outside')
-      t.notOk(outcomes.some((o) => o.endsWith('timed out')), `every probe settled: ${outcomes.join('; ')}`)
+        const outcomes = await probe(probePage, s.serviceUrl, site === store ? 'allowed' : 'outside')
+        t.notOk(outcomes.some((o) => o.endsWith('timed out')), `every probe settled: ${outcomes.join('; ')}`)
 
-      const arrived = s.requests.slice(mark).filter((r) => PATHS.includes(r.path))
-      t.equal(arrived.length, PATHS.length * PROBES.length, 'every probe reached the service')
-      t.ok(arrived.every((r) => r.method === 'GET'), 'all of them reads')
-      t.ok(arrived.every((r) => r.withCookie), 'the browser sent the session cookie with each of them')
-      t.same(arrived.filter((r) => r.status !== 403 || r.code !== 'BCX_CSRF_HEADER_MISSING'), [], 'each one refused: 403 BCX_CSRF_HEADER_MISSING')
-      t.same([...new Set(arrived.map((r) => r.mode))].sort(), ['navigate', 'no-cors'], 'no-cors loads and a navigation, as the browser labels them')
-      t.same(await commandsSince(s), [], 'not one Redis command: the session was neither read nor slid')
-      t.ok(await s.redis.client.pttl(key) <= before, 'the idle deadline did not move')
-      t.equal(upstream.received.length, upstreamMark, 'the upstream received nothing')
-    })
+        const arrived = s.requests.slice(mark).filter((r) => PATHS.includes(r.path))
+        t.equal(arrived.length, PATHS.length * PROBES.length, 'every probe reached the service')
+        t.ok(arrived.every((r) => r.method === 'GET'), 'all of them reads')
+        t.ok(arrived.every((r) => r.withCookie), 'the browser sent the session cookie with each of them')
+        t.same(arrived.filter((r) => r.status !== 403 || r.code !== 'BCX_CSRF_HEADER_MISSING'), [],
+          'each one refused: 403 BCX_CSRF_HEADER_MISSING')
+        t.same([...new Set(arrived.map((r) => r.mode))].sort(), ['navigate', 'no-cors'],
+          'no-cors loads and a navigation, as the browser labels them')
+        t.same(await commandsSince(s.redis.client), [], 'not one Redis command: the session was neither read nor slid')
+        t.ok(await s.redis.client.pttl(key) <= before, 'the idle deadline did not move')
+        t.equal(upstream.received.length, upstreamMark, 'the upstream received nothing')
+      })
   }
 
   await t.test('the store page\'s script still reads, slides and reaches the upstream', async (t) => {

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
-import { browserMissing, CHROMIUM, CHROMIUM_ARGS, open, outcome, setUpStage, signIn, type PageOutcome } from './harness.js'
+import {
+  browserMissing, CHROMIUM, CHROMIUM_ARGS, open, outcome, setUpStage, signIn, type PageOutcome
+} from './harness.js'
 import type { BcSessionInfo } from '../../src/storefront/bc-session.js'
 
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0'
@@ -22,7 +24,8 @@ async function click (page: Page, selector: string): Promise<Outcome> {
 
 /** The service's own answer to this browser's cookie, without the script (which would exchange again). */
 async function sessionStatus (page: Page, serviceUrl: string): Promise<number> {
-  return await page.evaluate(async (url) => (await fetch(`${url}/session`, { credentials: 'include', headers: { 'X-CSRF': '1' } })).status, serviceUrl)
+  return await page.evaluate(async (url) =>
+    (await fetch(`${url}/session`, { credentials: 'include', headers: { 'X-CSRF': '1' } })).status, serviceUrl)
 }
 
 const missing = browserMissing()
@@ -32,7 +35,8 @@ if (missing !== null) {
   t.test('one shopper in two browsers: list, end the other one, sign out everywhere', async (t) => {
     const s = await setUpStage(t, { storefrontHost: 'localhost', serviceHost: '127.0.0.1', env: {}, pinned: false })
     const profile = mkdtempSync(join(tmpdir(), 'bcx-chromium-second-'))
-    const second = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, userAgent: FIREFOX_WINDOWS })
+    const second = await chromium.launchPersistentContext(profile,
+      { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, userAgent: FIREFOX_WINDOWS })
     t.teardown(async () => {
       await second.close()
       rmSync(profile, { recursive: true, force: true })
@@ -53,12 +57,14 @@ if (missing !== null) {
     const mine = sessions.find((x) => x.current)
     const other = sessions.find((x) => !x.current)
     t.match(mine, { browser: 'Chrome', os: 'Linux', origin: s.store.url }, 'this browser: headless Chromium on Linux')
-    t.match(other, { browser: 'Firefox', os: 'Windows', origin: s.store.url }, 'the other: its User-Agent says Firefox on Windows')
+    t.match(other, { browser: 'Firefox', os: 'Windows', origin: s.store.url },
+      'the other: its User-Agent says Firefox on Windows')
     t.equal(await a.locator('#sessions tbody tr').count(), 2, 'the page lists both')
     t.match(await a.locator('#sessions tbody tr[data-current="false"]').innerText(), /Firefox on Windows/)
 
     const fromB = await click(b, '#list-sessions')
-    t.same(Object.fromEntries((fromB.sessions ?? []).map((x) => [x.handle, x.current])), { [mine?.handle ?? '']: false, [other?.handle ?? '']: true },
+    t.same(Object.fromEntries((fromB.sessions ?? []).map((x) => [x.handle, x.current])),
+      { [mine?.handle ?? '']: false, [other?.handle ?? '']: true },
       'the same two, seen from the other browser')
 
     // End the other browser's session from the first one.
@@ -68,7 +74,8 @@ if (missing !== null) {
     t.equal(ended.sessions?.[0]?.current, true)
     const mark = s.requests.length
     t.equal(await sessionStatus(b, s.serviceUrl), 401, 'the other browser\'s next call is 401')
-    t.match(s.requests.slice(mark).filter((r) => r.method === 'GET'), [{ method: 'GET', path: '/session', status: 401, withCookie: true, code: 'BCX_UNAUTHENTICATED' }])
+    t.match(s.requests.slice(mark).filter((r) => r.method === 'GET'),
+      [{ method: 'GET', path: '/session', status: 401, withCookie: true, code: 'BCX_UNAUTHENTICATED' }])
     t.equal(await sessionStatus(a, s.serviceUrl), 200, 'this one stays')
 
     // The second browser is still signed in to the store: its next page load exchanges again.

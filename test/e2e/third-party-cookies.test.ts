@@ -3,7 +3,7 @@
 // reports cookies_blocked after one exchange instead of looping. No simulation: the browser decides.
 import t from 'tap'
 import { browserMissing, open, reload, setUpStage, signIn } from './harness.js'
-import { COOKIE_NAME } from '../helper.js'
+import { COOKIE_NAME } from '../support/app.js'
 
 const BLOCKING = ['--test-third-party-cookie-phaseout']
 const cross = { storefrontHost: 'localhost', serviceHost: '127.0.0.1', pinned: true, browserArgs: BLOCKING }
@@ -25,22 +25,26 @@ if (missing !== null) {
     t.equal(s.count('POST', '/session'), 1)
   })
 
-  t.test('third-party cookies blocked: an unpartitioned SameSite=None cookie gives cookies_blocked, once', async (t) => {
-    const s = await setUpStage(t, { ...cross, env: { COOKIE_PARTITIONED: 'false' } })
-    await open(s.page, `${s.store.url}/`)
-    const mark = s.requests.length
-    const seen = await signIn(s.page, 4927)
-    t.equal(seen.error?.code, 'cookies_blocked')
-    t.equal(s.count('POST', '/session', mark), 1, 'one exchange')
-    t.match(s.requests.slice(mark).find((r) => r.method === 'POST'), { status: 201 }, 'the service did answer 201 with a cookie')
-    t.same((await s.context.cookies(s.serviceUrl)).filter((c) => c.name === COOKIE_NAME), [], 'the browser dropped it')
-    const after = s.requests.length
-    await new Promise((resolve) => setTimeout(resolve, 1500))
-    const again = await s.page.evaluate(async () => {
-      const code = async (p: Promise<unknown>): Promise<string> => await p.then(() => 'resolved', (err: { code: string }) => err.code)
-      return [await code(window.BcSession.ready()), await code(window.BcSession.fetch('/api/me'))]
+  t.test('third-party cookies blocked: an unpartitioned SameSite=None cookie gives cookies_blocked, once',
+    async (t) => {
+      const s = await setUpStage(t, { ...cross, env: { COOKIE_PARTITIONED: 'false' } })
+      await open(s.page, `${s.store.url}/`)
+      const mark = s.requests.length
+      const seen = await signIn(s.page, 4927)
+      t.equal(seen.error?.code, 'cookies_blocked')
+      t.equal(s.count('POST', '/session', mark), 1, 'one exchange')
+      t.match(s.requests.slice(mark).find((r) => r.method === 'POST'), { status: 201 },
+        'the service did answer 201 with a cookie')
+      t.same((await s.context.cookies(s.serviceUrl)).filter((c) => c.name === COOKIE_NAME), [],
+        'the browser dropped it')
+      const after = s.requests.length
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      const again = await s.page.evaluate(async () => {
+        const code = async (p: Promise<unknown>): Promise<string> =>
+          await p.then(() => 'resolved', (err: { code: string }) => err.code)
+        return [await code(window.BcSession.ready()), await code(window.BcSession.fetch('/api/me'))]
+      })
+      t.same(again, ['cookies_blocked', 'cookies_blocked'])
+      t.equal(s.requests.length, after, 'no further calls')
     })
-    t.same(again, ['cookies_blocked', 'cookies_blocked'])
-    t.equal(s.requests.length, after, 'no further calls')
-  })
 }

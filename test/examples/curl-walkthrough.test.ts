@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '../support/redis-server.js'
-import { buildDist, ROOT } from '../server/server-process.js'
+import { buildDist, ROOT } from '../support/server-process.js'
 
 const SCRIPT = join(ROOT, 'examples', 'curl-walkthrough.sh')
 
@@ -29,7 +29,10 @@ t.test('pasted as one block, every step prints the status it promises', async (t
   t.equal(code, 0, out)
   const steps = [...out.matchAll(/^# (.*)\n[\s\S]*?^→ (\d{3})$/gm)].map((m) => [m[1], m[2]])
   t.same(steps.map(([, status]) => status), ['201', '200', '200', '403', '409', '204', '401'], out)
-  for (const [promise, status] of steps) t.match(promise, new RegExp(`: ${status as string}\\b`), `the step says what it gets: ${promise as string}`)
+  for (const [promise, status] of steps) {
+    t.match(promise, new RegExp(`: ${status as string}\\b`),
+    `the step says what it gets: ${promise as string}`)
+  }
   t.match(out, /"customer":\{"id":4927/, 'the session body is shown')
   t.match(out, /BCX_CSRF_HEADER_MISSING/)
   t.match(out, /BCX_TOKEN_REPLAYED/)

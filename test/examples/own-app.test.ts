@@ -4,7 +4,8 @@ import t from 'tap'
 import Fastify from 'fastify'
 import { buildOwnApp, loyaltyRoutes } from '../../examples/own-app.js'
 import { bcSessionExchanger } from '../../src/index.js'
-import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady, ORIGIN, OTHER_ORIGIN } from '../helper.js'
+import { startRedis, testConfig, waitReady, ORIGIN, OTHER_ORIGIN } from '../support/app.js'
+import { getSession, signIn, api } from '../support/session.js'
 
 async function setup (t: Parameters<typeof startRedis>[0]) {
   const redis = await startRedis(t)
@@ -12,23 +13,32 @@ async function setup (t: Parameters<typeof startRedis>[0]) {
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app)
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 4927 }))) as string
+  const { cookie } = await signIn(app, { customerId: 4927 })
   const points = async (): Promise<number> =>
-    (await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })).json().points
+    (await api(app, cookie, '/api/loyalty/points')).json().points
   return { app, cookie, points }
 }
 
 t.test('the builder\'s route reads the customer from the session', async (t) => {
   const { app, cookie } = await setup(t)
-  const res = await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin: ORIGIN, cookie, 'x-customer-id': '1' } })
+  const res = await app.inject({
+    method: 'GET',
+    url: '/api/loyalty/points',
+    headers: { 'x-csrf': '1', origin: ORIGIN, cookie, 'x-customer-id': '1' }
+  })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { customer_id: 4927, points: 100 })
   t.equal(res.headers['access-control-allow-origin'], ORIGIN, 'CORS covers the builder\'s /api routes')
   t.equal(res.headers['cache-control'], 'no-store')
-  const redeem = await app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { origin: ORIGIN, 'x-csrf': '1', cookie }, payload: { points: 30 } })
+  const redeem = await app.inject({
+    method: 'POST',
+    url: '/api/loyalty/redeem',
+    headers: { origin: ORIGIN, 'x-csrf': '1', cookie },
+    payload: { points: 30 }
+  })
   t.equal(redeem.statusCode, 200)
   t.same(redeem.json(), { customer_id: 4927, points: 70 })
-  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const me = await api(app, cookie, '/api/me')
   t.equal(me.json().customer.id, 4927, 'the exchanger\'s own /api routes are there too')
   const hello = await app.inject({ method: 'GET', url: '/hello', headers: { cookie: 'broken' } })
   t.same(hello.json(), { hello: 'world' })
@@ -44,8 +54,9 @@ t.test('the builder\'s plugin registered before the exchanger: the same rules, t
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app)
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 4927 }))) as string
-  const redeem = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { cookie, ...headers }, payload: { points: 30 } })
+  const { cookie } = await signIn(app, { customerId: 4927 })
+  const redeem = (headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers: { cookie, ...headers }, payload: { points: 30 } })
   const ok = await redeem({ origin: ORIGIN, 'x-csrf': '1' })
   t.equal(ok.statusCode, 200)
   t.same(ok.json(), { customer_id: 4927, points: 70 })
@@ -57,11 +68,13 @@ t.test('the builder\'s plugin registered before the exchanger: the same rules, t
 
 t.test('the /api rules apply to the builder\'s routes: refused, and nothing changed', async (t) => {
   const { app, cookie, points } = await setup(t)
-  const redeem = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers, payload: { points: 50 } })
+  const redeem = (headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/api/loyalty/redeem', headers, payload: { points: 50 } })
   const cases: Array<[string, Promise<Awaited<ReturnType<typeof redeem>>>, number, string]> = [
     ['no session', redeem({ origin: ORIGIN, 'x-csrf': '1' }), 401, 'BCX_UNAUTHENTICATED'],
     ['foreign Origin', redeem({ origin: 'https://evil.example', 'x-csrf': '1', cookie }), 403, 'BCX_ORIGIN_REFUSED'],
-    ['another allowed origin than the session\'s', redeem({ origin: OTHER_ORIGIN, 'x-csrf': '1', cookie }), 403, 'BCX_ORIGIN_REFUSED'],
+    ['another allowed origin than the session\'s', redeem({ origin: OTHER_ORIGIN, 'x-csrf': '1', cookie }), 403,
+      'BCX_ORIGIN_REFUSED'],
     ['no Origin', redeem({ 'x-csrf': '1', cookie }), 403, 'BCX_ORIGIN_REFUSED'],
     ['no X-CSRF on a POST', redeem({ origin: ORIGIN, cookie }), 403, 'BCX_CSRF_HEADER_MISSING'],
     ['X-CSRF not 1', redeem({ origin: ORIGIN, 'x-csrf': 'true', cookie }), 403, 'BCX_CSRF_HEADER_MISSING']
@@ -72,7 +85,8 @@ t.test('the /api rules apply to the builder\'s routes: refused, and nothing chan
     t.equal(res.json().code, code, name)
   }
   for (const origin of [OTHER_ORIGIN, 'https://evil.example']) {
-    const read = await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin, cookie } })
+    const read =
+      await app.inject({ method: 'GET', url: '/api/loyalty/points', headers: { 'x-csrf': '1', origin, cookie } })
     t.equal(read.statusCode, 401, `GET from ${origin}`)
     t.equal(read.json().code, 'BCX_UNAUTHENTICATED')
   }

@@ -1,5 +1,7 @@
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
+import { build, startRedis } from '../support/app.js'
+import { exchange, getSession, signIn, endSession } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 const value = (text: string, line: string): number => {
   const found = text.split('\n').find((l) => l.startsWith(line + ' '))
@@ -10,11 +12,11 @@ t.test('GET /metrics counts exchanges by outcome, skew, sessions, store operatio
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const jwt = await token()
-  const cookie = sessionCookieOf(await exchange(app, jwt)) as string
+  const { cookie } = await signIn(app, { jwt })
   await exchange(app, jwt)
   await exchange(app, 'not-a-token')
   await getSession(app, cookie)
-  await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  await endSession(app, cookie)
   const res = await app.inject({ method: 'GET', url: '/metrics' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /text\/plain/)
@@ -33,7 +35,7 @@ t.test('GET /metrics counts exchanges by outcome, skew, sessions, store operatio
 t.test('Redis errors are counted', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { REDIS_COMMAND_TIMEOUT_MS: '300' } })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   await redis.stop()
   t.equal((await getSession(app, cookie)).statusCode, 503)
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
@@ -42,11 +44,20 @@ t.test('Redis errors are counted', async (t) => {
 
 t.test('METRICS_TOKEN protects /metrics', async (t) => {
   const { app } = await build(t, { redis: 'memory', env: { METRICS_TOKEN: 'metrics-secret-123' } })
-  for (const authorization of [undefined, 'Bearer wrong', 'Bearer metrics-secret-12', 'Basic metrics-secret-123', 'metrics-secret-123']) {
-    const res = await app.inject({ method: 'GET', url: '/metrics', headers: authorization === undefined ? {} : { authorization } })
+  for (const authorization of [undefined, 'Bearer wrong', 'Bearer metrics-secret-12', 'Basic metrics-secret-123',
+    'metrics-secret-123']) {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: authorization === undefined ? {} : { authorization }
+    })
     t.equal(res.statusCode, 401, String(authorization))
     t.equal(res.json().code, 'BCX_ADMIN_UNAUTHORIZED')
   }
-  const ok = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-secret-123' } })
+  const ok = await app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: 'Bearer metrics-secret-123' }
+  })
   t.equal(ok.statusCode, 200)
 })

@@ -1,5 +1,8 @@
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, setCookieHeader, startRedis, token, ORIGIN, sessionKeyCount } from '../helper.js'
+import { build, startRedis, ORIGIN } from '../support/app.js'
+import { sessionKeyCount } from '../support/redis-state.js'
+import { exchange, getSession, sessionCookieOf, setCookieHeader, signIn, api, endSession } from '../support/session.js'
+import { token } from '../support/tokens.js'
 
 t.test('exchange, read, end: the whole flow against a real Redis', async (t) => {
   const redis = await startRedis(t)
@@ -15,7 +18,8 @@ t.test('exchange, read, end: the whole flow against a real Redis', async (t) => 
   t.equal(created.headers['access-control-allow-origin'], ORIGIN)
   t.equal(created.headers['access-control-allow-credentials'], 'true')
   const setCookie = setCookieHeader(created) as string
-  t.match(setCookie, /^__Host-bc_session=[^;]+; Max-Age=28(800|799); Path=\/; HttpOnly; Secure; Partitioned; SameSite=None$/)
+  t.match(setCookie,
+    /^__Host-bc_session=[^;]+; Max-Age=28(800|799); Path=\/; HttpOnly; Secure; Partitioned; SameSite=None$/)
   const cookie = sessionCookieOf(created) as string
   t.equal(await sessionKeyCount(redis), 1)
 
@@ -24,7 +28,7 @@ t.test('exchange, read, end: the whole flow against a real Redis', async (t) => 
   t.same(read.json().customer, body.customer)
   t.equal(read.headers['set-cookie'], undefined, 'a read sets no cookie')
 
-  const ended = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const ended = await endSession(app, cookie)
   t.equal(ended.statusCode, 204)
   t.match(setCookieHeader(ended), /^__Host-bc_session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; Partitioned; SameSite=None$/)
   t.equal(await sessionKeyCount(redis), 0)
@@ -37,13 +41,13 @@ t.test('exchange, read, end: the whole flow against a real Redis', async (t) => 
 t.test('GET /api/me answers like GET /session', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
-  const me = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const { cookie } = await signIn(app)
+  const me = await api(app, cookie, '/api/me')
   const session = await getSession(app, cookie)
   t.equal(me.statusCode, 200)
   t.same(me.json().customer, session.json().customer)
   t.equal(me.json().store_hash, 'abc123')
-  const none = await app.inject({ method: 'GET', url: '/api/me', headers: { 'x-csrf': '1', origin: ORIGIN } })
+  const none = await api(app, undefined, '/api/me')
   t.equal(none.statusCode, 401)
   t.equal(none.json().code, 'BCX_UNAUTHENTICATED')
 })

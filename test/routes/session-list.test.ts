@@ -1,70 +1,42 @@
 // GET /session/list, DELETE /session/list/{handle}, DELETE /session/list?scope=, GET /admin/sessions.
 import t from 'tap'
-import type { Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { build, CSRF, getSession, ORIGIN, OTHER_ORIGIN, sessionCookieOf, setCookieHeader, startRedis, STORE, token, COOKIE_NAME } from '../helper.js'
-import type { RedisServer } from '../support/redis-server.js'
+import { build, ORIGIN, OTHER_ORIGIN, startRedis, STORE, COOKIE_NAME } from '../support/app.js'
+import { CSRF, getSession, setCookieHeader, sidOf, handleOf, signIn } from '../support/session.js'
 import { keys } from '../../src/store/keys.js'
-import { originTag, parseSessionId, sessionHandle } from '../../src/session/ids.js'
+import { originTag, parseSessionId } from '../../src/session/ids.js'
 import { decodeRecord, minuteOf, withLastSeen } from '../../src/store/record-codec.js'
+import { snapshot, assertUnchanged, sessionKeyOf, commandCalls } from '../support/redis-state.js'
 
-const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
-const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
+const CHROME_WINDOWS =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+const SAFARI_IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 ' +
+  '(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef0123456789'
 
-interface Listed { handle: string, created_at: string, last_seen_at: string | null, expires_at: string, origin: string | null, browser: string | null, os: string | null, current?: boolean }
+interface Listed {
+  handle: string,
+  created_at: string,
+  last_seen_at: string | null,
+  expires_at: string,
+  origin: string | null,
+  browser: string | null,
+  os: string | null,
+  current?: boolean
+}
 
-async function signIn (app: FastifyInstance, o: { userAgent?: string, customerId?: number, origin?: string } = {}): Promise<string> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/session',
-    headers: { origin: o.origin ?? ORIGIN, ...CSRF, 'content-type': 'application/json', ...(o.userAgent !== undefined && { 'user-agent': o.userAgent }) },
-    payload: JSON.stringify({ token: await token({ customerId: o.customerId ?? 4927 }) })
+async function list (app: FastifyInstance, cookie: string | undefined, headers: Record<string,
+  string> = { origin: ORIGIN, ...CSRF }): Promise<LightMyRequestResponse> {
+  return await app.inject({
+    method: 'GET',
+    url: '/session/list',
+    headers: { ...headers, ...(cookie !== undefined && { cookie }) }
   })
-  if (res.statusCode !== 201) throw new Error(`exchange answered ${res.statusCode}`)
-  return sessionCookieOf(res) as string
 }
 
-const sidOf = (cookie: string): string => decodeURIComponent(cookie.slice(COOKIE_NAME.length + 1)).replace(/^s:/, '').replace(/\.[^.]+$/, '')
-const handleOf = (cookie: string): string => sessionHandle(sidOf(cookie))
-
-async function list (app: FastifyInstance, cookie: string | undefined, headers: Record<string, string> = { origin: ORIGIN, ...CSRF }): Promise<LightMyRequestResponse> {
-  return await app.inject({ method: 'GET', url: '/session/list', headers: { ...headers, ...(cookie !== undefined && { cookie }) } })
-}
-
-async function end (app: FastifyInstance, cookie: string | undefined, url: string, headers: Record<string, string> = { origin: ORIGIN, ...CSRF }): Promise<LightMyRequestResponse> {
+async function end (app: FastifyInstance, cookie: string | undefined, url: string, headers: Record<string,
+  string> = { origin: ORIGIN, ...CSRF }): Promise<LightMyRequestResponse> {
   return await app.inject({ method: 'DELETE', url, headers: { ...headers, ...(cookie !== undefined && { cookie }) } })
-}
-
-const keyOf = (cookie: string): string => keys.session(parseSessionId(sidOf(cookie)) as NonNullable<ReturnType<typeof parseSessionId>>, sidOf(cookie))
-
-interface Snapshot { values: Record<string, string | null>, ttls: Record<string, number> }
-
-/** Every key with its value and remaining ttl, once the app's own commands in flight have landed. */
-async function snapshot (redis: RedisServer, app: FastifyInstance): Promise<Snapshot> {
-  // The app's last-seen write may follow its answer: a PING on its connection lands after it.
-  await app.redis?.ping()
-  const values: Snapshot['values'] = {}
-  const ttls: Snapshot['ttls'] = {}
-  for (const key of (await redis.client.keys('bcx:*')).sort()) {
-    const type = await redis.client.type(key)
-    values[key] = type === 'string' ? await redis.client.get(key) : type === 'zset' ? JSON.stringify(await redis.client.zrange(key, 0, -1, 'WITHSCORES')) : JSON.stringify(await redis.client.hgetall(key))
-    ttls[key] = await redis.client.pttl(key)
-  }
-  return { values, ttls }
-}
-
-/**
- * "Nothing changed": the same keys and values, and no deadline pushed back (a ttl only runs down).
- * `slides`: the caller's own sessions, which a refused request may legitimately slide (the session is
- * read before its origin is compared).
- */
-async function unchanged (t: Test, redis: RedisServer, app: FastifyInstance, before: Snapshot, what: string, slides: string[] = []): Promise<void> {
-  const after = await snapshot(redis, app)
-  t.same(after.values, before.values, `${what}: the same keys and values`)
-  const ignored = new Set(slides.map(keyOf))
-  const pushedBack = Object.keys(after.ttls).filter((k) => !ignored.has(k) && (after.ttls[k] as number) > (before.ttls[k] as number) + 50)
-  t.same(pushedBack, [], `${what}: no deadline pushed back`)
 }
 
 const sessionsOf = (res: LightMyRequestResponse): Listed[] => (res.json() as { sessions: Listed[] }).sessions
@@ -73,8 +45,8 @@ t.test('a customer signed in from two browsers sees both, with browser, OS, orig
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   const before = Date.now()
-  const chrome = await signIn(app, { userAgent: CHROME_WINDOWS })
-  const safari = await signIn(app, { userAgent: SAFARI_IPHONE })
+  const { cookie: chrome } = await signIn(app, { userAgent: CHROME_WINDOWS })
+  const { cookie: safari } = await signIn(app, { userAgent: SAFARI_IPHONE })
   await signIn(app, { customerId: 77, userAgent: CHROME_WINDOWS })
 
   const res = await list(app, chrome)
@@ -86,10 +58,12 @@ t.test('a customer signed in from two browsers sees both, with browser, OS, orig
   const [first, second] = sessions as [Listed, Listed]
   t.match(first, { handle: handleOf(chrome), origin: ORIGIN, browser: 'Chrome', os: 'Windows', current: true })
   t.match(second, { handle: handleOf(safari), origin: ORIGIN, browser: 'Safari', os: 'iOS', current: false })
-  t.ok(Date.parse(first.created_at) >= before - 5 && Date.parse(first.created_at) < Date.parse(second.created_at), 'created longest ago first')
+  t.ok(Date.parse(first.created_at) >= before - 5 && Date.parse(first.created_at) < Date.parse(second.created_at),
+    'created longest ago first')
   for (const s of sessions) {
     t.match(s.handle, /^[A-Za-z0-9_-]{16}$/)
-    t.ok(s.last_seen_at !== null && Date.parse(s.last_seen_at) >= Date.parse(s.created_at) && Date.parse(s.last_seen_at) <= Date.now())
+    t.ok(s.last_seen_at !== null && Date.parse(s.last_seen_at) >= Date.parse(s.created_at) &&
+      Date.parse(s.last_seen_at) <= Date.now())
     t.ok(Date.parse(s.expires_at) > Date.now())
     t.notOk(sidOf(chrome).includes(s.handle) || chrome.includes(s.handle), 'the handle is not part of the cookie')
   }
@@ -98,55 +72,57 @@ t.test('a customer signed in from two browsers sees both, with browser, OS, orig
   t.same(fromSafari.map((s) => s.current), [false, true], 'current is the caller\'s')
 
   // What is kept: codes, never the User-Agent text, never an address.
-  const values = await Promise.all((await redis.client.keys('bcx:*:s:*')).map(async (k) => await redis.client.get(k) as string))
+  const values =
+    await Promise.all((await redis.client.keys('bcx:*:s:*')).map(async (k) => await redis.client.get(k) as string))
   for (const v of values) {
     t.notOk(/Mozilla|Windows|iPhone|127\.0\.0\.1/.test(v), 'no User-Agent text or IP in the stored value')
     t.ok(Buffer.byteLength(v) < 64, 'the value stays small')
   }
 })
 
-t.test('listing is a read: it slides the idle timeout, needs X-CSRF: 1, and sees nothing from another origin', async (t) => {
-  const redis = await startRedis(t)
-  const { app } = await build(t, { redis, env: { SESSION_IDLE_TIMEOUT: '600' } })
-  const cookie = await signIn(app)
-  const key = keys.session(parseSessionId(sidOf(cookie)) as NonNullable<ReturnType<typeof parseSessionId>>, sidOf(cookie))
-  await redis.client.pexpire(key, 5000)
-  t.equal((await list(app, cookie)).statusCode, 200)
-  t.ok(await redis.client.pttl(key) > 500_000, 'slid back to the idle timeout')
+t.test('listing is a read: it slides the idle timeout, needs X-CSRF: 1, and sees nothing from another origin',
+  async (t) => {
+    const redis = await startRedis(t)
+    const { app } = await build(t, { redis, env: { SESSION_IDLE_TIMEOUT: '600' } })
+    const { cookie } = await signIn(app)
+    const key = sessionKeyOf(cookie)
+    await redis.client.pexpire(key, 5000)
+    t.equal((await list(app, cookie)).statusCode, 200)
+    t.ok(await redis.client.pttl(key) > 500_000, 'slid back to the idle timeout')
 
-  await redis.client.pexpire(key, 5000)
-  const state = await snapshot(redis, app)
-  const noCsrf = await list(app, cookie, { origin: ORIGIN })
-  t.equal(noCsrf.statusCode, 403)
-  t.equal(noCsrf.json().code, 'BCX_CSRF_HEADER_MISSING')
-  const noCors = await list(app, cookie, { origin: ORIGIN, ...CSRF, 'sec-fetch-mode': 'no-cors' })
-  t.equal(noCors.statusCode, 403)
-  t.equal(noCors.json().code, 'BCX_CSRF_HEADER_MISSING')
-  await unchanged(t, redis, app, state, 'nothing read, slid or changed')
-  t.ok(await redis.client.pttl(key) <= 5000, 'not slid')
-  const foreign = await list(app, cookie, { origin: OTHER_ORIGIN, ...CSRF })
-  t.equal(foreign.statusCode, 401, 'another origin does not see the session')
-  t.equal(foreign.json().code, 'BCX_UNAUTHENTICATED')
-  t.equal(await redis.client.zcard(keys.index(STORE, 4927)), 1, 'and ends nothing')
+    await redis.client.pexpire(key, 5000)
+    const state = await snapshot(redis.client, { app })
+    const noCsrf = await list(app, cookie, { origin: ORIGIN })
+    t.equal(noCsrf.statusCode, 403)
+    t.equal(noCsrf.json().code, 'BCX_CSRF_HEADER_MISSING')
+    const noCors = await list(app, cookie, { origin: ORIGIN, ...CSRF, 'sec-fetch-mode': 'no-cors' })
+    t.equal(noCors.statusCode, 403)
+    t.equal(noCors.json().code, 'BCX_CSRF_HEADER_MISSING')
+    await assertUnchanged(t, redis.client, state, 'nothing read, slid or changed', { app })
+    t.ok(await redis.client.pttl(key) <= 5000, 'not slid')
+    const foreign = await list(app, cookie, { origin: OTHER_ORIGIN, ...CSRF })
+    t.equal(foreign.statusCode, 401, 'another origin does not see the session')
+    t.equal(foreign.json().code, 'BCX_UNAUTHENTICATED')
+    t.equal(await redis.client.zcard(keys.index(STORE, 4927)), 1, 'and ends nothing')
 
-  const noCookie = await list(app, undefined)
-  t.equal(noCookie.statusCode, 401, 'no cookie')
-  t.equal(noCookie.json().code, 'BCX_UNAUTHENTICATED')
-  const handleAsCookie = await list(app, `${COOKIE_NAME}=${handleOf(cookie)}`)
-  t.equal(handleAsCookie.statusCode, 401, 'a handle is no cookie')
-  t.equal(handleAsCookie.json().code, 'BCX_UNAUTHENTICATED')
-  const signedLike = await list(app, `${COOKIE_NAME}=s:${handleOf(cookie)}`)
-  t.equal(signedLike.statusCode, 401)
-  t.equal(signedLike.json().code, 'BCX_UNAUTHENTICATED')
-  t.equal((await getSession(app, `${COOKIE_NAME}=${handleOf(cookie)}`)).statusCode, 401, 'nor on GET /session')
-  t.equal((await list(app, cookie, { ...CSRF })).statusCode, 200, 'no Origin: judged by the cookie (curl)')
-})
+    const noCookie = await list(app, undefined)
+    t.equal(noCookie.statusCode, 401, 'no cookie')
+    t.equal(noCookie.json().code, 'BCX_UNAUTHENTICATED')
+    const handleAsCookie = await list(app, `${COOKIE_NAME}=${handleOf(cookie)}`)
+    t.equal(handleAsCookie.statusCode, 401, 'a handle is no cookie')
+    t.equal(handleAsCookie.json().code, 'BCX_UNAUTHENTICATED')
+    const signedLike = await list(app, `${COOKIE_NAME}=s:${handleOf(cookie)}`)
+    t.equal(signedLike.statusCode, 401)
+    t.equal(signedLike.json().code, 'BCX_UNAUTHENTICATED')
+    t.equal((await getSession(app, `${COOKIE_NAME}=${handleOf(cookie)}`)).statusCode, 401, 'nor on GET /session')
+    t.equal((await list(app, cookie, { ...CSRF })).statusCode, 200, 'no Origin: judged by the cookie (curl)')
+  })
 
 t.test('ending another session by its handle: 204, that browser\'s next call is 401, the index follows', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const a = await signIn(app, { userAgent: CHROME_WINDOWS })
-  const b = await signIn(app, { userAgent: SAFARI_IPHONE })
+  const { cookie: a } = await signIn(app, { userAgent: CHROME_WINDOWS })
+  const { cookie: b } = await signIn(app, { userAgent: SAFARI_IPHONE })
   const ended = await end(app, a, `/session/list/${handleOf(b)}`)
   t.equal(ended.statusCode, 204)
   t.equal(setCookieHeader(ended), undefined, 'the caller keeps its cookie')
@@ -163,11 +139,12 @@ t.test('ending another session by its handle: 204, that browser\'s next call is 
 t.test('unknown, malformed, ended or foreign handles: 404 BCX_SESSION_NOT_FOUND, nothing changes', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const mine = await signIn(app)
-  const other = await signIn(app)
-  const stranger = await signIn(app, { customerId: 77 })
-  const strangerElsewhere = await signIn(app, { customerId: 4927, origin: 'https://store-xyz789.mybigcommerce.com' })
-  const state = await snapshot(redis, app)
+  const { cookie: mine } = await signIn(app)
+  const { cookie: other } = await signIn(app)
+  const { cookie: stranger } = await signIn(app, { customerId: 77 })
+  const { cookie: strangerElsewhere } =
+    await signIn(app, { customerId: 4927, origin: 'https://store-xyz789.mybigcommerce.com' })
+  const state = await snapshot(redis.client, { app })
   const bad = [
     handleOf(stranger), // another customer's
     'AAAAAAAAAAAAAAAA', // well formed, unknown
@@ -184,14 +161,15 @@ t.test('unknown, malformed, ended or foreign handles: 404 BCX_SESSION_NOT_FOUND,
     t.equal(res.json().code, 'BCX_SESSION_NOT_FOUND')
     t.equal(setCookieHeader(res), undefined)
   }
-  await unchanged(t, redis, app, state, 'nothing changed', [mine])
+  await assertUnchanged(t, redis.client, state, 'nothing changed', { app, slides: [sessionKeyOf(mine)] })
   t.equal((await getSession(app, stranger)).statusCode, 200)
   t.equal((await getSession(app, strangerElsewhere, 'https://store-xyz789.mybigcommerce.com')).statusCode, 200)
 
   // A session that expired while its index entry stayed: not listed, and its handle is a 404.
-  const otherKey = keys.session(parseSessionId(sidOf(other)) as NonNullable<ReturnType<typeof parseSessionId>>, sidOf(other))
+  const otherKey = sessionKeyOf(other)
   await redis.client.del(otherKey)
-  t.same(sessionsOf(await list(app, mine)).map((s) => s.handle).sort(), [handleOf(mine), handleOf(strangerElsewhere)].sort(), 'no listed session that no longer exists')
+  t.same(sessionsOf(await list(app, mine)).map((s) => s.handle).sort(),
+    [handleOf(mine), handleOf(strangerElsewhere)].sort(), 'no listed session that no longer exists')
   const gone = await end(app, mine, `/session/list/${handleOf(other)}`)
   t.equal(gone.statusCode, 404)
   t.equal(gone.json().code, 'BCX_SESSION_NOT_FOUND')
@@ -200,9 +178,9 @@ t.test('unknown, malformed, ended or foreign handles: 404 BCX_SESSION_NOT_FOUND,
 t.test('the DELETE forms follow the write rules of /session', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const a = await signIn(app)
-  const b = await signIn(app)
-  const state = await snapshot(redis, app)
+  const { cookie: a } = await signIn(app)
+  const { cookie: b } = await signIn(app)
+  const state = await snapshot(redis.client, { app })
   for (const url of [`/session/list/${handleOf(b)}`, '/session/list?scope=others', '/session/list?scope=all']) {
     const noOrigin = await end(app, a, url, { ...CSRF })
     t.equal(noOrigin.statusCode, 403, `${url}: no Origin`)
@@ -220,22 +198,25 @@ t.test('the DELETE forms follow the write rules of /session', async (t) => {
     t.equal(noSession.statusCode, 401, `${url}: no session`)
     t.equal(noSession.json().code, 'BCX_UNAUTHENTICATED')
   }
-  await unchanged(t, redis, app, state, 'nothing changed', [a])
+  await assertUnchanged(t, redis.client, state, 'nothing changed', { app, slides: [sessionKeyOf(a)] })
 })
 
 t.test('scope=others ends every other session; scope=all ends this one too and clears the cookie', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const [a, b, c] = [await signIn(app), await signIn(app), await signIn(app)] as [string, string, string]
-  const stranger = await signIn(app, { customerId: 77 })
+  const { cookie: a } = await signIn(app)
+  const { cookie: b } = await signIn(app)
+  const { cookie: c } = await signIn(app)
+  const { cookie: stranger } = await signIn(app, { customerId: 77 })
 
-  const state = await snapshot(redis, app)
-  for (const url of ['/session/list', '/session/list?scope=', '/session/list?scope=everyone', '/session/list?scope=ALL', '/session/list?scope=others&scope=all']) {
+  const state = await snapshot(redis.client, { app })
+  for (const url of ['/session/list', '/session/list?scope=', '/session/list?scope=everyone',
+    '/session/list?scope=ALL', '/session/list?scope=others&scope=all']) {
     const res = await end(app, a, url)
     t.equal(res.statusCode, 400, url)
     t.equal(res.json().code, 'BCX_BAD_REQUEST')
   }
-  await unchanged(t, redis, app, state, 'a bad scope changes nothing, not even the idle deadline')
+  await assertUnchanged(t, redis.client, state, 'a bad scope changes nothing, not even the idle deadline', { app })
 
   const others = await end(app, a, '/session/list?scope=others')
   t.equal(others.statusCode, 204)
@@ -245,7 +226,7 @@ t.test('scope=others ends every other session; scope=all ends this one too and c
   t.equal((await getSession(app, c)).statusCode, 401)
   t.same(await redis.client.zrange(keys.index(STORE, 4927), 0, -1), [handleOf(a)])
 
-  const d = await signIn(app)
+  const { cookie: d } = await signIn(app)
   const all = await end(app, d, '/session/list?scope=all')
   t.equal(all.statusCode, 204)
   t.match(setCookieHeader(all) ?? '', new RegExp(`^${COOKIE_NAME}=;.*Max-Age=0`), 'the cookie is cleared')
@@ -258,8 +239,8 @@ t.test('scope=others ends every other session; scope=all ends this one too and c
 t.test('ending your own session by its handle clears your cookie', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const a = await signIn(app)
-  const b = await signIn(app)
+  const { cookie: a } = await signIn(app)
+  const { cookie: b } = await signIn(app)
   const res = await end(app, a, `/session/list/${handleOf(a)}`)
   t.equal(res.statusCode, 204)
   t.match(setCookieHeader(res) ?? '', new RegExp(`^${COOKIE_NAME}=;.*Max-Age=0`))
@@ -270,8 +251,7 @@ t.test('ending your own session by its handle clears your cookie', async (t) => 
 t.test('last seen: the first read of a minute records it, the others are one GETEX', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = await signIn(app)
-  const sid = sidOf(cookie)
+  const { cookie, sid } = await signIn(app)
   const parts = parseSessionId(sid) as NonNullable<ReturnType<typeof parseSessionId>>
   const key = keys.session(parts, sid)
   const value = await redis.client.get(key) as string
@@ -280,7 +260,7 @@ t.test('last seen: the first read of a minute records it, the others are one GET
   await redis.client.set(key, withLastSeen(value, old) as string, 'PX', 100_000)
   t.equal(decodeRecord(await redis.client.get(key) as string, parts)?.lastSeenMinute, old)
 
-  const setCalls = async (): Promise<number> => Number(/cmdstat_set:calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0)
+  const setCalls = async (): Promise<number> => (await commandCalls(redis.client)).set ?? 0
   const sets = await setCalls()
   t.equal((await getSession(app, cookie)).statusCode, 200)
   let now = decodeRecord(await redis.client.get(key) as string, parts)?.lastSeenMinute ?? 0
@@ -302,10 +282,10 @@ t.test('last seen: the first read of a minute records it, the others are one GET
 t.test('the last-seen write never brings back an ended session', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = await signIn(app)
-  const sid = sidOf(cookie)
-  const key = keys.session(parseSessionId(sid) as NonNullable<ReturnType<typeof parseSessionId>>, sid)
-  await redis.client.set(key, withLastSeen(await redis.client.get(key) as string, minuteOf(Date.now()) - 3) as string, 'KEEPTTL')
+  const { cookie } = await signIn(app)
+  const key = sessionKeyOf(cookie)
+  await redis.client.set(key,
+    withLastSeen(await redis.client.get(key) as string, minuteOf(Date.now()) - 3) as string, 'KEEPTTL')
   // The session ends between the read's GETEX and its write: the write must find no key.
   const [read, ended] = await Promise.all([getSession(app, cookie), end(app, cookie, '/session/list?scope=all')])
   t.equal(ended.statusCode, 204)
@@ -318,16 +298,16 @@ t.test('the last-seen write never brings back an ended session', async (t) => {
 t.test('a value of the first release\'s format still reads and lists', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = await signIn(app)
-  const sid = sidOf(cookie)
-  const key = keys.session(parseSessionId(sid) as NonNullable<ReturnType<typeof parseSessionId>>, sid)
+  const { cookie } = await signIn(app)
+  const key = sessionKeyOf(cookie)
   const old = `${originTag(ORIGIN)}s1:0customer4927@example.com`
   await redis.client.set(key, old, 'KEEPTTL')
   const read = await getSession(app, cookie)
   t.equal(read.statusCode, 200)
   t.same(read.json().customer, { id: 4927, email: 'customer4927@example.com', group_id: '0' })
   const listed = sessionsOf(await list(app, cookie))
-  t.match(listed, [{ handle: handleOf(cookie), last_seen_at: null, browser: null, os: null, origin: ORIGIN, current: true }])
+  t.match(listed,
+    [{ handle: handleOf(cookie), last_seen_at: null, browser: null, os: null, origin: ORIGIN, current: true }])
   t.equal(await redis.client.get(key), old, 'left as it was')
 })
 
@@ -335,13 +315,25 @@ t.test('preflights of the list routes', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
   for (const url of ['/session/list', '/session/list/AAAAAAAAAAAAAAAA', '/session/list?scope=all']) {
-    const res = await app.inject({ method: 'OPTIONS', url, headers: { origin: ORIGIN, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'x-csrf' } })
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: {
+        origin: ORIGIN,
+        'access-control-request-method': 'DELETE',
+        'access-control-request-headers': 'x-csrf'
+      }
+    })
     t.equal(res.statusCode, 204, url)
     t.equal(res.headers['access-control-allow-origin'], ORIGIN)
     t.equal(res.headers['access-control-allow-credentials'], 'true')
     t.match(res.headers['access-control-allow-methods'], /DELETE/)
     t.match(res.headers['access-control-allow-headers'], /X-CSRF/)
-    const refused = await app.inject({ method: 'OPTIONS', url, headers: { origin: 'https://evil.example', 'access-control-request-method': 'DELETE' } })
+    const refused = await app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'DELETE' }
+    })
     t.equal(refused.statusCode, 404)
     t.equal(refused.headers['access-control-allow-origin'], undefined)
   }
@@ -358,55 +350,48 @@ t.test('preflights of the list routes', async (t) => {
 t.test('GET /admin/sessions: the same list for support, without current', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis, env: { ADMIN_TOKEN } })
-  const a = await signIn(app, { userAgent: CHROME_WINDOWS })
+  const { cookie: a } = await signIn(app, { userAgent: CHROME_WINDOWS })
   await signIn(app, { userAgent: SAFARI_IPHONE })
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
-  const res = await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers: auth })
+  const res =
+    await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers: auth })
   t.equal(res.statusCode, 200)
   const sessions = sessionsOf(res)
-  t.match(sessions, [{ browser: 'Chrome', os: 'Windows', origin: ORIGIN }, { browser: 'Safari', os: 'iOS', origin: ORIGIN }])
+  t.match(sessions,
+    [{ browser: 'Chrome', os: 'Windows', origin: ORIGIN }, { browser: 'Safari', os: 'iOS', origin: ORIGIN }])
   t.notOk(sessions.some((s) => 'current' in s), 'no current')
-  t.same(sessionsOf(await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=5`, headers: auth })), [])
+  t.same(sessionsOf(await app.inject({
+    method: 'GET',
+    url: `/admin/sessions?store_hash=${STORE}&customer_id=5`,
+    headers: auth
+  })), [])
 
-  const state = await snapshot(redis, app)
-  for (const headers of [{ cookie: a }, { authorization: 'Bearer wrong-admin-token' }, { authorization: ADMIN_TOKEN }]) {
-    const unauth = await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers })
+  const state = await snapshot(redis.client, { app })
+  for (const headers of [{ cookie: a }, { authorization: 'Bearer wrong-admin-token' },
+    { authorization: ADMIN_TOKEN }]) {
+    const unauth =
+      await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers })
     t.equal(unauth.statusCode, 401, JSON.stringify(headers))
     t.equal(unauth.json().code, 'BCX_ADMIN_UNAUTHORIZED')
   }
-  for (const query of ['', `store_hash=${STORE}`, 'customer_id=4927', `store_hash=${STORE}&customer_id=0`, `store_hash=${STORE}&customer_id=99999999999999999`, 'store_hash=a*b&customer_id=1', `store_hash=${STORE}&customer_id=1&x=1`]) {
+  for (const query of ['', `store_hash=${STORE}`, 'customer_id=4927', `store_hash=${STORE}&customer_id=0`,
+    `store_hash=${STORE}&customer_id=99999999999999999`, 'store_hash=a*b&customer_id=1',
+    `store_hash=${STORE}&customer_id=1&x=1`]) {
     const bad = await app.inject({ method: 'GET', url: `/admin/sessions?${query}`, headers: auth })
     t.equal(bad.statusCode, 400, query)
     t.equal(bad.json().code, 'BCX_BAD_REQUEST')
   }
-  await unchanged(t, redis, app, state, 'reading changes nothing, not even the idle deadlines')
+  await assertUnchanged(t, redis.client, state, 'reading changes nothing, not even the idle deadlines', { app })
 })
 
 t.test('GET /admin/sessions does not exist without ADMIN_TOKEN', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const res = await app.inject({ method: 'GET', url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  const res = await app.inject({
+    method: 'GET',
+    url: `/admin/sessions?store_hash=${STORE}&customer_id=4927`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
+  })
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'FST_ERR_NOT_FOUND')
-})
-
-t.test('the in-process store lists and ends alike', async (t) => {
-  const { app } = await build(t, { redis: 'memory' })
-  const a = await signIn(app, { userAgent: CHROME_WINDOWS })
-  const b = await signIn(app, { userAgent: SAFARI_IPHONE })
-  await signIn(app, { customerId: 77 })
-  const sessions = sessionsOf(await list(app, a))
-  t.match(sessions, [{ handle: handleOf(a), browser: 'Chrome', os: 'Windows', origin: ORIGIN, current: true }, { handle: handleOf(b), browser: 'Safari', os: 'iOS', current: false }])
-  const unknown = await end(app, a, '/session/list/AAAAAAAAAAAAAAAA')
-  t.equal(unknown.statusCode, 404)
-  t.equal(unknown.json().code, 'BCX_SESSION_NOT_FOUND')
-  t.equal((await getSession(app, b)).statusCode, 200, 'nothing ended by it')
-  t.equal((await end(app, a, `/session/list/${handleOf(b)}`)).statusCode, 204)
-  t.equal((await getSession(app, b)).statusCode, 401)
-  const c = await signIn(app)
-  t.equal((await end(app, a, '/session/list?scope=others')).statusCode, 204)
-  t.equal((await getSession(app, c)).statusCode, 401)
-  t.equal((await getSession(app, a)).statusCode, 200)
-  t.equal((await end(app, a, '/session/list?scope=all')).statusCode, 204)
-  t.equal((await getSession(app, a)).statusCode, 401)
 })

@@ -6,7 +6,8 @@ import Fastify from 'fastify'
 import storefrontRoutes, { IMMUTABLE, SHORT } from '../../src/routes/storefront.js'
 import { ErrorSchema } from '../../src/schemas.js'
 import { assetOf, loadScriptAsset, scriptPath } from '../../src/storefront/script-asset.js'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN } from '../helper.js'
+import { build, startRedis, ORIGIN } from '../support/app.js'
+import { signIn, getSession } from '../support/session.js'
 
 const SOURCE = readFileSync(fileURLToPath(new URL('../../src/storefront/bc-session.js', import.meta.url)))
 const asset = loadScriptAsset()
@@ -56,7 +57,8 @@ t.test('If-None-Match answers 304 without a body', async (t) => {
     t.equal(res.headers.etag, `"${asset.version}"`)
     t.equal(res.headers['cache-control'], SHORT)
   }
-  const other = await app.inject({ method: 'GET', url: '/storefront.js', headers: { 'if-none-match': '"0123456789abcdef"' } })
+  const other =
+    await app.inject({ method: 'GET', url: '/storefront.js', headers: { 'if-none-match': '"0123456789abcdef"' } })
   t.equal(other.statusCode, 200)
   t.ok(other.rawPayload.equals(SOURCE))
 })
@@ -80,7 +82,7 @@ t.test('a bad query is a 400 in our error shape', async (t) => {
 t.test('the session cookie is ignored: no Redis command, no cookie change, no no-store', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { cookie } = await signIn(app)
   await redis.client.config('RESETSTAT')
   for (const c of [cookie, '__Host-bc_session=forged.signature']) {
     const res = await app.inject({ method: 'GET', url: '/storefront.js', headers: { origin: ORIGIN, cookie: c } })
@@ -90,9 +92,10 @@ t.test('the session cookie is ignored: no Redis command, no cookie change, no no
     t.equal(res.headers['access-control-allow-origin'], '*')
   }
   const stats = await redis.client.info('commandstats')
-  const calls = [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')
+  const calls =
+    [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config')
   t.same(calls.map(([, cmd, n]) => `${cmd}=${n}`), [], 'no command but our own INFO')
-  const still = await app.inject({ method: 'GET', url: '/session', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const still = await getSession(app, cookie)
   t.equal(still.statusCode, 200, 'the session is untouched')
 })
 
@@ -122,6 +125,7 @@ t.test('the script file is found from src and from the compiled dist', async (t)
   const root = fileURLToPath(new URL('../../', import.meta.url))
   const expected = `${root}src/storefront/bc-session.js`
   t.equal(scriptPath(), expected)
-  t.equal(scriptPath(pathToFileURL(`${root}dist/src/storefront/script-asset.js`).href), expected, 'dist reads the source tree')
+  t.equal(scriptPath(pathToFileURL(`${root}dist/src/storefront/script-asset.js`).href), expected,
+    'dist reads the source tree')
   t.throws(() => scriptPath(pathToFileURL('/nowhere/at/all/script-asset.js').href), /storefront script not found/)
 })

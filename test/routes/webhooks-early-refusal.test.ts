@@ -3,8 +3,9 @@
 // with credentials still have their body read and verified. A real listener and a real Redis.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, CLIENT_SECRET } from '../helper.js'
-import { customerEvent, signedDelivery } from '../support/webhook-delivery.js'
+import { build, startRedis, CLIENT_SECRET } from '../support/app.js'
+import { getSession, signIn } from '../support/session.js'
+import { customerEvent, signedDelivery, only } from '../support/webhook-delivery.js'
 import { postHead, rawRequest } from '../support/raw-http.js'
 import { SLACK_MS } from '../support/time-bounds.js'
 
@@ -18,7 +19,7 @@ async function setup (t: Tap, env: Record<string, string>) {
   const redis = await startRedis(t)
   // A long request timeout: an answer within a few seconds cannot be that timeout's.
   const { app } = await build(t, { redis, env: { REQUEST_TIMEOUT_MS: '60000', ...env } })
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
+  const { cookie } = await signIn(app, { customerId: 1 })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as { port: number }).port
   const untouched = async (t: Test): Promise<void> => {
@@ -36,8 +37,8 @@ t.test('no usable credentials: 401 before the body, connection closed', async (t
     ['no credentials', json],
     ['wrong custom header', { ...json, 'x-webhook-secret': 'not-the-secret' }],
     ['empty custom header', { ...json, 'x-webhook-secret': '' }],
-    ['signature header missing', { ...json, 'webhook-id': partial['webhook-id'] as string, 'webhook-timestamp': partial['webhook-timestamp'] as string }],
-    ['webhook-id missing', { ...json, 'webhook-timestamp': partial['webhook-timestamp'] as string, 'webhook-signature': partial['webhook-signature'] as string }]
+    ['signature header missing', { ...json, ...only(partial, 'webhook-id', 'webhook-timestamp') }],
+    ['webhook-id missing', { ...json, ...only(partial, 'webhook-timestamp', 'webhook-signature') }]
   ]
   for (const [name, headers] of cases) {
     // 16000 bytes announced, one sent: waiting for the rest would hold the socket.
@@ -51,14 +52,16 @@ t.test('no usable credentials: 401 before the body, connection closed', async (t
     t.equal(res.status, 401, name)
     t.equal(JSON.parse(res.body).code, 'BCX_ADMIN_UNAUTHORIZED', name)
     t.equal(res.headers.connection, 'close', `${name}: the server closes the connection`)
-    t.ok(res.closedAfterMs < 5000 + SLACK_MS, `${name}: closed after ${res.closedAfterMs} ms, long before the request timeout`)
+    t.ok(res.closedAfterMs < 5000 + SLACK_MS,
+      `${name}: closed after ${res.closedAfterMs} ms, long before the request timeout`)
   }
   await untouched(t)
 })
 
 t.test('without BC_WEBHOOK_SECRET a custom header is no credential: 401 before the body', async (t) => {
   const { port, untouched } = await setup(t, {})
-  const { socket, answer } = rawRequest(port, postHead(PATH, { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }, 16_000), '{')
+  const { socket, answer } = rawRequest(port,
+    postHead(PATH, { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }, 16_000), '{')
   t.teardown(() => socket.destroy())
   const res = await Promise.race([answer, sleep(30_000).then(() => null)])
   t.equal(res?.status, 401)
@@ -69,12 +72,18 @@ t.test('without BC_WEBHOOK_SECRET a custom header is no credential: 401 before t
 t.test('deliveries with credentials are read to the end and verified', async (t) => {
   const { port } = await setup(t, { BC_WEBHOOK_SECRET: HOOK_SECRET })
   const signed = signedDelivery(customerEvent('store/customer/updated', 'abc123', 1, now()), CLIENT_SECRET)
-  const custom = { body: JSON.stringify(customerEvent('store/customer/updated', 'abc123', 2, now())), headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET } }
+  const custom = {
+    body: JSON.stringify(customerEvent('store/customer/updated', 'abc123', 2, now())),
+    headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }
+  }
   const forged = { body: signed.body, headers: { ...signed.headers, 'webhook-signature': 'v1,AAAA' } }
-  const expected: Array<[string, typeof signed, number]> = [['signed', signed, 200], ['custom header', custom, 200], ['forged signature', forged, 401]]
+  const expected: Array<[string, typeof signed, number]> =
+    [['signed', signed, 200], ['custom header', custom, 200], ['forged signature', forged, 401]]
   for (const [name, delivery, status] of expected) {
     const body = Buffer.from(delivery.body)
-    const { socket, answer } = rawRequest(port, postHead(PATH, { ...delivery.headers, connection: 'close' }, body.length), body.subarray(0, 5).toString())
+    const { socket, answer } =
+      rawRequest(port, postHead(PATH, { ...delivery.headers, connection: 'close' }, body.length),
+        body.subarray(0, 5).toString())
     t.teardown(() => socket.destroy())
     const early = await Promise.race([answer, sleep(500).then(() => null)])
     t.equal(early, null, `${name}: no answer before the body is complete`)

@@ -2,8 +2,10 @@
 // change nothing, and every bad delivery is refused with nothing revoked.
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, CLIENT_SECRET, OTHER_ORIGIN } from '../helper.js'
-import { customerEvent, signedDelivery, type Delivery } from '../support/webhook-delivery.js'
+import { build, startRedis, CLIENT_SECRET, OTHER_ORIGIN } from '../support/app.js'
+import { exchange, getSession, signIn } from '../support/session.js'
+import { token } from '../support/tokens.js'
+import { customerEvent, signedDelivery, type Delivery, only, storeEvent } from '../support/webhook-delivery.js'
 import { bigCommerceWebhookVerifier } from '../../src/routes/webhooks.js'
 
 const PREVIOUS_SECRET = 'previous-client-secret-9876543210'
@@ -15,11 +17,12 @@ async function setup (t: Tap, env: Record<string, string> = { BC_WEBHOOK_SECRET:
   const redis = await startRedis(t)
   const built = await build(t, { redis, env: { BC_CLIENT_SECRET: `${CLIENT_SECRET},${PREVIOUS_SECRET}`, ...env } })
   const { app } = built
-  const c1 = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
-  const c1b = sessionCookieOf(await exchange(app, await token({ customerId: 1 }))) as string
-  const c2 = sessionCookieOf(await exchange(app, await token({ customerId: 2 }))) as string
-  const x1 = sessionCookieOf(await exchange(app, await token({ customerId: 1, storeHash: 'xyz789' }), { origin: OTHER_ORIGIN })) as string
-  const deliver = async ({ body, headers }: Delivery) => await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers, payload: body })
+  const { cookie: c1 } = await signIn(app, { customerId: 1 })
+  const { cookie: c1b } = await signIn(app, { customerId: 1 })
+  const { cookie: c2 } = await signIn(app, { customerId: 2 })
+  const { cookie: x1 } = await signIn(app, { customerId: 1, storeHash: 'xyz789', origin: OTHER_ORIGIN })
+  const deliver = async ({ body, headers }: Delivery) =>
+    await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers, payload: body })
   const alive = async (): Promise<boolean[]> => [
     (await getSession(app, c1)).statusCode === 200,
     (await getSession(app, c1b)).statusCode === 200,
@@ -36,7 +39,8 @@ const withSecretHeader = (payload: unknown, secret = HOOK_SECRET): Delivery =>
 t.test('the keying matches BigCommerce: raw client secret, base64-encoded for standardwebhooks', async (t) => {
   const delivery = signedDelivery({ a: 1 }, CLIENT_SECRET)
   t.doesNotThrow(() => bigCommerceWebhookVerifier(CLIENT_SECRET).verify(delivery.body, delivery.headers))
-  t.throws(() => new Webhook(CLIENT_SECRET).verify(delivery.body, delivery.headers), 'the secret as a base64 key would be the wrong key')
+  t.throws(() => new Webhook(CLIENT_SECRET).verify(delivery.body, delivery.headers),
+    'the secret as a base64 key would be the wrong key')
 })
 
 t.test('a signed store/customer/deleted revokes that customer; retries change nothing', async (t) => {
@@ -51,7 +55,7 @@ t.test('a signed store/customer/deleted revokes that customer; retries change no
   const refused = await exchange(app, oldToken)
   t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
 
-  const later = sessionCookieOf(await exchange(app, await token({ customerId: 1, iat: createdAt + 1 }))) as string
+  const { cookie: later } = await signIn(app, { customerId: 1, iat: createdAt + 1 })
   t.ok(later, 'a token issued after created_at opens a session')
   for (let i = 0; i < 3; i++) {
     const retry = await deliver(delivery)
@@ -63,7 +67,8 @@ t.test('a signed store/customer/deleted revokes that customer; retries change no
 
 t.test('store/customer/updated signed with the previous client secret (rotation) revokes too', async (t) => {
   const { deliver, alive } = await setup(t)
-  const res = await deliver(signedDelivery(customerEvent('store/customer/updated', 'abc123', 2, now()), PREVIOUS_SECRET))
+  const res =
+    await deliver(signedDelivery(customerEvent('store/customer/updated', 'abc123', 2, now()), PREVIOUS_SECRET))
   t.equal(res.statusCode, 200)
   t.same(res.json(), { status: 'revoked', revoked: 1 })
   t.same(await alive(), [true, true, false, true])
@@ -79,17 +84,25 @@ t.test('the X-Webhook-Secret custom header authenticates a delivery', async (t) 
 
 t.test('store/app/uninstalled revokes the whole store', async (t) => {
   const { app, deliver, alive } = await setup(t)
-  const payload = { scope: 'store/app/uninstalled', store_id: '1025646', data: { type: 'store', id: 1025646 }, hash: 'x', created_at: now(), producer: 'stores/abc123' }
-  const res = await deliver(signedDelivery(payload, CLIENT_SECRET))
+  const createdAt = now()
+  const res = await deliver(signedDelivery(storeEvent('store/app/uninstalled', 'abc123', createdAt), CLIENT_SECRET))
   t.equal(res.statusCode, 200)
   t.same(res.json(), { status: 'revoked', revoked: 3 })
   t.same(await alive(), [false, false, false, true])
-  t.equal((await exchange(app, await token({ customerId: 55, iat: payload.created_at }))).json().code, 'BCX_TOKEN_REVOKED', 'a token issued in the second of the event is refused')
+  t.equal((await exchange(app, await token({ customerId: 55, iat: createdAt }))).json().code,
+    'BCX_TOKEN_REVOKED', 'a token issued in the second of the event is refused')
 })
 
 t.test('other scopes and stores outside BC_STORE_HASHES: 200, ignored, logged', async (t) => {
   const { deliver, alive, cutoffKeys, logs } = await setup(t)
-  const order = { scope: 'store/order/created', store_id: '1', data: { type: 'order', id: 250 }, hash: 'x', created_at: now(), producer: 'stores/abc123' }
+  const order = {
+    scope: 'store/order/created',
+    store_id: '1',
+    data: { type: 'order', id: 250 },
+    hash: 'x',
+    created_at: now(),
+    producer: 'stores/abc123'
+  }
   for (const delivery of [
     signedDelivery(order, CLIENT_SECRET),
     signedDelivery(customerEvent('store/customer/created', 'abc123', 1, now()), CLIENT_SECRET),
@@ -110,10 +123,12 @@ t.test('bad authentication: 401, nothing revoked', async (t) => {
   const { deliver, alive, cutoffKeys, cookies } = await setup(t)
   const payload = customerEvent('store/customer/deleted', 'abc123', 1, now())
   const good = signedDelivery(payload, CLIENT_SECRET)
+  const signature = good.headers['webhook-signature'] ?? ''
   const other = JSON.stringify(customerEvent('store/customer/deleted', 'abc123', 2, now()))
   const bad: Array<[string, Delivery]> = [
     ['no credentials', { body: good.body, headers: { 'content-type': 'application/json' } }],
-    ['a session cookie alone', { body: good.body, headers: { 'content-type': 'application/json', cookie: cookies.c1 } }],
+    ['a session cookie alone',
+      { body: good.body, headers: { 'content-type': 'application/json', cookie: cookies.c1 } }],
     ['wrong custom header', withSecretHeader(payload, 'not-the-secret')],
     ['shorter custom header', withSecretHeader(payload, HOOK_SECRET.slice(0, -1))],
     ['longer custom header', withSecretHeader(payload, `${HOOK_SECRET}x`)],
@@ -126,10 +141,14 @@ t.test('bad authentication: 401, nothing revoked', async (t) => {
     ['keyed with another secret', signedDelivery(payload, 'some-other-apps-client-secret')],
     ['keyed with the custom-header secret', signedDelivery(payload, HOOK_SECRET)],
     ['another webhook-id', { body: good.body, headers: { ...good.headers, 'webhook-id': 'msg_other' } }],
-    ['another timestamp header', { body: good.body, headers: { ...good.headers, 'webhook-timestamp': String(now() - 1) } }],
-    ['unknown signature version', { body: good.body, headers: { ...good.headers, 'webhook-signature': good.headers['webhook-signature']?.replace('v1,', 'v2,') as string } }],
-    ['signature header missing', { body: good.body, headers: { 'content-type': 'application/json', 'webhook-id': good.headers['webhook-id'] as string, 'webhook-timestamp': good.headers['webhook-timestamp'] as string } }],
-    ['truncated signature', { body: good.body, headers: { ...good.headers, 'webhook-signature': (good.headers['webhook-signature'] as string).slice(0, -2) } }]
+    ['another timestamp header',
+      { body: good.body, headers: { ...good.headers, 'webhook-timestamp': String(now() - 1) } }],
+    ['unknown signature version',
+      { body: good.body, headers: { ...good.headers, 'webhook-signature': signature.replace('v1,', 'v2,') } }],
+    ['signature header missing',
+      { body: good.body, headers: only(good.headers, 'content-type', 'webhook-id', 'webhook-timestamp') }],
+    ['truncated signature',
+      { body: good.body, headers: { ...good.headers, 'webhook-signature': signature.slice(0, -2) } }]
   ]
   for (const [name, delivery] of bad) {
     const res = await deliver(delivery)
@@ -176,7 +195,8 @@ t.test('malformed payloads, authenticated: 400, nothing revoked', async (t) => {
     ['customer event with data.id a string', JSON.stringify({ ...base, data: { type: 'customer', id: '1' } })]
   ]
   for (const [name, body] of bodies) {
-    for (const delivery of [signedDelivery(null, CLIENT_SECRET, { body }), { body, headers: withSecretHeader(null).headers }]) {
+    for (const delivery of [signedDelivery(null, CLIENT_SECRET, { body }),
+      { body, headers: withSecretHeader(null).headers }]) {
       const res = await deliver(delivery)
       t.equal(res.statusCode, 400, name)
       t.equal(res.json().code, 'BCX_BAD_REQUEST', name)
@@ -189,10 +209,21 @@ t.test('malformed payloads, authenticated: 400, nothing revoked', async (t) => {
 t.test('other content types and oversized bodies are refused by Fastify', async (t) => {
   const { app, alive, cutoffKeys } = await setup(t)
   const payload = JSON.stringify(customerEvent('store/customer/deleted', 'abc123', 1, now()))
-  const plain = await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers: { 'content-type': 'text/plain', 'x-webhook-secret': HOOK_SECRET }, payload })
+  const plain = await app.inject({
+    method: 'POST',
+    url: '/webhooks/bigcommerce',
+    headers: { 'content-type': 'text/plain', 'x-webhook-secret': HOOK_SECRET },
+    payload
+  })
   t.equal(plain.statusCode, 415)
   t.equal(plain.json().code, 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-  const big = await app.inject({ method: 'POST', url: '/webhooks/bigcommerce', headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET }, payload: payload.slice(0, -1) + `,"pad":"${'x'.repeat(20_000)}"}` })
+  const big = await app.inject({
+    method: 'POST',
+    url: '/webhooks/bigcommerce',
+    headers: { 'content-type': 'application/json', 'x-webhook-secret': HOOK_SECRET },
+    payload: payload.slice(0,
+      -1) + `,"pad":"${'x'.repeat(20_000)}"}`
+  })
   t.equal(big.statusCode, 413)
   t.equal(big.json().code, 'FST_ERR_CTP_BODY_TOO_LARGE')
   t.same(await alive(), [true, true, true, true])

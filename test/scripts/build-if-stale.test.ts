@@ -7,19 +7,22 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, write
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { buildDist, ROOT } from '../server/server-process.js'
+import { buildDist, ROOT } from '../support/server-process.js'
 
 // Each tsc run starts a compiler; on a busy two-core machine that can take a minute.
 t.setTimeout(10 * 60_000)
 
 const execFileP = promisify(execFile)
 const BUILD = join(ROOT, 'scripts', 'build.mjs')
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^(TAP|npm_)/i.test(k)))
+const cleanEnv =
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^(TAP|npm_)/i.test(k)))
 
-async function run (file: string, args: string[], cwd: string): Promise<{ code: number, stdout: string, stderr: string }> {
+async function run (file: string, args: string[],
+  cwd: string): Promise<{ code: number, stdout: string, stderr: string }> {
   return await execFileP(file, args, { cwd, env: cleanEnv, maxBuffer: 16 * 1024 * 1024, timeout: 5 * 60_000 }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (e: { code?: number, stdout?: string, stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' })
+    (e: { code?: number, stdout?: string, stderr?: string }) =>
+      ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' })
   )
 }
 
@@ -30,10 +33,20 @@ t.test('a scratch project: built once, then left alone until a source changes', 
   t.teardown(() => rmSync(root, { recursive: true, force: true }))
   mkdirSync(join(root, 'src'))
   writeFileSync(join(root, 'package.json'), '{"type":"module"}\n')
-  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: [], outDir: 'dist', rootDir: '.' } }))
+  const compilerOptions = {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    types: [],
+    outDir: 'dist',
+    rootDir: '.'
+  }
+  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions }))
   writeFileSync(join(root, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', include: ['src'] }))
   writeFileSync(join(root, 'src', 'a.ts'), 'export const a: number = 1\n')
-  const build = async (): Promise<{ code: number, stdout: string, stderr: string }> => await run(process.execPath, [BUILD, '--if-stale'], root)
+  const build = async (): Promise<{ code: number, stdout: string, stderr: string }> =>
+    await run(process.execPath, [BUILD, '--if-stale'], root)
   const stamp = join(root, 'dist', '.build-stamp')
   const output = join(root, 'dist', 'src', 'a.js')
 
@@ -45,7 +58,11 @@ t.test('a scratch project: built once, then left alone until a source changes', 
 
   // Outputs and stamp pushed into the past: any rewrite would give them a new mtime.
   const past = new Date(Date.now() - 3_600_000)
-  for (const f of [stamp, output, join(root, 'dist', '.tsbuildinfo'), join(root, 'src', 'a.ts'), join(root, 'src'), join(root, 'package.json'), join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json')]) utimesSync(f, past, new Date(past.getTime() - 60_000))
+  for (const f of [stamp, output, join(root, 'dist', '.tsbuildinfo'), join(root, 'src', 'a.ts'), join(root, 'src'),
+    join(root, 'package.json'), join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json')]) {
+    utimesSync(f, past,
+      new Date(past.getTime() - 60_000))
+  }
   utimesSync(stamp, past, past)
   const before = [mtime(stamp), mtime(output)]
   const second = await build()

@@ -28,8 +28,9 @@ async function calls (page: Page): Promise<Call[]> {
 
 /** Waits until the page's own script is done and no call is in flight. */
 async function settled (page: Page): Promise<void> {
-  await page.waitForFunction(() => window.standIn?.done === true && document.querySelector('#calls tbody tr[data-status=""]') === null,
-    undefined, { timeout: 30_000 })
+  await page.waitForFunction(() =>
+    window.standIn?.done === true && document.querySelector('#calls tbody tr[data-status=""]') === null,
+  undefined, { timeout: 30_000 })
 }
 
 const text = async (page: Page, selector: string): Promise<string> => await page.textContent(selector) ?? ''
@@ -41,11 +42,19 @@ if (missing !== null) {
   t.test('the demo page shows the storefront script\'s calls: token fetch, exchange, reads, logout', async (t) => {
     const update = process.env.UPDATE_SCREENSHOTS === '1'
     // The screenshot shows the addresses a reader sees with `npm run demo` (busy ports fall back to free ones).
-    const demo = await startDemo({ servicePort: update ? 3000 : 0, storefrontPort: update ? 3001 : 0, logLevel: 'silent' })
+    const demo =
+      await startDemo({ servicePort: update ? 3000 : 0, storefrontPort: update ? 3001 : 0, logLevel: 'silent' })
     t.teardown(() => demo.close())
     const profile = mkdtempSync(join(tmpdir(), 'bcx-demo-chromium-'))
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 800 }, deviceScaleFactor: 1
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: {
+        width: 1000,
+        height: 800
+      },
+      deviceScaleFactor: 1
     })
     t.teardown(async () => {
       await context.close()

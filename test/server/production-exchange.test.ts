@@ -1,14 +1,15 @@
 // The built server, started as operators start it (production rules, Redis), exchanges a token exactly
 // as BigCommerce issues it: HS512, header {"typ":"JWT","alg":"HS512"}; and the documentation's HS256 form.
 import t from 'tap'
-import { CLIENT_ID, ORIGIN, STORE, startRedis } from '../helper.js'
-import { HS256_HEADER, HS512_HEADER, signRaw } from '../hardening/support.js'
-import { productionEnv, startServer } from './server-process.js'
+import { CLIENT_ID, ORIGIN, STORE, startRedis } from '../support/app.js'
+import { HS256_HEADER, HS512_HEADER, signRaw } from '../support/tokens.js'
+import { productionEnv, startServer } from '../support/server-process.js'
 
 const payload = (id: number): string => {
   const iat = Math.floor(Date.now() / 1000)
-  return `{"customer":{"id":${id},"email":"john.doe@gmail.com","group_id":"6"},"iss":"bc/apps","sub":"${STORE}","iat":${iat},` +
-    `"exp":${iat + 900},"version":1,"aud":"${CLIENT_ID}","application_id":"${CLIENT_ID}","store_hash":"${STORE}","operation":"current_customer"}`
+  return `{"customer":{"id":${id},"email":"john.doe@gmail.com","group_id":"6"},"iss":"bc/apps",` +
+    `"sub":"${STORE}","iat":${iat},"exp":${iat + 900},"version":1,"aud":"${CLIENT_ID}",` +
+    `"application_id":"${CLIENT_ID}","store_hash":"${STORE}","operation":"current_customer"}`
 }
 
 t.test('npm start in production exchanges HS512 and HS256 tokens, and refuses HS384', async (t) => {

@@ -4,13 +4,15 @@
 import t from 'tap'
 import { sign } from '@fastify/cookie'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { COOKIE_NAME, ORIGIN, SESSION_SECRET, STORE, token } from '../helper.js'
+import { COOKIE_NAME, ORIGIN, SESSION_SECRET, STORE } from '../support/app.js'
+import { token } from '../support/tokens.js'
 import { newSessionId } from '../../src/session/ids.js'
 import { freePort, startRedisServer } from '../support/redis-server.js'
-import { productionEnv, startServer } from './server-process.js'
+import { productionEnv, startServer } from '../support/server-process.js'
 import { SLACK_MS } from '../support/time-bounds.js'
 
-async function timed (url: string, init?: RequestInit): Promise<{ status: number, body: { code?: string }, ms: number }> {
+async function timed (url: string,
+  init?: RequestInit): Promise<{ status: number, body: { code?: string }, ms: number }> {
   const started = Date.now()
   const res = await fetch(url, init)
   const body = await res.json() as { code?: string }
@@ -67,7 +69,8 @@ t.test('no Redis yet: listens, /healthz 200, 503 quickly elsewhere; serves once 
   const res = await fetch(`${server.url}/session`, await exchangeInit())
   t.equal(res.status, 201)
   const setCookie = res.headers.getSetCookie().find((c) => c.startsWith(`${COOKIE_NAME}=`)) as string
-  const again = await fetch(`${server.url}/session`, { headers: { origin: ORIGIN, 'x-csrf': '1', cookie: setCookie.split(';', 1)[0] as string } })
+  const again = await fetch(`${server.url}/session`,
+    { headers: { origin: ORIGIN, 'x-csrf': '1', cookie: setCookie.split(';', 1)[0] as string } })
   t.equal(again.status, 200)
   t.equal((await again.json() as { customer: { id: number } }).customer.id, 4927)
   t.equal(await redis.client.dbsize() > 0, true, 'the session is in the Redis that started late')

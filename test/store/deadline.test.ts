@@ -14,8 +14,8 @@ import { SLACK_MS } from '../support/time-bounds.js'
 
 const TIMEOUT_MS = 1000
 // What this refuses: a call queued behind an auto-pipelined batch in flight used to wait nearly two
-// timeouts (the control test below measures 1.99 × on a plain client). Our per-call deadline is swept at
-// most TIMEOUT_MS / 20 late; the rest of the room is a busy two-core machine's event-loop lag.
+// timeouts (the control test below measures 1.99 × on a plain client). Our
+// per-call deadline is swept at most TIMEOUT_MS / 20 late; the rest of the room is a busy machine's lag.
 const BOUND_MS = 1.75 * TIMEOUT_MS
 
 type Test = Parameters<Parameters<typeof t.test>[0]>[0]
@@ -25,24 +25,26 @@ const never = async (): Promise<never> => await new Promise<never>(() => {})
 const keepAlive = setInterval(() => {}, 1000)
 t.teardown(() => clearInterval(keepAlive))
 
-t.test('CallDeadline: answers pass through; a hung call fails once the deadline has passed since it was made', async (t) => {
-  const deadline = new CallDeadline(200)
-  t.equal(await deadline.track(Promise.resolve('value')), 'value')
-  const failure = new Error('from redis')
-  await t.rejects(deadline.track(Promise.reject(failure)), failure, 'its own error, unchanged')
+t.test('CallDeadline: answers pass through; a hung call fails once the deadline has passed since it was made',
+  async (t) => {
+    const deadline = new CallDeadline(200)
+    t.equal(await deadline.track(Promise.resolve('value')), 'value')
+    const failure = new Error('from redis')
+    await t.rejects(deadline.track(Promise.reject(failure)), failure, 'its own error, unchanged')
 
-  const started = Date.now()
-  const outcomes = await Promise.all(Array.from({ length: 100 }, async () => await deadline.track(never()).then(() => 'answered', (err: Error) => err)))
-  const waited = Date.now() - started
-  t.ok(outcomes.every((o) => o instanceof RedisDeadlineError), 'every hung call fails with RedisDeadlineError')
-  t.match(String((outcomes[0] as Error).message), /^Command timed out/)
-  t.ok(isRedisError(outcomes[0]), 'which answers 503 BCX_STORE_UNAVAILABLE')
-  t.ok(waited >= 195 && waited < 200 + SLACK_MS, `after ${waited} ms (deadline 200 ms)`)
-  t.equal(deadline.pending, 0, 'nothing left waiting')
+    const started = Date.now()
+    const outcomes = await Promise.all(Array.from({ length: 100 },
+      async () => await deadline.track(never()).then(() => 'answered', (err: Error) => err)))
+    const waited = Date.now() - started
+    t.ok(outcomes.every((o) => o instanceof RedisDeadlineError), 'every hung call fails with RedisDeadlineError')
+    t.match(String((outcomes[0] as Error).message), /^Command timed out/)
+    t.ok(isRedisError(outcomes[0]), 'which answers 503 BCX_STORE_UNAVAILABLE')
+    t.ok(waited >= 195 && waited < 200 + SLACK_MS, `after ${waited} ms (deadline 200 ms)`)
+    t.equal(deadline.pending, 0, 'nothing left waiting')
 
-  const late = deadline.track(sleep(50).then(() => 'late but in time'))
-  t.equal(await late, 'late but in time', 'an answer before the deadline wins')
-})
+    const late = deadline.track(sleep(50).then(() => 'late but in time'))
+    t.equal(await late, 'late but in time', 'an answer before the deadline wins')
+  })
 
 t.test('CallDeadline: calls made later get their own full deadline', async (t) => {
   const deadline = new CallDeadline(300)
@@ -51,7 +53,8 @@ t.test('CallDeadline: calls made later get their own full deadline', async (t) =
   const secondMadeAt = Date.now()
   const second = deadline.track(never()).catch(() => Date.now())
   const [, secondFailedAt] = await Promise.all([first, second])
-  t.ok(secondFailedAt - secondMadeAt >= 295, `the second call failed ${secondFailedAt - secondMadeAt} ms after it was made`)
+  t.ok(secondFailedAt - secondMadeAt >= 295,
+    `the second call failed ${secondFailedAt - secondMadeAt} ms after it was made`)
 })
 
 async function ready (client: Redis): Promise<void> {
@@ -86,9 +89,11 @@ t.test('the service\'s client against a hung redis-server: every one of 50 calls
   const scripted = client as Redis & { bcxTestEcho: (key: string) => Promise<string> }
   // As @fastify/rate-limit calls its script: a callback, the returned promise left alone.
   const withCallback = (key: string, cb: (err: Error | null, v?: string) => void): unknown =>
-    (scripted.bcxTestEcho as unknown as (key: string, cb: (err: Error | null, v?: string) => void) => unknown).call(client, key, cb)
+    (scripted.bcxTestEcho as unknown as (key: string, cb: (err: Error | null, v?: string) => void) =>
+    unknown).call(client, key, cb)
   t.equal(await scripted.bcxTestEcho('k'), 'k', 'a script defined on the client answers')
-  t.equal(await new Promise((resolve) => { withCallback('cb', (err, v) => resolve(err ?? v)) }), 'cb', 'callback style too')
+  t.equal(await new Promise((resolve) => { withCallback('cb', (err, v) => resolve(err ?? v)) }), 'cb',
+    'callback style too')
   t.same(await client.getBuffer('missing'), null, 'Buffer variants answer')
 
   redis.signal('SIGSTOP')
@@ -106,15 +111,17 @@ t.test('the service\'s client against a hung redis-server: every one of 50 calls
   t.equal(await client.ping(), 'PONG', 'answers again once the server does')
 })
 
-t.test('control: a plain auto-pipelining ioredis client makes calls queued behind a batch wait two timeouts', async (t) => {
-  const redis = await hungServer(t)
-  const plain = new Redis(redis.url, { enableOfflineQueue: false, commandTimeout: TIMEOUT_MS, maxRetriesPerRequest: 1, enableAutoPipelining: true })
-  plain.on('error', () => {})
-  t.teardown(() => plain.disconnect())
-  await ready(plain)
-  t.equal(await plain.ping(), 'PONG')
-  redis.signal('SIGSTOP')
-  const waits = await fiftyHungPings(plain)
-  t.ok(Math.max(...waits) > BOUND_MS, `slowest ${Math.max(...waits)} ms: the bound above catches this`)
-  redis.signal('SIGCONT')
-})
+t.test('control: a plain auto-pipelining ioredis client makes calls queued behind a batch wait two timeouts',
+  async (t) => {
+    const redis = await hungServer(t)
+    const plain = new Redis(redis.url,
+      { enableOfflineQueue: false, commandTimeout: TIMEOUT_MS, maxRetriesPerRequest: 1, enableAutoPipelining: true })
+    plain.on('error', () => {})
+    t.teardown(() => plain.disconnect())
+    await ready(plain)
+    t.equal(await plain.ping(), 'PONG')
+    redis.signal('SIGSTOP')
+    const waits = await fiftyHungPings(plain)
+    t.ok(Math.max(...waits) > BOUND_MS, `slowest ${Math.max(...waits)} ms: the bound above catches this`)
+    redis.signal('SIGCONT')
+  })

@@ -1,13 +1,23 @@
 // BcSession.sessions() and BcSession.logout({ everywhere: true }).
 import t from 'tap'
-import { errorJson, json, JOHN, loadScript, SERVICE, type Call } from './load-script.js'
+import { errorJson, json, JOHN, loadScript, SERVICE, type Call } from '../support/storefront-script.js'
 
 const LISTED = [
   { handle: 'AAAAAAAAAAAAAAAA', created_at: '2024-01-02T03:04:05.000Z', last_seen_at: '2024-01-02T03:10:00.000Z', expires_at: '2024-01-02T03:40:00.000Z', origin: 'https://store-abc123.mybigcommerce.com', browser: 'Chrome', os: 'Windows', current: true },
-  { handle: 'BBBBBBBBBBBBBBBB', created_at: '2024-01-02T04:04:05.000Z', last_seen_at: null, expires_at: '2024-01-02T04:40:00.000Z', origin: null, browser: 'Safari', os: 'iOS', current: false }
+  {
+    handle: 'BBBBBBBBBBBBBBBB',
+    created_at: '2024-01-02T04:04:05.000Z',
+    last_seen_at: null,
+    expires_at: '2024-01-02T04:40:00.000Z',
+    origin: null,
+    browser: 'Safari',
+    os: 'iOS',
+    current: false
+  }
 ]
 
-const listHandler = (_call: Call, w: { session: unknown }): Response => w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, { sessions: LISTED })
+const listHandler = (_call: Call, w: { session: unknown }): Response =>
+  w.session === null ? errorJson(401, 'BCX_UNAUTHENTICATED') : json(200, { sessions: LISTED })
 
 function serviceCalls (calls: Call[]): Call[] {
   return calls.filter((c) => c.url.startsWith(SERVICE))
@@ -48,9 +58,15 @@ t.test('sessions(): a session ended elsewhere is exchanged again once, then list
 })
 
 t.test('sessions(): a refusal rejects with the service\'s code; a body without sessions is unexpected', async (t) => {
-  const refused = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'GET /session/list': () => errorJson(503, 'BCX_STORE_UNAVAILABLE') } })
+  const refused = loadScript({
+    world: { shopper: JOHN, session: JOHN },
+    handlers: { 'GET /session/list': () => errorJson(503, 'BCX_STORE_UNAVAILABLE') }
+  })
   await t.rejects(refused.BcSession.sessions(), { name: 'BcSessionError', code: 'BCX_STORE_UNAVAILABLE', status: 503 })
-  const odd = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'GET /session/list': () => json(200, { nope: 1 }) } })
+  const odd = loadScript({
+    world: { shopper: JOHN, session: JOHN },
+    handlers: { 'GET /session/list': () => json(200, { nope: 1 }) }
+  })
   await t.rejects(odd.BcSession.sessions(), { code: 'unexpected_response' })
 })
 
@@ -58,7 +74,13 @@ t.test('logout({ everywhere: true }): DELETE /session/list?scope=all, then ready
   let url = ''
   const page = loadScript({
     world: { shopper: JOHN, session: JOHN },
-    handlers: { 'DELETE /session/list': (call, w) => { url = call.url; w.session = null; return new Response(null, { status: 204 }) } }
+    handlers: {
+      'DELETE /session/list': (call, w) => {
+        url = call.url
+        w.session = null
+        return new Response(null, { status: 204 })
+      }
+    }
   })
   t.same(await page.BcSession.ready(), JOHN)
   await page.BcSession.logout({ everywhere: true })
@@ -73,7 +95,10 @@ t.test('logout({ everywhere: true }): DELETE /session/list?scope=all, then ready
 t.test('logout({ everywhere: true }) without a session resolves; a refusal rejects', async (t) => {
   const none = loadScript({ handlers: { 'DELETE /session/list': () => errorJson(401, 'BCX_UNAUTHENTICATED') } })
   await t.resolves(none.BcSession.logout({ everywhere: true }))
-  const refused = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'DELETE /session/list': () => errorJson(403, 'BCX_ORIGIN_REFUSED') } })
+  const refused = loadScript({
+    world: { shopper: JOHN, session: JOHN },
+    handlers: { 'DELETE /session/list': () => errorJson(403, 'BCX_ORIGIN_REFUSED') }
+  })
   await t.rejects(refused.BcSession.logout({ everywhere: true }), { code: 'BCX_ORIGIN_REFUSED', status: 403 })
 })
 

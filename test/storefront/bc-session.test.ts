@@ -1,9 +1,12 @@
 import t from 'tap'
-import { errorJson, json, JANE, JOHN, loadScript, PAGE, SERVICE, tokenFor, type Call } from './load-script.js'
+import {
+  errorJson, json, JANE, JOHN, loadScript, PAGE, SERVICE, tokenFor, type Call
+} from '../support/storefront-script.js'
 
 type Test = Pick<typeof t, 'equal'>
 
-const codeOf = async (p: Promise<unknown>): Promise<unknown> => await p.then(() => 'resolved', (err: { code?: string }) => err.code)
+const codeOf =
+  async (p: Promise<unknown>): Promise<unknown> => await p.then(() => 'resolved', (err: { code?: string }) => err.code)
 
 function assertServiceCallsCarryCredentials (t: Test, calls: Call[]): void {
   for (const call of calls.filter((c) => c.url.startsWith(SERVICE))) {
@@ -16,9 +19,11 @@ t.test('without a hint', async (t) => {
   t.test('a guest with no session: one token fetch, one GET /session, null', async (t) => {
     const page = loadScript()
     t.equal(await page.BcSession.ready(), null)
-    t.same(page.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`).sort(), ['GET /customer/current.jwt', 'GET /session'])
+    t.same(page.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`).sort(),
+      ['GET /customer/current.jwt', 'GET /session'])
     const tokenCall = page.calls.find((c) => c.url.includes('current.jwt')) as Call
-    t.equal(tokenCall.url, `${PAGE}/customer/current.jwt?app_client_id=cid`, 'the token comes from the store\'s own domain')
+    t.equal(tokenCall.url, `${PAGE}/customer/current.jwt?app_client_id=cid`,
+      'the token comes from the store\'s own domain')
     t.equal(tokenCall.credentials, 'same-origin')
     assertServiceCallsCarryCredentials(t, page.calls)
   })
@@ -73,20 +78,27 @@ t.test('without a hint', async (t) => {
   })
 
   t.test('the store may answer a JSON body {token}', async (t) => {
-    const page = loadScript({ world: { shopper: JOHN }, handlers: { 'GET /customer/current.jwt': async () => json(200, { token: await tokenFor(JOHN) }) } })
+    const page = loadScript({
+      world: { shopper: JOHN },
+      handlers: { 'GET /customer/current.jwt': async () => json(200, { token: await tokenFor(JOHN) }) }
+    })
     t.same(await page.BcSession.ready(), JOHN)
   })
 })
 
 t.test('with data-customer-id', async (t) => {
   t.test('matching the session: one GET /session and nothing else', async (t) => {
-    const page = loadScript({ attributes: { 'data-client-id': 'cid', 'data-customer-id': '4927' }, world: { shopper: JOHN, session: JOHN } })
+    const page = loadScript({
+      attributes: { 'data-client-id': 'cid', 'data-customer-id': '4927' },
+      world: { shopper: JOHN, session: JOHN }
+    })
     t.same(await page.BcSession.ready(), JOHN)
     t.same(page.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`), ['GET /session'])
   })
 
   t.test('an empty hint (guest) with a live session ends it', async (t) => {
-    const page = loadScript({ attributes: { 'data-client-id': 'cid', 'data-customer-id': '' }, world: { session: JOHN } })
+    const page =
+      loadScript({ attributes: { 'data-client-id': 'cid', 'data-customer-id': '' }, world: { session: JOHN } })
     t.equal(await page.BcSession.ready(), null)
     t.same(page.calls.map((c) => `${c.method} ${new URL(c.url).pathname}`), ['GET /session', 'DELETE /session'])
     t.equal(page.world.session, null)
@@ -99,14 +111,20 @@ t.test('with data-customer-id', async (t) => {
   })
 
   t.test('a different id re-exchanges', async (t) => {
-    const page = loadScript({ attributes: { 'data-client-id': 'cid', 'data-customer-id': '5001' }, world: { shopper: JANE, session: JOHN } })
+    const page = loadScript({
+      attributes: { 'data-client-id': 'cid', 'data-customer-id': '5001' },
+      world: { shopper: JANE, session: JOHN }
+    })
     t.same(await page.BcSession.ready(), JANE)
     t.equal(page.count('GET /customer/current.jwt'), 1)
     t.equal(page.count('POST /session'), 1)
   })
 
   t.test('a hint the store contradicts (404): the store wins, the session ends', async (t) => {
-    const page = loadScript({ attributes: { 'data-client-id': 'cid', 'data-customer-id': '5001' }, world: { shopper: null, session: JOHN } })
+    const page = loadScript({
+      attributes: { 'data-client-id': 'cid', 'data-customer-id': '5001' },
+      world: { shopper: null, session: JOHN }
+    })
     t.equal(await page.BcSession.ready(), null)
     t.equal(page.count('POST /session'), 0)
     t.equal(page.count('DELETE /session'), 1)
@@ -118,7 +136,13 @@ t.test('races and revocations', async (t) => {
     let posts = 0
     const page = loadScript({
       world: { shopper: JOHN },
-      handlers: { 'POST /session': (_c, w) => { posts++; w.session = JOHN; return errorJson(409, 'BCX_TOKEN_REPLAYED') } }
+      handlers: {
+        'POST /session': (_c, w) => {
+          posts++
+          w.session = JOHN
+          return errorJson(409, 'BCX_TOKEN_REPLAYED')
+        }
+      }
     })
     t.same(await page.BcSession.ready(), JOHN)
     t.equal(posts, 1)
@@ -145,7 +169,10 @@ t.test('races and revocations', async (t) => {
   })
 
   t.test('409 twice: rejects with the service\'s code, no third exchange', async (t) => {
-    const page = loadScript({ world: { shopper: JOHN }, handlers: { 'POST /session': () => errorJson(409, 'BCX_TOKEN_REPLAYED') } })
+    const page = loadScript({
+      world: { shopper: JOHN },
+      handlers: { 'POST /session': () => errorJson(409, 'BCX_TOKEN_REPLAYED') }
+    })
     t.equal(await codeOf(page.BcSession.ready()), 'BCX_TOKEN_REPLAYED')
     t.equal(page.count('POST /session'), 2)
   })
@@ -168,8 +195,12 @@ t.test('races and revocations', async (t) => {
   })
 
   t.test('revoked twice: rejects with BCX_TOKEN_REVOKED after two exchanges', async (t) => {
-    const page = loadScript({ world: { shopper: JOHN }, handlers: { 'POST /session': () => errorJson(401, 'BCX_TOKEN_REVOKED', 'revoked') } })
-    const err = await page.BcSession.ready().then(() => null, (e: { code: string, status: number, message: string }) => e)
+    const page = loadScript({
+      world: { shopper: JOHN },
+      handlers: { 'POST /session': () => errorJson(401, 'BCX_TOKEN_REVOKED', 'revoked') }
+    })
+    const err =
+      await page.BcSession.ready().then(() => null, (e: { code: string, status: number, message: string }) => e)
     t.match(err, { code: 'BCX_TOKEN_REVOKED', status: 401, message: 'revoked' })
     t.equal(page.count('POST /session'), 2)
   })
@@ -199,14 +230,23 @@ t.test('cookies blocked: a 201 followed by a 401', async (t) => {
 
 t.test('errors reject with a code and a clear message', async (t) => {
   t.test('the service\'s code passes through', async (t) => {
-    const page = loadScript({ world: { shopper: JOHN }, handlers: { 'POST /session': () => errorJson(403, 'BCX_STORE_NOT_ALLOWED', 'The store is not served by this service') } })
+    const refusal = (): Response => errorJson(403, 'BCX_STORE_NOT_ALLOWED', 'The store is not served by this service')
+    const page = loadScript({ world: { shopper: JOHN }, handlers: { 'POST /session': refusal } })
     const err = await page.BcSession.ready().then(() => null, (e: unknown) => e)
-    t.match(err, { name: 'BcSessionError', code: 'BCX_STORE_NOT_ALLOWED', status: 403, message: 'The store is not served by this service' })
+    t.match(err, {
+      name: 'BcSessionError',
+      code: 'BCX_STORE_NOT_ALLOWED',
+      status: 403,
+      message: 'The store is not served by this service'
+    })
     t.equal(page.count('POST /session'), 1)
   })
 
   t.test('the service unreachable (or refusing the origin by CORS): network_error', async (t) => {
-    const page = loadScript({ world: { shopper: JOHN }, handlers: { 'GET /session': () => { throw new TypeError('Failed to fetch') } } })
+    const page = loadScript({
+      world: { shopper: JOHN },
+      handlers: { 'GET /session': () => { throw new TypeError('Failed to fetch') } }
+    })
     t.equal(await codeOf(page.BcSession.ready()), 'network_error')
     t.equal(page.count('POST /session'), 0)
   })
@@ -224,20 +264,29 @@ t.test('errors reject with a code and a clear message', async (t) => {
   })
 
   t.test('a 5xx without our shape: unexpected_response', async (t) => {
-    const page = loadScript({ handlers: { 'GET /session': () => new Response('<html>bad gateway</html>', { status: 502 }) } })
+    const page =
+      loadScript({ handlers: { 'GET /session': () => new Response('<html>bad gateway</html>', { status: 502 }) } })
     t.equal(await codeOf(page.BcSession.ready()), 'unexpected_response')
   })
 
   t.test('after a transient failure, ready() tries again', async (t) => {
     let fail = true
-    const page = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'GET /session': (c, w) => fail ? errorJson(503, 'BCX_STORE_UNAVAILABLE') : json(200, { customer: JOHN, store_hash: JOHN.store_hash, expires_at: '' }) } })
+    const session = { customer: JOHN, store_hash: JOHN.store_hash, expires_at: '' }
+    const page = loadScript({
+      world: { shopper: JOHN, session: JOHN },
+      handlers: { 'GET /session': (c, w) => fail ? errorJson(503, 'BCX_STORE_UNAVAILABLE') : json(200, session) }
+    })
     t.equal(await codeOf(page.BcSession.ready()), 'BCX_STORE_UNAVAILABLE')
     fail = false
-    t.same(await page.BcSession.ready(), { id: JOHN.id, email: JOHN.email, group_id: JOHN.group_id, store_hash: JOHN.store_hash })
+    t.same(await page.BcSession.ready(),
+      { id: JOHN.id, email: JOHN.email, group_id: JOHN.group_id, store_hash: JOHN.store_hash })
   })
 
   t.test('nothing is ever logged', async (t) => {
-    const page = loadScript({ world: { shopper: JOHN }, handlers: { 'POST /session': () => errorJson(403, 'BCX_ORIGIN_REFUSED') } })
+    const page = loadScript({
+      world: { shopper: JOHN },
+      handlers: { 'POST /session': () => errorJson(403, 'BCX_ORIGIN_REFUSED') }
+    })
     await page.settle()
     await page.BcSession.fetch('/api/me').catch(() => {})
     t.same(page.consoleLines, [])
@@ -288,7 +337,10 @@ t.test('fetch()', async (t) => {
   })
 
   t.test('a 401 again after the re-exchange is returned, not retried', async (t) => {
-    const page = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'GET /api/me': () => errorJson(401, 'BCX_UNAUTHENTICATED') } })
+    const page = loadScript({
+      world: { shopper: JOHN, session: JOHN },
+      handlers: { 'GET /api/me': () => errorJson(401, 'BCX_UNAUTHENTICATED') }
+    })
     await page.settle()
     const res = await page.BcSession.fetch('/api/me')
     t.equal(res.status, 401)
@@ -307,7 +359,10 @@ t.test('fetch()', async (t) => {
   })
 
   t.test('a 401 with another code is not a missing session', async (t) => {
-    const page = loadScript({ world: { shopper: JOHN, session: JOHN }, handlers: { 'GET /api/me': () => errorJson(401, 'UPSTREAM_DENIED') } })
+    const page = loadScript({
+      world: { shopper: JOHN, session: JOHN },
+      handlers: { 'GET /api/me': () => errorJson(401, 'UPSTREAM_DENIED') }
+    })
     await page.settle()
     t.equal((await page.BcSession.fetch('/api/me')).status, 401)
     t.equal(page.count('POST /session'), 0)
@@ -317,7 +372,8 @@ t.test('fetch()', async (t) => {
     const page = loadScript({ world: { shopper: JOHN, session: JOHN } })
     await page.settle()
     page.world.session = null
-    const all = await Promise.all([page.BcSession.fetch('/api/me'), page.BcSession.fetch('/api/me'), page.BcSession.fetch('/api/me')])
+    const all = await Promise.all([page.BcSession.fetch('/api/me'), page.BcSession.fetch('/api/me'),
+      page.BcSession.fetch('/api/me')])
     t.same(all.map((r) => r.status), [200, 200, 200])
     t.equal(page.count('POST /session'), 1)
   })
@@ -356,7 +412,10 @@ t.test('logout()', async (t) => {
   t.equal(page.count('POST /session'), 0)
 
   t.test('a refused logout rejects with the code', async (t) => {
-    const page = loadScript({ world: { session: JOHN }, handlers: { 'DELETE /session': () => errorJson(403, 'BCX_ORIGIN_REFUSED') } })
+    const page = loadScript({
+      world: { session: JOHN },
+      handlers: { 'DELETE /session': () => errorJson(403, 'BCX_ORIGIN_REFUSED') }
+    })
     await page.settle()
     t.equal(await codeOf(page.BcSession.logout()), 'BCX_ORIGIN_REFUSED')
   })

@@ -17,7 +17,10 @@ export interface StandInBigCommerce {
   close (): Promise<void>
 }
 
-export async function startBigCommerceApi ({ storeHash = 'abc123', accessToken = 'bc-access-token-test' } = {}): Promise<StandInBigCommerce> {
+export async function startBigCommerceApi ({
+  storeHash = 'abc123',
+  accessToken = 'bc-access-token-test'
+} = {}): Promise<StandInBigCommerce> {
   const bc = await startStandInBigCommerce()
   bc.grantToken(storeHash, accessToken)
   const store = bc.store(storeHash)

@@ -18,7 +18,8 @@ export function processGroup (prefix: string): ProcessGroup {
   const processes: ChildProcess[] = []
   const clients: Redis[] = []
   // A test that dies without its teardown must not leave redis-server processes behind.
-  const killAll = (): void => { for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL') }
+  const killAll =
+    (): void => { for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL') }
   process.once('exit', killAll)
   return {
     dir,

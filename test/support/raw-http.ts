@@ -40,6 +40,8 @@ export function rawRequest (port: number, head: string | null, bodyStart = ''): 
 
 /** A POST head with the given headers and Content-Length. */
 export function postHead (path: string, headers: Record<string, string>, contentLength: number): string {
-  const lines = Object.entries({ host: 'localhost', ...headers, 'content-length': String(contentLength) }).map(([k, v]) => `${k}: ${v}`)
+  const lines =
+    Object.entries({ host: 'localhost', ...headers, 'content-length': String(contentLength) }).map(([k, v]) =>
+      `${k}: ${v}`)
   return `POST ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`
 }

@@ -17,7 +17,10 @@ export interface RedisCluster {
 }
 
 /** `password`: every node requires it (requirepass, masterauth). */
-export async function startRedisCluster ({ masters = 3, password }: { masters?: number, password?: string } = {}): Promise<RedisCluster> {
+export async function startRedisCluster ({ masters = 3, password }: {
+  masters?: number,
+  password?: string
+} = {}): Promise<RedisCluster> {
   const { dir, processes, clients, close } = processGroup('bcx-cluster-')
 
   try {
@@ -39,11 +42,14 @@ export async function startRedisCluster ({ masters = 3, password }: { masters?: 
       clients.push(client)
       await until(`node ${port} answering`, async () => await client.ping() === 'PONG')
     }
-    await run('redis-cli', [...(password !== undefined ? ['--no-auth-warning', '-a', password] : []), '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
+    await run('redis-cli',
+      [...(password !== undefined ? ['--no-auth-warning', '-a', password] : []), '--cluster', 'create',
+        ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
     // Every node must agree that all slots are served before a client can rely on the slot map.
     await until('cluster_state:ok on every node', async () => {
       const infos = await Promise.all(clients.map((c) => c.cluster('INFO')))
-      return infos.every((info) => /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${masters}\\b`).test(info))
+      return infos.every((info) =>
+        /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${masters}\\b`).test(info))
     })
     return { ports, seeds: ports.map((p) => `127.0.0.1:${p}`).join(','), clients, close }
   } catch (err) {

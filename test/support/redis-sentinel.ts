@@ -25,7 +25,14 @@ export interface RedisSentinel {
 
 const client = (port: number, password?: string): Redis => {
   // Named, so that a test can tell the service's connections from the harness's (CLIENT LIST).
-  const c = new Redis({ port, host: '127.0.0.1', password, connectionName: 'bcx-test', maxRetriesPerRequest: 1, retryStrategy: () => 100 })
+  const c = new Redis({
+    port,
+    host: '127.0.0.1',
+    password,
+    connectionName: 'bcx-test',
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => 100
+  })
   c.on('error', () => {})
   return c
 }
@@ -40,9 +47,11 @@ export async function startRedisSentinel ({ password }: { password?: string } = 
 
   try {
     const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()]
-    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password !== undefined ? ['--requirepass', password, '--masterauth', password] : [])]
+    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      ...(password !== undefined ? ['--requirepass', password, '--masterauth', password] : [])]
     redisServer(['--port', String(masterPort), '--dir', dir, '--dbfilename', `m-${masterPort}.rdb`, ...common])
-    redisServer(['--port', String(replicaPort), '--dir', dir, '--dbfilename', `r-${replicaPort}.rdb`, ...common, '--replicaof', '127.0.0.1', String(masterPort)])
+    redisServer(['--port', String(replicaPort), '--dir', dir, '--dbfilename', `r-${replicaPort}.rdb`, ...common,
+      '--replicaof', '127.0.0.1', String(masterPort)])
     const master = client(masterPort, password)
     const replica = client(replicaPort, password)
     clients.push(master, replica)

@@ -1,10 +1,13 @@
 // The session behaviour on a real 3-master Redis Cluster: every script stays in one slot, keys spread
 // over the masters, and a store-wide revocation reaches every master.
 import t from 'tap'
+import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { keys } from '../../src/store/keys.js'
-import { exchange, getSession, sessionCookieOf, testConfig, token, waitReady, ORIGIN, STORE } from '../helper.js'
+import { testConfig, waitReady, STORE } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf, signIn, endSession } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
 
 const cluster = await startRedisCluster()
@@ -13,7 +16,8 @@ t.teardown(() => cluster.close())
 const OTHER_STORE = 'xyz789'
 const OTHER_ORIGIN = 'https://store-xyz789.mybigcommerce.com'
 
-async function clusterApp (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string> = {}): Promise<FastifyInstance> {
+async function clusterApp (t: { teardown: (fn: () => unknown) => void }, env: Record<string,
+  string> = {}): Promise<FastifyInstance> {
   const app = buildApp(testConfig({ REDIS_CLUSTER_NODES: cluster.seeds, ...env }), { logger: false })
   t.teardown(() => app.close())
   await app.ready()
@@ -52,7 +56,7 @@ t.test('exchange, read, replay, end: the whole flow on the Cluster', async (t) =
   t.equal(replay.headers['set-cookie'], undefined)
   t.equal(total(await sessionKeysPerNode()), 1, 'the replay wrote no session')
 
-  const ended = await app.inject({ method: 'DELETE', url: '/session', headers: { origin: ORIGIN, 'x-csrf': '1', cookie } })
+  const ended = await endSession(app, cookie)
   t.equal(ended.statusCode, 204)
   t.equal(total(await sessionKeysPerNode()), 0)
   const after = await getSession(app, cookie)
@@ -83,7 +87,8 @@ t.test('keys spread over the masters; each customer\'s keys share one slot', asy
     t.equal(slots.size, 1, `customer ${id}: one slot for all script keys`)
   }
   // The customers' keys; the store's own (its origin table, its cutoff) carry the store's tag alone.
-  const allKeys = (await Promise.all(cluster.clients.map(async (c) => await c.keys('bcx:*')))).flat().filter((k) => /^bcx:\{[^}:]+:[^}]+\}/.test(k))
+  const allKeys = (await Promise.all(cluster.clients.map(async (c) => await c.keys('bcx:*')))).flat().filter((k) =>
+    /^bcx:\{[^}:]+:[^}]+\}/.test(k))
   const slotsByTag = new Map<string, Set<number>>()
   for (const key of allKeys) {
     const tag = /\{[^}]+\}/.exec(key)?.[0] as string
@@ -95,86 +100,91 @@ t.test('keys spread over the masters; each customer\'s keys share one slot', asy
   t.ok([...slotsByTag.values()].every((s) => s.size === 1), 'no customer spans two slots')
 })
 
-t.test('revokeCustomerSessions and revokeStoreSessions on the Cluster: the store-wide one reaches every master', async (t) => {
-  const app = await clusterApp(t)
-  const old = Math.floor(Date.now() / 1000) - 20
+/**
+ * Sessions of customers 1..count of STORE and one of customer 1 at OTHER_STORE, from tokens issued at
+ * `iat`; asserts the store's sessions landed on several masters, so a store-wide step must reach each.
+ */
+async function spreadSessions (t: Test, app: FastifyInstance, count: number, iat: number):
+Promise<{ cookies: Map<number, string>, otherCookie: string }> {
   const cookies = new Map<number, string>()
-  for (let id = 1; id <= 24; id++) {
-    const res = await exchange(app, await token({ customerId: id, iat: old }))
-    t.equal(res.statusCode, 201)
-    cookies.set(id, sessionCookieOf(res) as string)
-  }
-  const otherStore = await exchange(app, await token({ customerId: 1, storeHash: OTHER_STORE, iat: old }), { origin: OTHER_ORIGIN })
-  t.equal(otherStore.statusCode, 201)
-  const otherCookie = sessionCookieOf(otherStore) as string
-  t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2, 'the store\'s sessions live on several masters')
+  for (let id = 1; id <= count; id++) cookies.set(id, (await signIn(app, { customerId: id, iat })).cookie)
+  const { cookie: otherCookie } =
+    await signIn(app, { customerId: 1, storeHash: OTHER_STORE, iat, origin: OTHER_ORIGIN })
+  t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2,
+    'the store\'s sessions live on several masters')
+  return { cookies, otherCookie }
+}
 
-  // A stale token of customer 1 (issued before the cutoff) kept for after the revocation.
-  const staleToken = await token({ customerId: 1, iat: old })
-  const cutoff = old + 5
-  t.equal(await app.sessionStore.revokeCustomerSessions(STORE, 1, cutoff), 1)
-  t.equal((await getSession(app, cookies.get(1))).statusCode, 401)
-  t.equal((await getSession(app, cookies.get(2))).statusCode, 200, 'other customers keep their sessions')
-  const refused = await exchange(app, staleToken)
-  t.equal(refused.statusCode, 401)
-  t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
-  const fresh = await exchange(app, await token({ customerId: 1 }))
-  t.equal(fresh.statusCode, 201, 'a token issued after the cutoff is accepted')
+t.test('revokeCustomerSessions and revokeStoreSessions on the Cluster: the store-wide one reaches every master',
+  async (t) => {
+    const app = await clusterApp(t)
+    const old = Math.floor(Date.now() / 1000) - 20
+    const { cookies, otherCookie } = await spreadSessions(t, app, 24, old)
 
-  const revoked = await app.sessionStore.revokeStoreSessions(STORE, cutoff)
-  t.equal(revoked, 23, 'every remaining session of the store issued before the cutoff, across all masters')
-  for (let id = 2; id <= 24; id++) t.equal((await getSession(app, cookies.get(id))).statusCode, 401, `customer ${id}`)
-  t.equal((await getSession(app, sessionCookieOf(fresh))).statusCode, 200, 'the session from after the cutoff stays')
-  t.equal((await getSession(app, otherCookie, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
-  const staleOfStore = await exchange(app, await token({ customerId: 77, iat: old }))
-  t.equal(staleOfStore.statusCode, 401)
-  t.equal(staleOfStore.json().code, 'BCX_TOKEN_REVOKED')
-  t.equal(total(await sessionKeysPerNode()), 2, 'only the two live sessions remain')
-})
+    // A stale token of customer 1 (issued before the cutoff) kept for after the revocation.
+    const staleToken = await token({ customerId: 1, iat: old })
+    const cutoff = old + 5
+    t.equal(await app.sessionStore.revokeCustomerSessions(STORE, 1, cutoff), 1)
+    t.equal((await getSession(app, cookies.get(1))).statusCode, 401)
+    t.equal((await getSession(app, cookies.get(2))).statusCode, 200, 'other customers keep their sessions')
+    const refused = await exchange(app, staleToken)
+    t.equal(refused.statusCode, 401)
+    t.equal(refused.json().code, 'BCX_TOKEN_REVOKED')
+    const fresh = await exchange(app, await token({ customerId: 1 }))
+    t.equal(fresh.statusCode, 201, 'a token issued after the cutoff is accepted')
 
-t.test('an admin revocation on the Cluster ends every live session, tokens issued ahead of the cutoff included', async (t) => {
-  const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'
-  const app = await clusterApp(t, { ADMIN_TOKEN })
-  const ahead = Math.floor(Date.now() / 1000) + 30
-  const cookies = new Map<number, string>()
-  for (let id = 1; id <= 12; id++) {
-    const res = await exchange(app, await token({ customerId: id, iat: ahead }))
-    t.equal(res.statusCode, 201)
-    cookies.set(id, sessionCookieOf(res) as string)
-  }
-  const otherStore = sessionCookieOf(await exchange(app, await token({ customerId: 1, storeHash: OTHER_STORE, iat: ahead }), { origin: OTHER_ORIGIN })) as string
-  t.ok((await sessionKeysPerNode()).filter((k) => k.length > 0).length >= 2, 'the store\'s sessions live on several masters')
-  const status = async (id: number): Promise<number> => (await getSession(app, cookies.get(id))).statusCode
+    const revoked = await app.sessionStore.revokeStoreSessions(STORE, cutoff)
+    t.equal(revoked, 23, 'every remaining session of the store issued before the cutoff, across all masters')
+    for (let id = 2; id <= 24; id++) t.equal((await getSession(app, cookies.get(id))).statusCode, 401, `customer ${id}`)
+    t.equal((await getSession(app, sessionCookieOf(fresh))).statusCode, 200, 'the session from after the cutoff stays')
+    t.equal((await getSession(app, otherCookie, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
+    const staleOfStore = await exchange(app, await token({ customerId: 77, iat: old }))
+    t.equal(staleOfStore.statusCode, 401)
+    t.equal(staleOfStore.json().code, 'BCX_TOKEN_REVOKED')
+    t.equal(total(await sessionKeysPerNode()), 2, 'only the two live sessions remain')
+  })
 
-  const now = Math.floor(Date.now() / 1000)
-  t.equal(await app.sessionStore.revokeStoreSessions(STORE, now, 'issued'), 0, 'created_at semantics spare tokens issued after the cutoff')
-  const revoke = async (query: string) => await app.inject({ method: 'DELETE', url: `/admin/sessions${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+t.test('an admin revocation on the Cluster ends every live session, tokens issued ahead of the cutoff included',
+  async (t) => {
+    const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghij'
+    const app = await clusterApp(t, { ADMIN_TOKEN })
+    const ahead = Math.floor(Date.now() / 1000) + 30
+    const { cookies, otherCookie: otherStore } = await spreadSessions(t, app, 12, ahead)
+    const status = async (id: number): Promise<number> => (await getSession(app, cookies.get(id))).statusCode
 
-  const one = await revoke(`?store_hash=${STORE}&customer_id=1`)
-  t.equal(one.statusCode, 200)
-  t.same(one.json(), { revoked: 1 })
-  t.equal(await status(1), 401)
-  t.equal(await status(2), 200, 'other customers keep theirs')
+    const now = Math.floor(Date.now() / 1000)
+    t.equal(await app.sessionStore.revokeStoreSessions(STORE, now, 'issued'), 0,
+      'created_at semantics spare tokens issued after the cutoff')
+    const revoke = async (query: string) =>
+      await app.inject({
+        method: 'DELETE',
+        url: `/admin/sessions${query}`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
+      })
 
-  const all = await revoke(`?store_hash=${STORE}`)
-  t.equal(all.statusCode, 200)
-  t.same(all.json(), { revoked: 11 }, 'every remaining session of the store, across all masters')
-  for (let id = 2; id <= 12; id++) t.equal(await status(id), 401, `customer ${id}`)
-  t.equal((await getSession(app, otherStore, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
-  const refused = await exchange(app, await token({ customerId: 77, iat: now }))
-  t.equal(refused.statusCode, 401)
-  t.equal(refused.json().code, 'BCX_TOKEN_REVOKED', 'a token issued at or before the cutoff is refused')
-  t.equal(total(await sessionKeysPerNode()), 1, 'only the other store\'s session remains')
-})
+    const one = await revoke(`?store_hash=${STORE}&customer_id=1`)
+    t.equal(one.statusCode, 200)
+    t.same(one.json(), { revoked: 1 })
+    t.equal(await status(1), 401)
+    t.equal(await status(2), 200, 'other customers keep theirs')
+
+    const all = await revoke(`?store_hash=${STORE}`)
+    t.equal(all.statusCode, 200)
+    t.same(all.json(), { revoked: 11 }, 'every remaining session of the store, across all masters')
+    for (let id = 2; id <= 12; id++) t.equal(await status(id), 401, `customer ${id}`)
+    t.equal((await getSession(app, otherStore, OTHER_ORIGIN)).statusCode, 200, 'another store is untouched')
+    const refused = await exchange(app, await token({ customerId: 77, iat: now }))
+    t.equal(refused.statusCode, 401)
+    t.equal(refused.json().code, 'BCX_TOKEN_REVOKED', 'a token issued at or before the cutoff is refused')
+    t.equal(total(await sessionKeysPerNode()), 1, 'only the other store\'s session remains')
+  })
 
 t.test('the per-customer cap on the Cluster ends the session created first, whatever its token\'s iat', async (t) => {
   const app = await clusterApp(t, { SESSION_MAX_PER_CUSTOMER: '3' })
   const start = Math.floor(Date.now() / 1000)
   const cookies: string[] = []
   for (let i = 0; i < 4; i++) {
-    const res = await exchange(app, await token({ customerId: 41, iat: start - i * 60 }))
-    t.equal(res.statusCode, 201)
-    cookies.push(sessionCookieOf(res) as string)
+    cookies.push((await signIn(app, { customerId: 41, iat: start - i * 60 })).cookie)
   }
   t.same(await Promise.all(cookies.map(async (c) => (await getSession(app, c)).statusCode)), [401, 200, 200, 200])
 })

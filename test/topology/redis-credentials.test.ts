@@ -5,13 +5,16 @@ import type { FastifyInstance } from 'fastify'
 import type { Cluster, Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
 import { createRedisClient } from '../../src/plugins/redis.js'
-import { exchange, getSession, sessionCookieOf, startRedis, testConfig, token, waitReady } from '../helper.js'
+import { startRedis, testConfig, waitReady } from '../support/app.js'
+import { exchange, getSession, signIn } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
 import { startRedisSentinel } from '../support/redis-sentinel.js'
 
 const PASSWORD = 'bcx-redis-pass'
 
-async function app (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>, ready = true): Promise<FastifyInstance> {
+async function app (t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>,
+  ready = true): Promise<FastifyInstance> {
   const instance = buildApp(testConfig(env), { logger: false })
   t.teardown(() => instance.close())
   await instance.ready()
@@ -20,9 +23,8 @@ async function app (t: { teardown: (fn: () => unknown) => void }, env: Record<st
 }
 
 async function sessionWorks (t: Test, instance: FastifyInstance): Promise<void> {
-  const created = await exchange(instance, await token({ customerId: 77 }))
-  t.equal(created.statusCode, 201)
-  t.equal((await getSession(instance, sessionCookieOf(created))).statusCode, 200)
+  const { cookie } = await signIn(instance, { customerId: 77 })
+  t.equal((await getSession(instance, cookie)).statusCode, 200)
 }
 
 t.test('a single server with a password', async (t) => {
@@ -53,39 +55,47 @@ t.test('Sentinel: the credentials of REDIS_URL reach the master it names', async
 t.test('Cluster: the credentials of REDIS_URL reach every node', async (t) => {
   const cluster = await startRedisCluster({ password: PASSWORD })
   t.teardown(() => cluster.close())
-  await sessionWorks(t, await app(t, { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: `redis://:${PASSWORD}@cluster-nodes` }))
+  await sessionWorks(t,
+    await app(t, { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: `redis://:${PASSWORD}@cluster-nodes` }))
 })
 
-t.test('rediss:// turns TLS on for the data nodes and the Sentinels; the failure policy is the same everywhere', async (t) => {
-  const opened: Array<Redis | Cluster> = []
-  t.teardown(() => { for (const c of opened) c.disconnect() })
-  const make = (settings: Parameters<typeof createRedisClient>[0]): Redis | Cluster => {
-    const client = createRedisClient(settings, 700)
-    client.on('error', () => {})
-    opened.push(client)
-    client.disconnect()
-    return client
-  }
-  const unreachable = [{ host: '127.0.0.1', port: 1 }]
+t.test('rediss:// turns TLS on for the data nodes and the Sentinels; the failure policy is the same everywhere',
+  async (t) => {
+    const opened: Array<Redis | Cluster> = []
+    t.teardown(() => { for (const c of opened) c.disconnect() })
+    const make = (settings: Parameters<typeof createRedisClient>[0]): Redis | Cluster => {
+      const client = createRedisClient(settings, 700)
+      client.on('error', () => {})
+      opened.push(client)
+      client.disconnect()
+      return client
+    }
+    const unreachable = [{ host: '127.0.0.1', port: 1 }]
 
-  const sentinel = make({ kind: 'sentinel', sentinels: unreachable, name: 'm', url: 'rediss://user:p%40ss@ignored/2' }) as Redis
-  t.match(sentinel.options, { username: 'user', password: 'p@ss', db: 2, tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true })
-  t.match(sentinel.options, { failoverDetector: true, enableOfflineQueue: false, commandTimeout: 700 })
-  const plainSentinel = make({ kind: 'sentinel', sentinels: unreachable, name: 'm' }) as Redis
-  t.equal(plainSentinel.options.tls, undefined)
-  t.equal(plainSentinel.options.enableTLSForSentinelMode, false)
+    const sentinel =
+      make({ kind: 'sentinel', sentinels: unreachable, name: 'm', url: 'rediss://user:p%40ss@ignored/2' }) as Redis
+    t.match(sentinel.options,
+      { username: 'user', password: 'p@ss', db: 2, tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true })
+    t.match(sentinel.options, { failoverDetector: true, enableOfflineQueue: false, commandTimeout: 700 })
+    const plainSentinel = make({ kind: 'sentinel', sentinels: unreachable, name: 'm' }) as Redis
+    t.equal(plainSentinel.options.tls, undefined)
+    t.equal(plainSentinel.options.enableTLSForSentinelMode, false)
 
-  const cluster = make({ kind: 'cluster', nodes: unreachable, url: 'rediss://:secret@ignored' }) as Cluster
-  t.match(cluster.options, { enableOfflineQueue: false, redisOptions: { password: 'secret', tls: {}, commandTimeout: 700, enableOfflineQueue: undefined } })
-  t.type(cluster.options.dnsLookup, 'function', 'TLS certificates are checked against the announced names')
+    const cluster = make({ kind: 'cluster', nodes: unreachable, url: 'rediss://:secret@ignored' }) as Cluster
+    t.match(cluster.options, {
+      enableOfflineQueue: false,
+      redisOptions: { password: 'secret', tls: {}, commandTimeout: 700, enableOfflineQueue: undefined }
+    })
+    t.type(cluster.options.dnsLookup, 'function', 'TLS certificates are checked against the announced names')
 
-  const single = make({ kind: 'single', url: 'rediss://:secret@127.0.0.1:1' }) as Redis
-  t.match(single.options, { password: 'secret', enableOfflineQueue: false, commandTimeout: 700 })
-  t.ok(single.options.tls, 'ioredis reads rediss:// itself for a single server')
+    const single = make({ kind: 'single', url: 'rediss://:secret@127.0.0.1:1' }) as Redis
+    t.match(single.options, { password: 'secret', enableOfflineQueue: false, commandTimeout: 700 })
+    t.ok(single.options.tls, 'ioredis reads rediss:// itself for a single server')
 
-  for (const client of [sentinel, single]) {
-    const reconnect = client.options.reconnectOnError as (err: Error) => boolean | 1 | 2
-    t.equal(reconnect(new Error('READONLY You can\'t write against a read only replica.')), 2, 'READONLY: reconnect and resend')
-    t.equal(reconnect(new Error('ERR wrong number of arguments')), false)
-  }
-})
+    for (const client of [sentinel, single]) {
+      const reconnect = client.options.reconnectOnError as (err: Error) => boolean | 1 | 2
+      t.equal(reconnect(new Error('READONLY You can\'t write against a read only replica.')), 2,
+        'READONLY: reconnect and resend')
+      t.equal(reconnect(new Error('ERR wrong number of arguments')), false)
+    }
+  })

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
-import { exchange, getSession, sessionCookieOf, testConfig, token, waitReady } from '../helper.js'
+import { testConfig, waitReady } from '../support/app.js'
+import { exchange, getSession, sessionCookieOf, signIn } from '../support/session.js'
+import { token } from '../support/tokens.js'
 import { startRedisSentinel } from '../support/redis-sentinel.js'
 import { SLACK_MS } from '../support/time-bounds.js'
 
@@ -13,7 +15,8 @@ const topology = await startRedisSentinel()
 t.teardown(() => topology.close())
 
 async function sentinelApp (t: { teardown: (fn: () => unknown) => void }): Promise<FastifyInstance> {
-  const app = buildApp(testConfig({ REDIS_SENTINELS: topology.sentinels, REDIS_SENTINEL_MASTER: topology.name }), { logger: false })
+  const app = buildApp(testConfig({ REDIS_SENTINELS: topology.sentinels, REDIS_SENTINEL_MASTER: topology.name }),
+    { logger: false })
   t.teardown(() => app.close())
   await app.ready()
   await waitReady(app)
@@ -25,7 +28,14 @@ t.teardown(() => { for (const c of direct.values()) c.disconnect() })
 function node (port: number): Redis {
   let c = direct.get(port)
   if (c === undefined) {
-    c = new Redis({ port, host: '127.0.0.1', connectionName: 'bcx-test', maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 })
+    c = new Redis({
+      port,
+      host: '127.0.0.1',
+      connectionName: 'bcx-test',
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => 50
+    })
     c.on('error', () => {})
     direct.set(port, c)
   }
@@ -54,9 +64,8 @@ async function serviceConnections (port: number): Promise<number> {
 
 t.test('the session flow through Sentinel', async (t) => {
   const app = await sentinelApp(t)
-  const created = await exchange(app, await token({ customerId: 5 }))
-  t.equal(created.statusCode, 201)
-  const read = await getSession(app, sessionCookieOf(created))
+  const { cookie } = await signIn(app, { customerId: 5 })
+  const read = await getSession(app, cookie)
   t.equal(read.statusCode, 200)
   t.equal(read.json().customer.id, 5)
 })
@@ -149,6 +158,7 @@ t.test('SENTINEL FAILOVER under traffic: acknowledged sessions survive, no 500, 
   t.same(lost, [], 'every acknowledged session, and every one written after the switch, readable')
   let unknownKept = 0
   for (const cookie of unknown) if ((await getSession(app, cookie)).statusCode === 200) unknownKept++
-  t.comment(`sessions written during the failover (never acknowledged): ${unknown.length}, still readable: ${unknownKept}`)
+  t.comment(`sessions written during the failover (never acknowledged): ${unknown.length}, ` +
+    `still readable: ${unknownKept}`)
   t.equal(await topology.masterPort(), to)
 })

@@ -4,17 +4,19 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { build, exchange, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../helper.js'
-import { startUpstream } from '../../support/upstream-server.js'
-
-const SIGNING_SECRET = 'upstream-signing-secret-0123456789'
+import { ORIGIN, OTHER_ORIGIN } from '../../support/app.js'
+import { signIn } from '../../support/session.js'
+import { appWithUpstream } from '../../support/upstream-server.js'
 
 /** Sends the head and a first slice of a 64 KiB body, never the rest; resolves with the first answer. */
 async function postUnfinished (port: number, headers: string[]): Promise<{ head: string, body: string }> {
   return await new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     let text = ''
-    const giveUp = setTimeout(() => { socket.destroy(); reject(new Error(`no answer while the body was unfinished; got ${JSON.stringify(text)}`)) }, 15_000)
+    const giveUp = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no answer while the body was unfinished; got ${JSON.stringify(text)}`))
+    }, 15_000)
     socket.setEncoding('utf8')
     socket.on('error', (err) => { clearTimeout(giveUp); reject(err) })
     socket.on('data', (chunk: string) => {
@@ -27,28 +29,25 @@ async function postUnfinished (port: number, headers: string[]): Promise<{ head:
         resolve({ head: text.slice(0, end), body: text.slice(end + 4) })
       }
     })
-    socket.write(['POST /api/loyalty/redeem HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${64 * 1024}`, ...headers]
+    socket.write(['POST /api/loyalty/redeem HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json',
+      `Content-Length: ${64 * 1024}`, ...headers]
       .join('\r\n') + '\r\n\r\n' + '{"points":' + ' '.repeat(1000))
   })
 }
 
 t.test('without a valid session, an unfinished body gets 401 at once and nothing reaches the upstream', async (t) => {
-  const redis = await startRedis(t)
-  const upstream = await startUpstream()
-  t.teardown(() => upstream.close())
   // The request timeout far beyond the wait below: only the guard can answer in time.
-  const { app } = await build(t, {
-    redis,
-    env: { UPSTREAM_URL: upstream.url, UPSTREAM_SIGNING_SECRET: SIGNING_SECRET, REQUEST_TIMEOUT_MS: '120000' }
-  })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
+  const { app, upstream } = await appWithUpstream(t, { env: { REQUEST_TIMEOUT_MS: '120000' } })
+  const { cookie } = await signIn(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
 
   const cases: Array<[string, string[], number, string]> = [
     ['no cookie', [`Origin: ${ORIGIN}`, 'X-CSRF: 1'], 401, 'BCX_UNAUTHENTICATED'],
-    ['a dead cookie', [`Origin: ${ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie.slice(0, -3)}abc`], 401, 'BCX_UNAUTHENTICATED'],
-    ['another store\'s origin', [`Origin: ${OTHER_ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie}`], 403, 'BCX_ORIGIN_REFUSED'],
+    ['a dead cookie', [`Origin: ${ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie.slice(0, -3)}abc`], 401,
+      'BCX_UNAUTHENTICATED'],
+    ['another store\'s origin', [`Origin: ${OTHER_ORIGIN}`, 'X-CSRF: 1', `Cookie: ${cookie}`], 403,
+      'BCX_ORIGIN_REFUSED'],
     ['no X-CSRF', [`Origin: ${ORIGIN}`, `Cookie: ${cookie}`], 403, 'BCX_CSRF_HEADER_MISSING']
   ]
   for (const [name, headers, status, code] of cases) {

@@ -1,81 +1,91 @@
 // GET /api/orders/recent against a stand-in BigCommerce API on loopback and a real Redis.
 import t from 'tap'
-import { build, exchange, getSession, sessionCookieOf, startRedis, token, ORIGIN, OTHER_ORIGIN } from '../../helper.js'
+import { build, startRedis, OTHER_ORIGIN } from '../../support/app.js'
+import { api, getSession, signIn } from '../../support/session.js'
 import { startBigCommerceApi, type StandInBigCommerce } from '../../support/bigcommerce-api.js'
+import type { StandInOrderProduct } from '../../../src/dev/stand-in-bigcommerce.js'
 import { freePort } from '../../support/redis-server.js'
 
-const product = (id: number, name: string, quantity = 1) => ({ product_id: id, variant_id: id * 10, name, sku: `SKU-${id}`, quantity })
+const product = (id: number, name: string, quantity = 1) =>
+  ({ product_id: id, variant_id: id * 10, name, sku: `SKU-${id}`, quantity })
 
-function seed (api: StandInBigCommerce): void {
-  api.orders = [
-    { id: 101, customer_id: 4927, date_created: 'Tue, 05 Mar 2024 21:04:30 +0000', products: [product(1, 'Mug'), product(2, 'Tee', 2)] },
-    { id: 102, customer_id: 4927, date_created: 'Wed, 06 Mar 2024 10:00:00 +0000', products: [product(2, 'Tee'), product(3, 'Cap')] },
-    { id: 900, customer_id: 5000, date_created: 'Thu, 07 Mar 2024 10:00:00 +0000', products: [product(9, 'Secret purchase')] }
+const order = (id: number, customerId: number, dateCreated: string, products: StandInOrderProduct[]) =>
+  ({ id, customer_id: customerId, date_created: dateCreated, products })
+
+function seed (bc: StandInBigCommerce): void {
+  bc.orders = [
+    order(101, 4927, 'Tue, 05 Mar 2024 21:04:30 +0000', [product(1, 'Mug'), product(2, 'Tee', 2)]),
+    order(102, 4927, 'Wed, 06 Mar 2024 10:00:00 +0000', [product(2, 'Tee'), product(3, 'Cap')]),
+    order(900, 5000, 'Thu, 07 Mar 2024 10:00:00 +0000', [product(9, 'Secret purchase')])
   ]
 }
 
 async function setup (t: Tap) {
   const redis = await startRedis(t)
-  const api = await startBigCommerceApi()
-  t.teardown(() => api.close())
-  seed(api)
-  const built = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: api.accessToken, BC_API_URL: api.url } })
-  const cookie = sessionCookieOf(await exchange(built.app, await token())) as string
+  const bc = await startBigCommerceApi()
+  t.teardown(() => bc.close())
+  seed(bc)
+  const built =
+    await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: bc.accessToken, BC_API_URL: bc.url } })
+  const { cookie } = await signIn(built.app)
   const recent = async (headers: Record<string, string> = {}, url = '/api/orders/recent') =>
-    await built.app.inject({ method: 'GET', url, headers: { 'x-csrf': '1', origin: ORIGIN, cookie, ...headers } })
-  return { ...built, api, cookie, recent }
+    await api(built.app, cookie, url, { headers })
+  return { ...built, bc, cookie, recent }
 }
 type Tap = Parameters<typeof startRedis>[0]
 
 t.test('the signed-in customer\'s recent products, newest order first, each product once', async (t) => {
-  const { api, recent } = await setup(t)
+  const { bc, recent } = await setup(t)
   const res = await recent()
   t.equal(res.statusCode, 200)
   t.equal(res.headers['cache-control'], 'no-store')
+  // Each product once, as the newest order it is in has it.
   t.same(res.json().products, [
-    { product_id: 2, variant_id: 20, name: 'Tee', sku: 'SKU-2', quantity: 1, order_id: 102, ordered_at: '2024-03-06T10:00:00.000Z' },
-    { product_id: 3, variant_id: 30, name: 'Cap', sku: 'SKU-3', quantity: 1, order_id: 102, ordered_at: '2024-03-06T10:00:00.000Z' },
-    { product_id: 1, variant_id: 10, name: 'Mug', sku: 'SKU-1', quantity: 1, order_id: 101, ordered_at: '2024-03-05T21:04:30.000Z' }
+    { ...product(2, 'Tee'), order_id: 102, ordered_at: '2024-03-06T10:00:00.000Z' },
+    { ...product(3, 'Cap'), order_id: 102, ordered_at: '2024-03-06T10:00:00.000Z' },
+    { ...product(1, 'Mug'), order_id: 101, ordered_at: '2024-03-05T21:04:30.000Z' }
   ])
-  const list = new URL(api.requests[0]?.url as string, 'http://x')
+  const list = new URL(bc.requests[0]?.url as string, 'http://x')
   t.equal(list.pathname, '/stores/abc123/v2/orders')
   t.equal(list.searchParams.get('customer_id'), '4927')
   t.equal(list.searchParams.get('sort'), 'date_created:desc')
-  t.ok(api.requests.every((r) => r.token === api.accessToken), 'the store access token is sent')
-  t.same(api.requests.slice(1).map((r) => r.url.split('?')[0]).sort(), ['/stores/abc123/v2/orders/101/products', '/stores/abc123/v2/orders/102/products'])
+  t.ok(bc.requests.every((r) => r.token === bc.accessToken), 'the store access token is sent')
+  t.same(bc.requests.slice(1).map((r) => r.url.split('?')[0]).sort(),
+    ['/stores/abc123/v2/orders/101/products', '/stores/abc123/v2/orders/102/products'])
 })
 
 t.test('the customer id comes from the session, never from the browser', async (t) => {
-  const { api, recent } = await setup(t)
+  const { bc, recent } = await setup(t)
   const res = await recent({ 'x-customer-id': '5000' }, '/api/orders/recent?customer_id=5000')
   t.equal(res.statusCode, 200)
   t.notOk(JSON.stringify(res.json()).includes('Secret purchase'))
-  t.equal(new URL(api.requests[0]?.url as string, 'http://x').searchParams.get('customer_id'), '4927', 'BigCommerce was asked about customer 4927')
-  t.ok(api.requests.every((r) => !r.url.includes('5000')), 'and only about customer 4927')
-  t.ok(api.requests.every((r) => !r.url.includes('/orders/900/')))
+  t.equal(new URL(bc.requests[0]?.url as string, 'http://x').searchParams.get('customer_id'), '4927',
+    'BigCommerce was asked about customer 4927')
+  t.ok(bc.requests.every((r) => !r.url.includes('5000')), 'and only about customer 4927')
+  t.ok(bc.requests.every((r) => !r.url.includes('/orders/900/')))
 })
 
 t.test('a customer without orders gets an empty list (BigCommerce answers 204)', async (t) => {
-  const { app, api } = await setup(t)
-  const cookie = sessionCookieOf(await exchange(app, await token({ customerId: 6000 }))) as string
-  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const { app, bc } = await setup(t)
+  const { cookie } = await signIn(app, { customerId: 6000 })
+  const res = await api(app, cookie, '/api/orders/recent')
   t.equal(res.statusCode, 200)
   t.same(res.json(), { products: [] })
-  t.equal(api.requests.length, 1)
+  t.equal(bc.requests.length, 1)
 })
 
 t.test('a session of another store than BC_STORE_HASH: 403, BigCommerce not asked', async (t) => {
-  const { app, api } = await setup(t)
-  const cookie = sessionCookieOf(await exchange(app, await token({ storeHash: 'xyz789' }), { origin: OTHER_ORIGIN })) as string
-  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: OTHER_ORIGIN, cookie } })
+  const { app, bc } = await setup(t)
+  const { cookie } = await signIn(app, { storeHash: 'xyz789', origin: OTHER_ORIGIN })
+  const res = await api(app, cookie, '/api/orders/recent', { origin: OTHER_ORIGIN })
   t.equal(res.statusCode, 403)
   t.equal(res.json().code, 'BCX_STORE_NOT_ALLOWED')
-  t.equal(api.requests.length, 0)
+  t.equal(bc.requests.length, 0)
 })
 
 t.test('/api rules: no session, another allowed origin than the session\'s: 401, BigCommerce not asked', async (t) => {
-  const { app, api, cookie, recent } = await setup(t)
-  const none = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN } })
+  const { app, bc, cookie, recent } = await setup(t)
+  const none = await api(app, undefined, '/api/orders/recent')
   t.equal(none.statusCode, 401)
   t.equal(none.json().code, 'BCX_UNAUTHENTICATED')
   const other = await recent({ origin: OTHER_ORIGIN })
@@ -84,7 +94,7 @@ t.test('/api rules: no session, another allowed origin than the session\'s: 401,
   const foreign = await recent({ origin: 'https://evil.example' })
   t.equal(foreign.statusCode, 401)
   t.equal(foreign.json().code, 'BCX_UNAUTHENTICATED')
-  t.equal(api.requests.length, 0)
+  t.equal(bc.requests.length, 0)
   t.equal((await getSession(app, cookie)).statusCode, 200, 'the session stays valid for its own origin')
 })
 
@@ -100,32 +110,39 @@ const failures: Array<[StandInBigCommerce['mode'], number, string, string | unde
 ]
 
 t.test('BigCommerce failures map to our codes; the session survives', async (t) => {
-  const { app, api, cookie, recent, logs } = await setup(t)
+  const { app, bc, cookie, recent, logs } = await setup(t)
   for (const [mode, status, code, retryAfter] of failures) {
-    api.mode = mode
+    bc.mode = mode
     const res = await recent()
     t.equal(res.statusCode, status, mode)
     t.equal(res.json().code, code, mode)
     t.equal(res.headers['retry-after'], retryAfter, `${mode}: Retry-After`)
-    t.notOk(res.body.includes(api.accessToken), `${mode}: no credential in the answer`)
+    t.notOk(res.body.includes(bc.accessToken), `${mode}: no credential in the answer`)
   }
-  api.mode = 'ok'
+  bc.mode = 'ok'
   t.equal((await getSession(app, cookie)).statusCode, 200)
-  t.notOk(logs.join('').includes(api.accessToken), 'the access token never reaches the logs')
+  t.notOk(logs.join('').includes(bc.accessToken), 'the access token never reaches the logs')
 })
 
 t.test('a BigCommerce API that cannot be reached: 502', async (t) => {
   const redis = await startRedis(t)
-  const { app } = await build(t, { redis, env: { BC_STORE_HASH: 'abc123', BC_ACCESS_TOKEN: 'token-x', BC_API_URL: `http://127.0.0.1:${await freePort()}` } })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
-  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const { app } = await build(t, {
+    redis,
+    env: {
+      BC_STORE_HASH: 'abc123',
+      BC_ACCESS_TOKEN: 'token-x',
+      BC_API_URL: `http://127.0.0.1:${await freePort()}`
+    }
+  })
+  const { cookie } = await signIn(app)
+  const res = await api(app, cookie, '/api/orders/recent')
   t.equal(res.statusCode, 502)
   t.equal(res.json().code, 'BCX_BIGCOMMERCE_REFUSED')
 })
 
 t.test('a BigCommerce that does not answer: 504 after the client timeout', async (t) => {
-  const { api, recent } = await setup(t)
-  api.mode = 'hang'
+  const { bc, recent } = await setup(t)
+  bc.mode = 'hang'
   const started = Date.now()
   const res = await recent()
   t.equal(res.statusCode, 504)
@@ -136,8 +153,8 @@ t.test('a BigCommerce that does not answer: 504 after the client timeout', async
 t.test('the route does not exist without BC_STORE_HASH and BC_ACCESS_TOKEN', async (t) => {
   const redis = await startRedis(t)
   const { app } = await build(t, { redis })
-  const cookie = sessionCookieOf(await exchange(app, await token())) as string
-  const res = await app.inject({ method: 'GET', url: '/api/orders/recent', headers: { 'x-csrf': '1', origin: ORIGIN, cookie } })
+  const { cookie } = await signIn(app)
+  const res = await api(app, cookie, '/api/orders/recent')
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'FST_ERR_NOT_FOUND')
 })

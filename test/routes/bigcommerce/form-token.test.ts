@@ -1,7 +1,7 @@
 // The merchant page's form token: genuine, of its store, until it expires; keyed apart from cookies.
 import t from 'tap'
 import { createFormTokenCodec, FORM_TOKEN_TTL_SECONDS } from '../../../src/app-mode/form-token.js'
-import { SESSION_SECRET } from '../../helper.js'
+import { SESSION_SECRET } from '../../support/app.js'
 
 const NOW = 1_800_000_000_000
 
@@ -30,5 +30,6 @@ t.test('rotation: the first secret signs, every one verifies', async (t) => {
   const old = createFormTokenCodec(['old-session-secret-0123456789abcdefgh'], () => NOW)
   const rotated = createFormTokenCodec([SESSION_SECRET, 'old-session-secret-0123456789abcdefgh'], () => NOW)
   t.ok(rotated.verify(old.issue('s1abc')), 'a token of the previous secret')
-  t.equal(createFormTokenCodec([SESSION_SECRET], () => NOW).verify(old.issue('s1abc')), null, 'after the old secret is gone')
+  t.equal(createFormTokenCodec([SESSION_SECRET], () => NOW).verify(old.issue('s1abc')), null,
+    'after the old secret is gone')
 })

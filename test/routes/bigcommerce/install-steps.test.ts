@@ -2,16 +2,17 @@
 // through the Scripts API, the hooks (reused when present), and each step failing on its own.
 import t from 'tap'
 import { createBigCommerceClient } from '../../../src/bigcommerce/client.js'
-import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
-import { deleteHooks, HOOK_SCOPES, readOrigins, scriptHtml, setUpStore, type StoreApi } from '../../../src/app-mode/install-steps.js'
-import { CLIENT_ID, CLIENT_SECRET } from '../../helper.js'
+import {
+  deleteHooks, HOOK_SCOPES, readOrigins, scriptHtml, setUpStore, type StoreApi
+} from '../../../src/app-mode/install-steps.js'
+import { CLIENT_ID } from '../../support/app.js'
+import { standInBigCommerce } from '../../support/app-mode.js'
 
 const APP = { publicUrl: 'https://sessions.example.com', clientId: CLIENT_ID }
 const NOTHING = { origins: [], scriptUuid: null, hookIds: [] }
 
 t.test('install steps', async (t) => {
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
+  const bc = await standInBigCommerce(t)
   const token = bc.grantToken('s1abc')
   const api = createBigCommerceClient({ storeHash: 's1abc', accessToken: token, apiUrl: bc.url })
   const store = bc.store('s1abc')
@@ -21,7 +22,9 @@ t.test('install steps', async (t) => {
   ]
 
   t.test('origins: primary, canonical and checkout urls of every site, normalized, once each', async (t) => {
-    t.same(await readOrigins(api), ['https://checkout.shop-one.example:8443', 'https://store-s1abc.mybigcommerce.com', 'https://www.shop-one.example'])
+    t.same(await readOrigins(api),
+      ['https://checkout.shop-one.example:8443', 'https://store-s1abc.mybigcommerce.com',
+        'https://www.shop-one.example'])
   })
 
   t.test('a first set-up creates the script and the three hooks', async (t) => {
@@ -49,7 +52,8 @@ t.test('install steps', async (t) => {
       const again = await setUpStore(api, APP, done)
       t.equal(again.scriptUuid, done.scriptUuid)
       t.same(again.hookIds.sort(), done.hookIds.sort())
-      t.equal(bc.calls('POST /stores/s1abc/v3/hooks') + bc.calls('POST /stores/s1abc/v3/content/scripts'), posts, 'no POST')
+      t.equal(bc.calls('POST /stores/s1abc/v3/hooks') + bc.calls('POST /stores/s1abc/v3/content/scripts'), posts,
+        'no POST')
       t.equal(store.scripts.size, 1)
       t.equal(store.hooks.size, 3)
     })

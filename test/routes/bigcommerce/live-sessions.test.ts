@@ -3,36 +3,33 @@
 // uninstall forget it. Real Redis, the real callbacks, the stand-in BigCommerce.
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { startStandInBigCommerce } from '../../../src/dev/stand-in-bigcommerce.js'
 import { createLiveSessionCounter } from '../../../src/routes/bigcommerce/live-sessions.js'
-import { build, CLIENT_ID, CLIENT_SECRET, eventually, exchange, startRedis, token } from '../../helper.js'
+import { eventually, startRedis } from '../../support/app.js'
+import { exchange } from '../../support/session.js'
+import { token } from '../../support/tokens.js'
 import type { RedisServer } from '../../support/redis-server.js'
-import { LOOPBACK_PUBLIC_URL, formTokenOf, liveSessionsOf, standInAppEnv } from '../../app-mode/support.js'
+import { formTokenOf, liveSessionsOf, appModeWithStandIn, installThroughCallback } from '../../support/app-mode.js'
+import { commandCalls } from '../../support/redis-state.js'
 
-const PUBLIC_URL = LOOPBACK_PUBLIC_URL
 const STORE = 'livecount'
 const ORIGIN = 'https://www.live-count.example'
 
-async function calls (redis: RedisServer, command: string): Promise<number> {
-  const stats = await redis.client.info('commandstats')
-  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0)
-}
+const calls =
+  async (redis: RedisServer, command: string): Promise<number> => (await commandCalls(redis.client))[command] ?? 0
 const scans = async (redis: RedisServer): Promise<number> => await calls(redis, 'scan')
 
 t.test('repeated loads within the window send one SCAN sequence; signing everyone out forgets the count', async (t) => {
-  const redis = await startRedis(t)
-  const bc = await startStandInBigCommerce({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })
-  t.teardown(() => bc.close())
-  bc.store(STORE).sites = [{ id: 1, channel_id: 1, url: ORIGIN, urls: [{ type: 'primary', url: `${ORIGIN}/` }] }]
-  const { app } = await build(t, {
-    redis,
-    env: { ...standInAppEnv(bc.url), BC_STORE_HASHES: undefined, ALLOWED_ORIGINS: 'https://static.example', LOG_LEVEL: 'warn' }
+  const { app, redis, bc } = await appModeWithStandIn(t, {
+    sites: { [STORE]: ORIGIN },
+    allowedOrigins: 'https://static.example',
+    env: { LOG_LEVEL: 'warn' }
   })
   const load = async (): Promise<LightMyRequestResponse> =>
     await app.inject({ method: 'GET', url: `/bigcommerce/load?signed_payload_jwt=${await bc.signPayload(STORE)}` })
-  const signIn = async (customerId: number): Promise<number> => (await exchange(app, await token({ storeHash: STORE, customerId }), { origin: ORIGIN })).statusCode
+  const signIn = async (customerId: number): Promise<number> =>
+    (await exchange(app, await token({ storeHash: STORE, customerId }), { origin: ORIGIN })).statusCode
 
-  t.equal((await app.inject({ method: 'GET', url: bc.installUrl(PUBLIC_URL, STORE).slice(PUBLIC_URL.length) })).statusCode, 200)
+  t.equal((await installThroughCallback(app, bc, STORE)).statusCode, 200)
   await eventually(async () => await signIn(1) === 201, 'the installed origin exchanges the store\'s tokens')
 
   const before = await scans(redis)
@@ -64,40 +61,41 @@ t.test('repeated loads within the window send one SCAN sequence; signing everyon
   t.ok(await scans(redis) - afterRevoke >= 1, 'the revoke forgot the remembered count')
 })
 
-t.test('the counter: remembered for ttlMs, shared by concurrent views, bounded, a failure not remembered', async (t) => {
-  const redis = await startRedis(t)
-  await redis.client.set('bcx:{shop1:7}:s:aaa', 'x')
-  await redis.client.set('bcx:{shop1:8}:s:bbb', 'x')
-  await redis.client.set('bcx:{shop2:7}:s:ccc', 'x')
-  let clock = 1_000_000
-  const counter = createLiveSessionCounter(redis.client, { ttlMs: 30_000, maxStores: 2, now: () => clock })
-  const before = await scans(redis)
-  t.same(await Promise.all([counter.count('shop1'), counter.count('shop1'), counter.count('shop1')]), [2, 2, 2])
-  t.equal(await scans(redis) - before, 1, 'three concurrent views, one SCAN')
-  await redis.client.set('bcx:{shop1:9}:s:ddd', 'x')
-  clock += 29_999
-  t.equal(await counter.count('shop1'), 2, 'within the window: remembered')
-  clock += 1
-  t.equal(await counter.count('shop1'), 3, 'past it: counted again')
-  t.equal(await counter.countNow('shop1'), 3)
-  const afterNow = await scans(redis)
-  t.equal(await counter.count('shop1'), 3)
-  t.equal(await scans(redis) - afterNow, 1, 'countNow remembers nothing: the next view scans')
+t.test('the counter: remembered for ttlMs, shared by concurrent views, bounded, a failure not remembered',
+  async (t) => {
+    const redis = await startRedis(t)
+    await redis.client.set('bcx:{shop1:7}:s:aaa', 'x')
+    await redis.client.set('bcx:{shop1:8}:s:bbb', 'x')
+    await redis.client.set('bcx:{shop2:7}:s:ccc', 'x')
+    let clock = 1_000_000
+    const counter = createLiveSessionCounter(redis.client, { ttlMs: 30_000, maxStores: 2, now: () => clock })
+    const before = await scans(redis)
+    t.same(await Promise.all([counter.count('shop1'), counter.count('shop1'), counter.count('shop1')]), [2, 2, 2])
+    t.equal(await scans(redis) - before, 1, 'three concurrent views, one SCAN')
+    await redis.client.set('bcx:{shop1:9}:s:ddd', 'x')
+    clock += 29_999
+    t.equal(await counter.count('shop1'), 2, 'within the window: remembered')
+    clock += 1
+    t.equal(await counter.count('shop1'), 3, 'past it: counted again')
+    t.equal(await counter.countNow('shop1'), 3)
+    const afterNow = await scans(redis)
+    t.equal(await counter.count('shop1'), 3)
+    t.equal(await scans(redis) - afterNow, 1, 'countNow remembers nothing: the next view scans')
 
-  await counter.count('shop2')
-  await counter.count('shop3')
-  const bounded = await scans(redis)
-  await counter.count('shop1')
-  t.equal(await scans(redis) - bounded, 1, 'past maxStores the oldest answer went')
+    await counter.count('shop2')
+    await counter.count('shop3')
+    const bounded = await scans(redis)
+    await counter.count('shop1')
+    t.equal(await scans(redis) - bounded, 1, 'past maxStores the oldest answer went')
 
-  const noRedis = createLiveSessionCounter(null)
-  t.equal(await noRedis.count('shop1'), null, 'the in-process store: not counted')
+    const noRedis = createLiveSessionCounter(null)
+    t.equal(await noRedis.count('shop1'), null, 'the in-process store: not counted')
 
-  await redis.stop()
-  const down = createLiveSessionCounter(redis.client, { now: () => clock })
-  await t.rejects(down.count('shop1'))
-  await redis.start()
-  await eventually(async () => await redis.client.ping().then(() => true, () => false), 'Redis back')
-  await redis.client.set('bcx:{shop1:7}:s:eee', 'x')
-  t.equal(await down.count('shop1'), 1, 'the failure was not remembered')
-})
+    await redis.stop()
+    const down = createLiveSessionCounter(redis.client, { now: () => clock })
+    await t.rejects(down.count('shop1'))
+    await redis.start()
+    await eventually(async () => await redis.client.ping().then(() => true, () => false), 'Redis back')
+    await redis.client.set('bcx:{shop1:7}:s:eee', 'x')
+    t.equal(await down.count('shop1'), 1, 'the failure was not remembered')
+  })

@@ -2,15 +2,18 @@
 // algorithm, rotation, clock tolerance, and each jti accepted once.
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { createRedisJtiGuard, createMemoryJtiGuard, createSignedPayloadVerifier, jtiKey } from '../../../src/app-mode/signed-payload.js'
-import { CLIENT_ID, CLIENT_SECRET, startRedis } from '../../helper.js'
+import {
+  createRedisJtiGuard, createMemoryJtiGuard, createSignedPayloadVerifier, jtiKey
+} from '../../../src/app-mode/signed-payload.js'
+import { CLIENT_ID, CLIENT_SECRET, startRedis } from '../../support/app.js'
 import { freePort } from '../../support/redis-server.js'
-import { payloadClaims, signedPayloadJwt } from './signed-payload-jwt.js'
+import { payloadClaims, signedPayloadJwt } from '../../support/signed-payload.js'
 
 const NOW = 1_800_000_000_000
 const S = NOW / 1000
 const STORE = 's1abc'
-const codeOf = async (p: Promise<unknown>): Promise<string> => p.then(() => 'accepted', (err: { code?: string }) => err.code ?? 'no code')
+const codeOf = async (p: Promise<unknown>): Promise<string> =>
+  p.then(() => 'accepted', (err: { code?: string }) => err.code ?? 'no code')
 
 t.test('signed payloads', async (t) => {
   const redis = await startRedis(t)
@@ -21,7 +24,8 @@ t.test('signed payloads', async (t) => {
     jtiGuard: createRedisJtiGuard(redis.client),
     now: () => NOW
   })
-  const claims = (over: Record<string, unknown> = {}) => payloadClaims(STORE, { iat: S - 5, nbf: S - 5, exp: S + 3600, ...over }, NOW)
+  const claims = (over: Record<string, unknown> = {}) =>
+    payloadClaims(STORE, { iat: S - 5, nbf: S - 5, exp: S + 3600, ...over }, NOW)
 
   t.test('a genuine payload, then its jti again', async (t) => {
     const c = claims()
@@ -36,7 +40,8 @@ t.test('signed payloads', async (t) => {
     // Until exp + tolerance, as seen from the verifier's clock.
     t.ok(ttl > 3600_000 && ttl <= 3660_000, `ttl ${ttl}`)
     t.equal(await codeOf(verify(jwt)), 'BCX_SIGNED_PAYLOAD_INVALID', 'replayed')
-    t.equal(await codeOf(verify(signedPayloadJwt({ ...c, iat: S - 4 }))), 'BCX_SIGNED_PAYLOAD_INVALID', 'another payload with a used jti')
+    t.equal(await codeOf(verify(signedPayloadJwt({ ...c, iat: S - 4 }))), 'BCX_SIGNED_PAYLOAD_INVALID',
+      'another payload with a used jti')
   })
 
   t.test('a previous client secret verifies during rotation', async (t) => {
@@ -75,16 +80,22 @@ t.test('signed payloads', async (t) => {
   })
 
   t.test('within the clock tolerance', async (t) => {
-    t.equal(await codeOf(verify(signedPayloadJwt(claims({ exp: S - 59 })))), 'accepted', 'exp passed by less than the tolerance')
+    t.equal(await codeOf(verify(signedPayloadJwt(claims({ exp: S - 59 })))), 'accepted',
+      'exp passed by less than the tolerance')
     t.equal(await codeOf(verify(signedPayloadJwt(claims({ nbf: S + 59 })))), 'accepted', 'nbf ahead by less')
     t.equal(await codeOf(verify(signedPayloadJwt(claims({ iat: S + 59 })))), 'accepted', 'iat ahead by less')
   })
 
   t.test('Redis unreachable: 503 BCX_STORE_UNAVAILABLE, never a pass', async (t) => {
-    const offline = new Redis({ port: await freePort(), lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null })
+    const offline =
+      new Redis({ port: await freePort(), lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null })
     t.teardown(() => offline.disconnect())
     const cut = createSignedPayloadVerifier({
-      clientId: CLIENT_ID, clientSecrets: [CLIENT_SECRET], clockTolerance: 60, jtiGuard: createRedisJtiGuard(offline), now: () => NOW
+      clientId: CLIENT_ID,
+      clientSecrets: [CLIENT_SECRET],
+      clockTolerance: 60,
+      jtiGuard: createRedisJtiGuard(offline),
+      now: () => NOW
     })
     t.equal(await codeOf(cut(signedPayloadJwt(claims()))), 'BCX_STORE_UNAVAILABLE')
   })
