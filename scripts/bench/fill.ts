@@ -3,7 +3,8 @@
 // to the format; Redis only writes them.
 import type { Redis } from 'ioredis'
 import { keys } from '../../src/store/keys.js'
-import { newSessionId, sessionHandle } from '../../src/session/ids.js'
+import { newSessionId } from '../../src/session/ids.js'
+import { sessionHandle } from '../../src/store/session-id.js'
 import { encodeRecord } from '../../src/store/record-codec.js'
 
 // One script call per batch rather than the commands pipelined: Redis then parses and answers one command

@@ -1,7 +1,7 @@
 // Redis read latency as the service sees it, without HTTP: one GETEX at a time on the pool's keys.
 import type { Redis } from 'ioredis'
 import { keys } from '../../src/store/keys.js'
-import { parseSessionId } from '../../src/session/ids.js'
+import { parseSessionId } from '../../src/store/session-id.js'
 
 /** The Redis key of the session a `name=value` cookie carries (the value is `sid.signature`). */
 export function sessionKeyOfCookie (cookie: string): string {

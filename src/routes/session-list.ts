@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
 import { BCX_BAD_REQUEST, BCX_SESSION_NOT_FOUND, BCX_UNAUTHENTICATED } from '../errors.js'
 import { browserName, osName } from '../lib/user-agent.js'
-import { sessionHandle } from '../session/ids.js'
+import { sessionHandle } from '../store/session-id.js'
 import type { ListedSession } from '../store/contract.js'
 import { errorResponses } from '../schemas.js'
 

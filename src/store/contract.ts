@@ -16,7 +16,7 @@ export interface SessionRecord {
 
 /**
  * What a read gives back. Redis keeps only what the signed session id does not carry: the customer's
- * email and group, a hash of the origin (`originTag` in keys.ts) and the token's iat (for revocations).
+ * email and group, a hash of the origin (`originTag` in session-id.ts) and the token's iat (for revocations).
  */
 export interface StoredSession {
   customer: Customer

@@ -1,7 +1,7 @@
 // Redis key names. Everything of one customer shares the hash tag {store:customer}, so an exchange
 // touches one Cluster slot and runs as one script.
 import { STORE_HASH_PATTERN } from '../lib/store-hash.js'
-import { sessionHandle, type SessionIdParts } from '../session/ids.js'
+import { sessionHandle, type SessionIdParts } from './session-id.js'
 
 const tag = (storeHash: string, customerId: number): string => `bcx:{${storeHash}:${customerId}}`
 

@@ -1,6 +1,6 @@
 // The in-process store for development without Redis: same rules, one process, nothing kept.
 import { keys } from './keys.js'
-import { HANDLE, originTag, parseSessionId, sessionHandle } from '../session/ids.js'
+import { HANDLE, originTag, parseSessionId, sessionHandle } from './session-id.js'
 import { lastSeenAt } from './listed-session.js'
 import { minuteOf } from './record-codec.js'
 import type { ListedSession, RevokedSessions, SessionStore, StoredSession } from './contract.js'

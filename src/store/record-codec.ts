@@ -18,7 +18,7 @@
 // iat, browser, OS and minute; their index score is the iat).
 // The Lua scripts read the origin tag as the value's first ORIGIN_TAG_LENGTH bytes and, for an upper-case
 // kind, the iat as the IAT_DIGITS bytes after the kind (lua.ts).
-import { ORIGIN_TAG_LENGTH, originTag, type SessionIdParts } from '../session/ids.js'
+import { ORIGIN_TAG_LENGTH, originTag, type SessionIdParts } from './session-id.js'
 import { AGENT_CODE, UNKNOWN, type AgentCodes } from '../lib/user-agent.js'
 import type { Customer } from '../customer.js'
 import type { SessionRecord, StoredSession } from './contract.js'

@@ -2,7 +2,7 @@
 import { Cluster, type Redis } from 'ioredis'
 import { BCX_STORE_UNAVAILABLE } from '../errors.js'
 import { keys } from './keys.js'
-import { HANDLE, originTag, parseSessionId, sessionHandle } from '../session/ids.js'
+import { HANDLE, originTag, parseSessionId, sessionHandle } from './session-id.js'
 import { DESTROY, END_SESSIONS, EXCHANGE, LIST, RAISE_CUTOFF, REVOKE } from './lua.js'
 import { decodeRecord, encodeRecord, minuteOf, withLastSeen } from './record-codec.js'
 import { listedSession } from './listed-session.js'

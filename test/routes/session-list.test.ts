@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { build, ORIGIN, OTHER_ORIGIN, startRedis, STORE, COOKIE_NAME } from '../support/app.js'
 import { CSRF, getSession, setCookieHeader, sidOf, handleOf, signIn } from '../support/session.js'
 import { keys } from '../../src/store/keys.js'
-import { originTag, parseSessionId } from '../../src/session/ids.js'
+import { originTag, parseSessionId } from '../../src/store/session-id.js'
 import { decodeRecord, minuteOf, withLastSeen } from '../../src/store/record-codec.js'
 import { snapshot, assertUnchanged, sessionKeyOf, commandCalls } from '../support/redis-state.js'
 

@@ -19,7 +19,7 @@ import { startService } from '../../scripts/bench/service.js'
 import { BENCH, benchEnv, exchangeAll, exchangeHeaders, mintTokens } from '../../scripts/bench/sessions.js'
 import { benchSettings } from '../../scripts/bench/settings.js'
 import { launchRedisServer } from '../../src/dev/redis-server.js'
-import { ORIGIN_TAG_LENGTH, originTag } from '../../src/session/ids.js'
+import { ORIGIN_TAG_LENGTH, originTag } from '../../src/store/session-id.js'
 import { decodeRecord } from '../../src/store/record-codec.js'
 
 const brief = { connections: 4, seconds: 1 }

@@ -1,7 +1,8 @@
 // Session ids and their handles: live sessions are found by them, so their layout must not drift.
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { newSessionId, parseSessionId, sessionHandle } from '../../src/session/ids.js'
+import { newSessionId } from '../../src/session/ids.js'
+import { parseSessionId, sessionHandle } from '../../src/store/session-id.js'
 
 const parts = { storeHash: 'abc123', customerId: 4927, absoluteAt: 1_800_000_000_000 }
 

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { newSessionId, originTag, parseSessionId, type SessionIdParts } from '../../src/session/ids.js'
+import { newSessionId } from '../../src/session/ids.js'
+import { originTag, parseSessionId, type SessionIdParts } from '../../src/store/session-id.js'
 import {
   decodeRecord, encodeRecord, IAT_DIGITS, MINUTE_DIGITS, minuteOf, scoredByIat, withLastSeen
 } from '../../src/store/record-codec.js'

@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto'
 import { build, startRedis, COOKIE_NAME, SESSION_SECRET } from '../support/app.js'
 import { dumpRedis } from '../support/redis-state.js'
 import { getSession, signIn } from '../support/session.js'
-import { originTag } from '../../src/session/ids.js'
+import { originTag } from '../../src/store/session-id.js'
 
 t.test('after exchanges and reads, no key or value holds a session id, cookie or token', async (t) => {
   const redis = await startRedis(t)

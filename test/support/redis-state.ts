@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Test } from 'tap'
-import { parseSessionId } from '../../src/session/ids.js'
+import { parseSessionId } from '../../src/store/session-id.js'
 import { keys } from '../../src/store/keys.js'
 import type { RedisServer } from './redis-server.js'
 import { sidOf } from './session.js'

@@ -2,7 +2,7 @@
 // need a session rather than test the exchange, and readers of the cookie an answer sets.
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { MintOptions } from '../../src/dev/mint-token.js'
-import { sessionHandle } from '../../src/session/ids.js'
+import { sessionHandle } from '../../src/store/session-id.js'
 import { COOKIE_NAME, ORIGIN } from './app.js'
 import { token } from './tokens.js'
 
