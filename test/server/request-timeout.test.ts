@@ -11,7 +11,7 @@ import { productionEnv, startServer } from '../support/server-process.js'
 import { tally } from '../support/responses.js'
 import { SLACK_MS } from '../support/time-bounds.js'
 
-const REQUEST_TIMEOUT_MS = 2000
+const REQUEST_TIMEOUT_MS = 4000
 const HELD = 300
 const SILENT = 20
 
@@ -74,8 +74,8 @@ t.test('held-open webhook bodies and silent connections: 408 and closed within t
 
     t.ok(health.length >= 5, `${health.length} health probes during the test`)
     t.same(health.filter((h) => h.status !== 200), [], '/healthz answered 200 every time')
-    t.ok(health.every((h) => h.ms < 2000 + SLACK_MS),
-    `/healthz answered, never held (slowest ${Math.max(...health.map((h) => h.ms))} ms)`)
+    t.ok(health.every((h) => h.ms < REQUEST_TIMEOUT_MS - 1000),
+    `/healthz answered, never held as long as a request may take (slowest ${Math.max(...health.map((h) => h.ms))} ms)`)
     t.equal(server.child.exitCode, null, 'the process is still up')
   })
 
