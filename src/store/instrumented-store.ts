@@ -8,16 +8,9 @@ export interface StoreMetrics {
   sessions: Pick<Counter<'event' | 'reason'>, 'inc'>
 }
 
-type Op =
-  | 'exchange'
-  | 'read'
-  | 'destroy'
-  | 'revokeCustomerSessions'
-  | 'revokeStoreSessions'
-  | 'ping'
-  | 'list'
-  | 'endByHandle'
-  | 'endSessions'
+// The `op` label's values: what dashboards and alerts query, kept when a method is renamed.
+type Op = 'exchange' | 'read' | 'destroy' | 'revokeCustomer' | 'revokeStore' | 'ping' | 'list' | 'endByHandle' |
+  'endSessions'
 
 export function instrumentStore (store: SessionStore, metrics: StoreMetrics): SessionStore {
   // A plain promise chain, no startTimer: this wraps every read, the hot path.
@@ -53,9 +46,9 @@ export function instrumentStore (store: SessionStore, metrics: StoreMetrics): Se
       return outcome
     },
     revokeCustomerSessions: async (...args) =>
-      revoked('customer')(await timed('revokeCustomerSessions', () => store.revokeCustomerSessions(...args))),
+      revoked('customer')(await timed('revokeCustomer', () => store.revokeCustomerSessions(...args))),
     revokeStoreSessions: async (...args) =>
-      revoked('store')(await timed('revokeStoreSessions', () => store.revokeStoreSessions(...args))),
+      revoked('store')(await timed('revokeStore', () => store.revokeStoreSessions(...args))),
     list: async (...args) => timed('list', () => store.list(...args)),
     endByHandle: async (...args) => {
       const ended = await timed('endByHandle', () => store.endByHandle(...args))
